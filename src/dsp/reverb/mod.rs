@@ -1,0 +1,660 @@
+//! Reverb stage: pre-delay and early reflections, input diffusion, a 16-line feedback delay
+//! network with frequency-dependent absorption and random modulation, then width, wet low/high
+//! cut and the dry/wet mix.
+//!
+//! ```text
+//!  in ─┬──────────────────────────────────────────────────────────────── dry ──┐
+//!      └─ pre-delay line ─┬─ early taps ─────────────── × early level ─┐       │
+//!                         └─ all-pass diffusers ─ FDN (16 lines) ──────┴─ width ─ low/high cut ─ wet ─ mix ─ out
+//! ```
+//!
+//! The decay in seconds is what an impulse response measures: each line's absorption is
+//! designed from its own length (Jot), see [`absorption`]. The network is long enough for the
+//! mode-density rule (total delay ≥ 0.15·T60·fs) at every decay: above the decay the Size alone
+//! supports, the lines are stretched (see [`MODE_DENSITY_FACTOR`]). Changing Size, Decay (when it
+//! stretches the lines), pre-delay or early size crossfades read positions, so nothing clicks.
+
+pub mod absorption;
+pub mod crossfade;
+pub mod diffuser;
+pub mod early;
+pub mod fdn;
+pub mod modulation;
+pub mod primes;
+pub mod svf;
+
+use self::absorption::DecayProfile;
+use self::diffuser::Diffuser;
+use self::early::EarlyReflections;
+use self::fdn::FeedbackDelayNetwork;
+use self::svf::{SvfCoefficients, SvfState};
+use crate::dsp::denormal::DenormalGuard;
+use crate::dsp::smoothing::{LinearSmoother, DEFAULT_RAMP_MS};
+
+pub use self::fdn::LINES;
+
+/// Decay time (T60 of the mid band), seconds.
+pub const DECAY_S_RANGE: (f32, f32) = (0.1, 30.0);
+/// Default decay, seconds.
+pub const DECAY_S_DEFAULT: f32 = 2.0;
+/// Room size, metres (sets the delay-line lengths: mean line = mean free path of a cube of
+/// that side, `2/3·size / 343 m/s`).
+pub const SIZE_M_RANGE: (f32, f32) = (2.0, 60.0);
+/// Default size, metres.
+pub const SIZE_M_DEFAULT: f32 = 25.0;
+/// Pre-delay of the whole wet signal, milliseconds.
+pub const PRE_DELAY_MS_RANGE: (f32, f32) = (0.0, 500.0);
+/// Default pre-delay, milliseconds.
+pub const PRE_DELAY_MS_DEFAULT: f32 = 10.0;
+/// Low-band decay multiplier (T60 below the low crossover = decay × this).
+pub const LOW_MULT_RANGE: (f32, f32) = (0.25, 4.0);
+/// Default low multiplier.
+pub const LOW_MULT_DEFAULT: f32 = 1.0;
+/// Low crossover, Hz.
+pub const LOW_CROSSOVER_HZ_RANGE: (f32, f32) = (50.0, 1000.0);
+/// Default low crossover, Hz.
+pub const LOW_CROSSOVER_HZ_DEFAULT: f32 = 250.0;
+/// High-band decay multiplier (T60 above the high crossover = decay × this). Capped at 1:
+/// highs never outlast the mids in a real room (air absorption), and the cap keeps the loop
+/// gain ≤ 1 at every frequency by construction.
+pub const HIGH_MULT_RANGE: (f32, f32) = (0.1, 1.0);
+/// Default high multiplier.
+pub const HIGH_MULT_DEFAULT: f32 = 0.5;
+/// High crossover, Hz.
+pub const HIGH_CROSSOVER_HZ_RANGE: (f32, f32) = (1000.0, 16_000.0);
+/// Default high crossover, Hz.
+pub const HIGH_CROSSOVER_HZ_DEFAULT: f32 = 6000.0;
+/// Early-reflection level, linear (0 = none, 1 = same energy as the input).
+pub const EARLY_LEVEL_RANGE: (f32, f32) = (0.0, 1.0);
+/// Default early level.
+pub const EARLY_LEVEL_DEFAULT: f32 = 0.5;
+/// Early-reflection size, metres (the pattern spans `size · 5 ms/m`).
+pub const EARLY_SIZE_M_RANGE: (f32, f32) = (2.0, 50.0);
+/// Default early size, metres: a 60 ms pattern, ending as the late reverb is fully dense.
+pub const EARLY_SIZE_M_DEFAULT: f32 = 12.0;
+/// Modulation rate, Hz (mean rate of each line's random wander).
+pub const MOD_RATE_HZ_RANGE: (f32, f32) = (0.05, 5.0);
+/// Default modulation rate, Hz.
+pub const MOD_RATE_HZ_DEFAULT: f32 = 0.7;
+/// Modulation depth, milliseconds of delay-line excursion.
+pub const MOD_DEPTH_MS_RANGE: (f32, f32) = (0.0, 5.0);
+/// Default depth: at most ±2 cents of pitch movement at the default rate, below chorus
+/// audibility, yet several mode bandwidths of smearing over a long tail.
+pub const MOD_DEPTH_MS_DEFAULT: f32 = 0.4;
+/// Stereo width of the wet signal (0 = mono, 1 = as generated, 1.5 = side boosted by 50 %).
+pub const WIDTH_RANGE: (f32, f32) = (0.0, 1.5);
+/// Default width.
+pub const WIDTH_DEFAULT: f32 = 1.0;
+/// Wet low cut (12 dB/oct Butterworth high-pass), Hz.
+pub const LOW_CUT_HZ_RANGE: (f32, f32) = (20.0, 2000.0);
+/// Default low cut, Hz.
+pub const LOW_CUT_HZ_DEFAULT: f32 = 20.0;
+/// Wet high cut (12 dB/oct Butterworth low-pass), Hz.
+pub const HIGH_CUT_HZ_RANGE: (f32, f32) = (1000.0, 20_000.0);
+/// Default high cut, Hz.
+pub const HIGH_CUT_HZ_DEFAULT: f32 = 16_000.0;
+/// Dry/wet mix (0 = dry only, 1 = wet only).
+pub const MIX_RANGE: (f32, f32) = (0.0, 1.0);
+/// Default mix.
+pub const MIX_DEFAULT: f32 = 0.3;
+
+/// Mode-density rule: the total delay of the network is kept ≥ this × T60 × fs. Below that,
+/// individual modes are resolved and ring. At the default Size (25 m, 0.78 s total) the rule
+/// holds up to a 5.2 s decay; longer decays stretch all lines proportionally (up to 4.5 s total
+/// at 30 s), trading the Size's character for a smooth, non-ringing tail.
+pub const MODE_DENSITY_FACTOR: f32 = 0.15;
+/// Speed of sound used to turn metres into seconds.
+pub const SPEED_OF_SOUND_M_S: f32 = 343.0;
+/// Length of one read-position crossfade (Size, Decay stretch, pre-delay, early size).
+pub const CROSSFADE_MS: f32 = 40.0;
+/// Ramp of the decay-shaping parameters (decay, multipliers, crossovers).
+pub const DECAY_RAMP_MS: f32 = 50.0;
+/// Ramp into and out of freeze.
+pub const FREEZE_RAMP_MS: f32 = 50.0;
+/// Samples between coefficient updates while a decay or filter parameter moves.
+pub const CONTROL_INTERVAL: u32 = 16;
+/// Gain of the late reverb at the output. With the size compensation below, steady white
+/// noise gives roughly the input's level at the default decay.
+const LATE_OUTPUT_GAIN: f32 = 0.5;
+/// Mean line length (s) at which the late input gain is 1. Smaller rooms get less input,
+/// larger ones more, so the level depends on the decay, not on the Size (the energy a tail
+/// holds is proportional to T60 / mean line length).
+const REFERENCE_MEAN_LINE_S: f32 = 0.05;
+
+/// How dry and wet are balanced by the mix control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MixLaw {
+    /// `dry = 1 − mix`, `wet = mix`: the classic dry/wet knob.
+    #[default]
+    Linear,
+    /// `dry = cos(mix·π/2)`, `wet = sin(mix·π/2)`: constant power for uncorrelated dry and wet.
+    EqualPower,
+}
+
+impl MixLaw {
+    /// Every law, in display order.
+    pub const ALL: [MixLaw; 2] = [MixLaw::Linear, MixLaw::EqualPower];
+
+    /// Display name.
+    pub fn name(self) -> &'static str {
+        match self {
+            MixLaw::Linear => "Dry/Wet",
+            MixLaw::EqualPower => "Equal power",
+        }
+    }
+
+    /// (dry, wet) gains for `mix` in 0..1.
+    pub fn gains(self, mix: f32) -> (f32, f32) {
+        let mix = mix.clamp(0.0, 1.0);
+        match self {
+            MixLaw::Linear => (1.0 - mix, mix),
+            MixLaw::EqualPower => {
+                let angle = mix * std::f32::consts::FRAC_PI_2;
+                (angle.cos(), angle.sin())
+            }
+        }
+    }
+}
+
+/// Every reverb control, as plain targets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReverbSettings {
+    /// Mid-band decay time (T60), seconds.
+    pub decay_s: f32,
+    /// Room size, metres: scales the delay-line lengths.
+    pub size_m: f32,
+    /// Delay before the wet signal starts, milliseconds.
+    pub pre_delay_ms: f32,
+    /// Low-band decay multiplier.
+    pub low_mult: f32,
+    /// Where the low multiplier takes over, Hz.
+    pub low_crossover_hz: f32,
+    /// High-band decay multiplier (damping; ≤ 1).
+    pub high_mult: f32,
+    /// Where the high multiplier takes over, Hz.
+    pub high_crossover_hz: f32,
+    /// Early-reflection level, linear 0..1.
+    pub early_level: f32,
+    /// Early-reflection size, metres.
+    pub early_size_m: f32,
+    /// Modulation rate, Hz.
+    pub mod_rate_hz: f32,
+    /// Modulation depth, milliseconds.
+    pub mod_depth_ms: f32,
+    /// Wet stereo width, 0..1.5.
+    pub width: f32,
+    /// Wet low cut, Hz.
+    pub low_cut_hz: f32,
+    /// Wet high cut, Hz.
+    pub high_cut_hz: f32,
+    /// Infinite hold: the loop becomes lossless and the input is muted.
+    pub freeze: bool,
+    /// Dry/wet balance, 0..1.
+    pub mix: f32,
+    /// How `mix` maps to dry and wet gains.
+    pub mix_law: MixLaw,
+}
+
+impl Default for ReverbSettings {
+    fn default() -> Self {
+        Self {
+            decay_s: DECAY_S_DEFAULT,
+            size_m: SIZE_M_DEFAULT,
+            pre_delay_ms: PRE_DELAY_MS_DEFAULT,
+            low_mult: LOW_MULT_DEFAULT,
+            low_crossover_hz: LOW_CROSSOVER_HZ_DEFAULT,
+            high_mult: HIGH_MULT_DEFAULT,
+            high_crossover_hz: HIGH_CROSSOVER_HZ_DEFAULT,
+            early_level: EARLY_LEVEL_DEFAULT,
+            early_size_m: EARLY_SIZE_M_DEFAULT,
+            mod_rate_hz: MOD_RATE_HZ_DEFAULT,
+            mod_depth_ms: MOD_DEPTH_MS_DEFAULT,
+            width: WIDTH_DEFAULT,
+            low_cut_hz: LOW_CUT_HZ_DEFAULT,
+            high_cut_hz: HIGH_CUT_HZ_DEFAULT,
+            freeze: false,
+            mix: MIX_DEFAULT,
+            mix_law: MixLaw::Linear,
+        }
+    }
+}
+
+impl ReverbSettings {
+    /// Every value clamped to its range (non-finite values fall back to the default).
+    pub fn clamped(&self) -> Self {
+        let d = Self::default();
+        let c = |v: f32, r: (f32, f32), fallback: f32| {
+            if v.is_finite() {
+                v.clamp(r.0, r.1)
+            } else {
+                fallback
+            }
+        };
+        Self {
+            decay_s: c(self.decay_s, DECAY_S_RANGE, d.decay_s),
+            size_m: c(self.size_m, SIZE_M_RANGE, d.size_m),
+            pre_delay_ms: c(self.pre_delay_ms, PRE_DELAY_MS_RANGE, d.pre_delay_ms),
+            low_mult: c(self.low_mult, LOW_MULT_RANGE, d.low_mult),
+            low_crossover_hz: c(
+                self.low_crossover_hz,
+                LOW_CROSSOVER_HZ_RANGE,
+                d.low_crossover_hz,
+            ),
+            high_mult: c(self.high_mult, HIGH_MULT_RANGE, d.high_mult),
+            high_crossover_hz: c(
+                self.high_crossover_hz,
+                HIGH_CROSSOVER_HZ_RANGE,
+                d.high_crossover_hz,
+            ),
+            early_level: c(self.early_level, EARLY_LEVEL_RANGE, d.early_level),
+            early_size_m: c(self.early_size_m, EARLY_SIZE_M_RANGE, d.early_size_m),
+            mod_rate_hz: c(self.mod_rate_hz, MOD_RATE_HZ_RANGE, d.mod_rate_hz),
+            mod_depth_ms: c(self.mod_depth_ms, MOD_DEPTH_MS_RANGE, d.mod_depth_ms),
+            width: c(self.width, WIDTH_RANGE, d.width),
+            low_cut_hz: c(self.low_cut_hz, LOW_CUT_HZ_RANGE, d.low_cut_hz),
+            high_cut_hz: c(self.high_cut_hz, HIGH_CUT_HZ_RANGE, d.high_cut_hz),
+            freeze: self.freeze,
+            mix: c(self.mix, MIX_RANGE, d.mix),
+            mix_law: self.mix_law,
+        }
+    }
+
+    /// Mean delay-line length in seconds for these settings: the Size's mean free path, or
+    /// longer when the decay needs it for the mode-density rule.
+    pub fn mean_line_seconds(&self) -> f32 {
+        let from_size = self.size_m * (2.0 / 3.0) / SPEED_OF_SOUND_M_S;
+        let from_decay = MODE_DENSITY_FACTOR * self.decay_s / LINES as f32;
+        from_size.max(from_decay)
+    }
+}
+
+/// Smoothers of the parameters that shape the loop's absorption (advanced at control rate).
+#[derive(Debug, Clone, Default)]
+struct DecaySmoothers {
+    /// log2 of the decay in seconds.
+    decay_log2: LinearSmoother,
+    /// log2 of the low multiplier.
+    low_mult_log2: LinearSmoother,
+    /// log2 of the high multiplier.
+    high_mult_log2: LinearSmoother,
+    /// log2 of the low crossover in Hz.
+    low_crossover_log2: LinearSmoother,
+    /// log2 of the high crossover in Hz.
+    high_crossover_log2: LinearSmoother,
+}
+
+impl DecaySmoothers {
+    /// Applies ramp times.
+    fn set_ramp(&mut self, fs: f32) {
+        for s in self.all() {
+            s.set_ramp(fs, DECAY_RAMP_MS);
+        }
+    }
+
+    /// The smoothers as a list.
+    fn all(&mut self) -> [&mut LinearSmoother; 5] {
+        [
+            &mut self.decay_log2,
+            &mut self.low_mult_log2,
+            &mut self.high_mult_log2,
+            &mut self.low_crossover_log2,
+            &mut self.high_crossover_log2,
+        ]
+    }
+
+    /// Targets (or snaps to) the values of `s`.
+    fn set(&mut self, s: &ReverbSettings, snap: bool) {
+        let values = [
+            s.decay_s.log2(),
+            s.low_mult.log2(),
+            s.high_mult.log2(),
+            s.low_crossover_hz.log2(),
+            s.high_crossover_hz.log2(),
+        ];
+        for (smoother, v) in self.all().into_iter().zip(values) {
+            if snap {
+                smoother.reset(v);
+            } else {
+                smoother.set_target(v);
+            }
+        }
+    }
+
+    /// Whether any of them is still ramping.
+    fn is_smoothing(&mut self) -> bool {
+        self.all().iter().any(|s| s.is_smoothing())
+    }
+
+    /// Advances `n` samples and returns the decay profile reached.
+    fn advance(&mut self, n: u32) -> DecayProfile {
+        let decay = self.decay_log2.skip(n).exp2() as f64;
+        DecayProfile {
+            mid_s: decay,
+            low_s: decay * self.low_mult_log2.skip(n).exp2() as f64,
+            high_s: decay * self.high_mult_log2.skip(n).exp2() as f64,
+            low_crossover_hz: self.low_crossover_log2.skip(n).exp2() as f64,
+            high_crossover_hz: self.high_crossover_log2.skip(n).exp2() as f64,
+        }
+    }
+}
+
+/// The wet low cut and high cut of both channels.
+#[derive(Debug, Clone, Default)]
+struct WetFilters {
+    /// log2 of the low-cut frequency.
+    low_cut_log2: LinearSmoother,
+    /// log2 of the high-cut frequency.
+    high_cut_log2: LinearSmoother,
+    /// High-pass coefficients.
+    low_cut: SvfCoefficients,
+    /// Low-pass coefficients.
+    high_cut: SvfCoefficients,
+    /// Memories: left high-pass, right high-pass, left low-pass, right low-pass.
+    states: [SvfState; 4],
+}
+
+impl WetFilters {
+    /// Recomputes the coefficients from the smoothers' current values.
+    fn design(&mut self, fs: f64) {
+        self.low_cut = SvfCoefficients::highpass(self.low_cut_log2.current().exp2() as f64, fs);
+        self.high_cut = SvfCoefficients::lowpass(self.high_cut_log2.current().exp2() as f64, fs);
+    }
+
+    /// Filters one stereo sample.
+    #[inline]
+    fn process(&mut self, left: f32, right: f32) -> (f32, f32) {
+        let [hl, hr, ll, lr] = &mut self.states;
+        let left = ll.process(&self.high_cut, hl.process(&self.low_cut, left));
+        let right = lr.process(&self.high_cut, hr.process(&self.low_cut, right));
+        (left, right)
+    }
+}
+
+/// Per-sample smoothed gains.
+#[derive(Debug, Clone, Default)]
+struct GainSmoothers {
+    /// Dry gain (from mix and law).
+    dry: LinearSmoother,
+    /// Wet gain (from mix and law).
+    wet: LinearSmoother,
+    /// Early-reflection level.
+    early: LinearSmoother,
+    /// Wet width.
+    width: LinearSmoother,
+    /// Late input gain (size compensation).
+    late_input: LinearSmoother,
+    /// Modulation depth in samples.
+    depth: LinearSmoother,
+    /// Freeze amount 0..1.
+    freeze: LinearSmoother,
+    /// Modulation rate, Hz (advanced at control rate).
+    mod_rate: LinearSmoother,
+}
+
+/// The reverb stage.
+#[derive(Debug, Clone)]
+pub struct Reverb {
+    /// Sample rate given to `prepare`, Hz.
+    sample_rate: f32,
+    /// The latest settings (clamped), i.e. the smoothers' targets.
+    settings: ReverbSettings,
+    /// The next `set_settings` snaps instead of ramping (after `prepare`/`reset`).
+    first: bool,
+    /// Pre-delay and early reflections.
+    early: EarlyReflections,
+    /// Left input diffuser.
+    diffuser_left: Diffuser,
+    /// Right input diffuser.
+    diffuser_right: Diffuser,
+    /// The late reverb.
+    fdn: FeedbackDelayNetwork,
+    /// Decay-shaping parameter smoothers.
+    decay: DecaySmoothers,
+    /// Per-sample gain smoothers.
+    gains: GainSmoothers,
+    /// Wet filters with their smoothers.
+    wet_filters: WetFilters,
+    /// Modulation rate / sample rate, refreshed at control rate.
+    lfo_increment: f32,
+    /// Samples until the next control update.
+    control_countdown: u32,
+    /// Freeze amount the loop absorption was last designed for.
+    designed_freeze: f32,
+    /// Forces a control update (new targets arrived).
+    controls_dirty: bool,
+}
+
+impl Default for Reverb {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Reverb {
+    /// An unprepared reverb; allocates nothing meaningful. `process` leaves audio untouched
+    /// until [`prepare`](Self::prepare) has run.
+    pub fn new() -> Self {
+        Self {
+            sample_rate: 48_000.0,
+            settings: ReverbSettings::default(),
+            first: true,
+            early: EarlyReflections::new(),
+            diffuser_left: Diffuser::default(),
+            diffuser_right: Diffuser::default(),
+            fdn: FeedbackDelayNetwork::new(),
+            decay: DecaySmoothers::default(),
+            gains: GainSmoothers::default(),
+            wet_filters: WetFilters::default(),
+            lfo_increment: 0.0,
+            control_countdown: 0,
+            designed_freeze: 0.0,
+            controls_dirty: true,
+        }
+    }
+
+    /// Allocates every buffer for the largest Size, decay, pre-delay, early size and modulation
+    /// at `sample_rate`, then resets.
+    pub fn prepare(&mut self, sample_rate: f32, _max_block: usize) {
+        let fs = sample_rate.clamp(8_000.0, 384_000.0);
+        self.sample_rate = fs;
+        let fade = (CROSSFADE_MS * 0.001 * fs).round() as u32;
+        let max_early =
+            (PRE_DELAY_MS_RANGE.1 * 0.001 + EARLY_SIZE_M_RANGE.1 * early::SECONDS_PER_METRE) * fs;
+        self.early.prepare(fs, max_early.ceil() as usize, fade);
+        self.diffuser_left.prepare(fs, &diffuser::LEFT_STAGES);
+        self.diffuser_right.prepare(fs, &diffuser::RIGHT_STAGES);
+        let largest = ReverbSettings {
+            size_m: SIZE_M_RANGE.1,
+            decay_s: DECAY_S_RANGE.1,
+            ..ReverbSettings::default()
+        };
+        let max_mean = largest.mean_line_seconds() as f64 * fs as f64;
+        self.fdn
+            .prepare(fs, max_mean, MOD_DEPTH_MS_RANGE.1 * 0.001 * fs, fade);
+        self.decay.set_ramp(fs);
+        for s in [
+            &mut self.wet_filters.low_cut_log2,
+            &mut self.wet_filters.high_cut_log2,
+        ] {
+            s.set_ramp(fs, DEFAULT_RAMP_MS);
+        }
+        let g = &mut self.gains;
+        for s in [
+            &mut g.dry,
+            &mut g.wet,
+            &mut g.early,
+            &mut g.width,
+            &mut g.late_input,
+            &mut g.depth,
+            &mut g.mod_rate,
+        ] {
+            s.set_ramp(fs, DEFAULT_RAMP_MS);
+        }
+        g.freeze.set_ramp(fs, FREEZE_RAMP_MS);
+        self.reset();
+    }
+
+    /// Clears all audio state without allocating; every smoother jumps to its target.
+    pub fn reset(&mut self) {
+        self.early.reset();
+        self.diffuser_left.reset();
+        self.diffuser_right.reset();
+        self.wet_filters.states.iter_mut().for_each(SvfState::reset);
+        let settings = self.settings;
+        self.apply(&settings, true);
+        self.fdn.reset();
+        self.first = true;
+    }
+
+    /// Sets new targets. The first call after `prepare`/`reset` snaps; later calls ramp.
+    /// Cheap: a few smoother targets and one prime lookup per line.
+    pub fn set_settings(&mut self, settings: &ReverbSettings) {
+        let s = settings.clamped();
+        let snap = self.first;
+        self.first = false;
+        self.apply(&s, snap);
+    }
+
+    /// Pushes `s` into every smoother, crossfade and length request.
+    fn apply(&mut self, s: &ReverbSettings, snap: bool) {
+        self.settings = *s;
+        let fs = self.sample_rate;
+        let set = |smoother: &mut LinearSmoother, v: f32| {
+            if snap {
+                smoother.reset(v)
+            } else {
+                smoother.set_target(v)
+            }
+        };
+
+        self.decay.set(s, snap);
+        set(&mut self.wet_filters.low_cut_log2, s.low_cut_hz.log2());
+        set(&mut self.wet_filters.high_cut_log2, s.high_cut_hz.log2());
+
+        let (dry, wet) = s.mix_law.gains(s.mix);
+        let g = &mut self.gains;
+        set(&mut g.dry, dry);
+        set(&mut g.wet, wet);
+        set(&mut g.early, s.early_level);
+        set(&mut g.width, s.width);
+        set(&mut g.depth, s.mod_depth_ms * 0.001 * fs);
+        set(&mut g.mod_rate, s.mod_rate_hz);
+        set(&mut g.freeze, if s.freeze { 1.0 } else { 0.0 });
+
+        let pre_delay = (s.pre_delay_ms * 0.001 * fs).round() as u32;
+        let span = (s.early_size_m * early::SECONDS_PER_METRE * fs).round() as u32;
+        self.early.set_layout(pre_delay, span, !snap);
+
+        // While frozen (or freezing) the loop keeps its lengths: a crossfade blends two
+        // uncorrelated reads and would lose energy that freeze promises to hold.
+        if self.fdn.is_prepared() && (snap || !s.freeze) {
+            let mean_s = s.mean_line_seconds();
+            let lengths = self.fdn.lengths_for_mean(mean_s as f64 * fs as f64);
+            self.fdn.set_lengths(lengths, !snap);
+            let mean = lengths.iter().map(|&l| l as f32).sum::<f32>() / LINES as f32 / fs;
+            set(
+                &mut self.gains.late_input,
+                (mean / REFERENCE_MEAN_LINE_S).sqrt(),
+            );
+        }
+        self.controls_dirty = true;
+        if snap {
+            self.update_controls(0);
+        }
+    }
+
+    /// Advances the control-rate smoothers by `n` samples and redesigns what moved.
+    fn update_controls(&mut self, n: u32) {
+        let fs = self.sample_rate as f64;
+        let decay_moving = self.decay.is_smoothing();
+        let profile = self.decay.advance(n);
+        let freeze = self.gains.freeze.current();
+        if decay_moving || self.controls_dirty || freeze != self.designed_freeze {
+            self.fdn.set_absorption(profile, freeze as f64);
+            self.designed_freeze = freeze;
+        }
+        if decay_moving || self.controls_dirty {
+            self.early.set_decay(profile.mid_s as f32, self.sample_rate);
+        }
+        let wf = &mut self.wet_filters;
+        let cuts_moving = wf.low_cut_log2.is_smoothing() || wf.high_cut_log2.is_smoothing();
+        wf.low_cut_log2.skip(n);
+        wf.high_cut_log2.skip(n);
+        if cuts_moving || self.controls_dirty {
+            wf.design(fs);
+        }
+        self.lfo_increment = self.gains.mod_rate.skip(n) / self.sample_rate;
+        self.controls_dirty = false;
+    }
+
+    /// Processes a stereo block in place. `left.len() == right.len() ≤ max_block`; 0 is fine.
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        if !self.fdn.is_prepared() {
+            return;
+        }
+        let _denormals = DenormalGuard::new();
+        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+            if self.control_countdown == 0 {
+                self.update_controls(CONTROL_INTERVAL);
+                self.control_countdown = CONTROL_INTERVAL;
+            }
+            self.control_countdown -= 1;
+
+            let (dry_left, dry_right) = (*l, *r);
+            let g = &mut self.gains;
+            let open = 1.0 - g.freeze.next();
+            let late_gain = g.late_input.next() * open;
+            let depth = g.depth.next() * open;
+            let early_gain = g.early.next() * open;
+            let width = g.width.next();
+            let (dry, wet) = (g.dry.next(), g.wet.next());
+
+            let taps = self.early.tick(dry_left, dry_right);
+            let in_left = self.diffuser_left.process(taps.late_left) * late_gain;
+            let in_right = self.diffuser_right.process(taps.late_right) * late_gain;
+            let (late_left, late_right) =
+                self.fdn.tick(in_left, in_right, depth, self.lfo_increment);
+
+            let wet_left = LATE_OUTPUT_GAIN * late_left + early_gain * taps.early_left;
+            let wet_right = LATE_OUTPUT_GAIN * late_right + early_gain * taps.early_right;
+            let mid = 0.5 * (wet_left + wet_right);
+            let side = 0.5 * (wet_left - wet_right) * width;
+            let (wet_left, wet_right) = self.wet_filters.process(mid + side, mid - side);
+
+            *l = dry * dry_left + wet * wet_left;
+            *r = dry * dry_right + wet * wet_right;
+        }
+    }
+
+    /// Samples until the output is silent after the input stops: pre-delay, early span, the
+    /// longest line and the slowest band's T60. `None` while frozen (infinite).
+    pub fn tail_samples(&self) -> Option<u32> {
+        let s = &self.settings;
+        if s.freeze {
+            return None;
+        }
+        let slowest = s.decay_s * s.low_mult.max(1.0);
+        let seconds = s.pre_delay_ms * 0.001
+            + s.early_size_m * early::SECONDS_PER_METRE
+            + 2.0 * s.mean_line_seconds()
+            + slowest;
+        Some(
+            (seconds as f64 * self.sample_rate as f64)
+                .ceil()
+                .min(u32::MAX as f64) as u32,
+        )
+    }
+
+    /// Energy held in the delay network (sum of squares of every line's contents).
+    ///
+    /// Diagnostic for tests (freeze must hold it constant); O(total delay), not for the audio
+    /// thread.
+    pub fn stored_energy(&self) -> f64 {
+        self.fdn.stored_energy()
+    }
+
+    /// The delay-line lengths (samples) the network uses once pending crossfades are done.
+    pub fn line_lengths(&self) -> [u32; LINES] {
+        self.fdn.target_lengths()
+    }
+}
