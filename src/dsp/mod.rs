@@ -1,0 +1,16 @@
+//! The Runnel DSP engine. Nothing in this tree imports nice-plug: the plugin, the standalone, the
+//! offline renderer and the tests all drive these plain structs.
+//!
+//! Every stage follows one lifecycle:
+//! - `prepare(sample_rate, max_block)` allocates everything the stage will ever need;
+//! - `reset()` clears state (delay lines, filter memories, envelopes) without allocating;
+//! - `process(...)` never allocates, locks or blocks.
+
+pub mod delay;
+pub mod denormal;
+pub mod engine;
+pub mod filter;
+pub mod gain;
+pub mod reverb;
+pub mod smoothing;
+pub mod stage_switch;
