@@ -1,0 +1,159 @@
+//! The editor: every parameter, grouped by stage, in a resizable window.
+
+use std::sync::Arc;
+
+use nice_plug::prelude::*;
+use nice_plug::context::gui::GuiContext;
+use nice_plug_egui::resizable_window::ResizableWindow;
+use nice_plug_egui::widgets::ParamSlider;
+use nice_plug_egui::{
+    create_egui_editor, EguiEditor, EguiNiceSettings, NiceEguiApp, RepaintNotifier,
+};
+
+use crate::params::RunnelParams;
+
+/// Smallest size the editor can be resized to.
+const MIN_SIZE: (f32, f32) = (480.0, 360.0);
+
+/// The editor application: holds the parameters and, while open, the host's GUI context.
+pub struct RunnelEditor {
+    /// Parameters, shared with the audio thread.
+    params: Arc<RunnelParams>,
+    /// Present while the window is open; needed to tell the host about parameter gestures.
+    gui_context: Option<GuiContext>,
+}
+
+/// Creates the editor for the plugin's `editor()` call.
+pub fn create(params: Arc<RunnelParams>) -> Option<EguiEditor<RunnelEditor>> {
+    let settings = EguiNiceSettings::new()
+        .with_tile("Runnel")
+        .with_resize_hint(ResizeHint::resizable().with_min_logical_size(
+            nice_plug::editor::dpi::LogicalSize::new(MIN_SIZE.0, MIN_SIZE.1),
+        ));
+    create_egui_editor(
+        params.editor_state.clone(),
+        RepaintNotifier::new(),
+        settings,
+        RunnelEditor { params, gui_context: None },
+    )
+}
+
+impl NiceEguiApp for RunnelEditor {
+    fn build(
+        &mut self,
+        _egui_ctx: egui::Context,
+        gui_context: GuiContext,
+        _frame: &mut nice_plug_egui::Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        self.gui_context = Some(gui_context);
+        Ok(())
+    }
+
+    fn editor_closed(&mut self) {
+        self.gui_context = None;
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
+        let Some(gui_context) = self.gui_context.clone() else {
+            return;
+        };
+        let setter = gui_context.param_setter();
+        let params = self.params.clone();
+        ResizableWindow::new("runnel-editor")
+            .min_size(egui::Vec2::new(MIN_SIZE.0, MIN_SIZE.1))
+            .show(ui, |ui| {
+                ui.heading("Runnel");
+                egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+                    draw_groups(ui, params.as_ref(), &setter);
+                });
+            });
+    }
+}
+
+/// Which stages go in which column, in signal-flow order.
+const COLUMNS: [&[&str]; 3] = [&["Gain", "Filter"], &["Delay"], &["Reverb"]];
+
+/// A parameter as the editor lists it.
+struct Row {
+    /// Pointer into the plugin's params object.
+    ptr: ParamPtr,
+    /// Display name.
+    name: String,
+    /// Stage (first group component), e.g. "Filter".
+    stage: String,
+    /// Band within the stage (second group component), e.g. "High-pass"; empty if none.
+    band: String,
+}
+
+/// Three columns of stages; each stage a collapsible section, its bands separated by captions.
+fn draw_groups(ui: &mut egui::Ui, params: &RunnelParams, setter: &ParamSetter) {
+    let rows: Vec<Row> = params
+        .param_map()
+        .into_iter()
+        .map(|(_id, ptr, group)| {
+            let mut parts = group.splitn(2, '/');
+            let stage = parts.next().unwrap_or_default().to_string();
+            let band = parts.next().unwrap_or_default().to_string();
+            // SAFETY: the pointer comes from our own params object, which outlives this frame.
+            let name = unsafe { ptr.name() }.to_string();
+            Row { ptr, name, stage, band }
+        })
+        .collect();
+    ui.columns(COLUMNS.len(), |columns| {
+        for (column, stages) in columns.iter_mut().zip(COLUMNS) {
+            for stage in stages {
+                draw_stage(column, stage, rows.iter().filter(|r| r.stage == *stage), setter);
+            }
+        }
+    });
+}
+
+/// One stage: a collapsible header, then a label/slider grid per band.
+fn draw_stage<'a>(ui: &mut egui::Ui, stage: &str, rows: impl Iterator<Item = &'a Row>, setter: &ParamSetter) {
+    egui::CollapsingHeader::new(egui::RichText::new(stage).strong()).default_open(true).show(ui, |ui| {
+        let mut band: Option<&str> = None;
+        let rows: Vec<&Row> = rows.collect();
+        let mut start = 0;
+        while start < rows.len() {
+            let this_band = rows[start].band.as_str();
+            let end = rows[start..].iter().position(|r| r.band != this_band).map_or(rows.len(), |n| start + n);
+            if band != Some(this_band) && !this_band.is_empty() {
+                ui.add_space(4.0);
+                ui.label(egui::RichText::new(this_band).italics().weak());
+            }
+            band = Some(this_band);
+            egui::Grid::new((stage, this_band)).num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
+                for row in &rows[start..end] {
+                    ui.label(short_name(&row.name, stage, this_band));
+                    add_slider(ui, &row.ptr, setter);
+                    ui.end_row();
+                }
+            });
+            start = end;
+        }
+    });
+}
+
+/// Drops the stage or band prefix a host needs ("Delay Feedback") but the grouped editor doesn't.
+fn short_name<'a>(name: &'a str, stage: &str, band: &str) -> &'a str {
+    for prefix in [stage, band] {
+        if let Some(rest) = name.strip_prefix(prefix).and_then(|r| r.strip_prefix(' ')) {
+            return rest;
+        }
+    }
+    name
+}
+
+/// A [`ParamSlider`] for any kind of parameter.
+fn add_slider(ui: &mut egui::Ui, ptr: &ParamPtr, setter: &ParamSetter) {
+    const WIDTH: f32 = 130.0;
+    // SAFETY: the pointers come from our own params object, which outlives this frame.
+    unsafe {
+        match ptr {
+            ParamPtr::FloatParam(p) => ui.add(ParamSlider::for_param(&**p, setter).with_width(WIDTH)),
+            ParamPtr::IntParam(p) => ui.add(ParamSlider::for_param(&**p, setter).with_width(WIDTH)),
+            ParamPtr::BoolParam(p) => ui.add(ParamSlider::for_param(&**p, setter).with_width(WIDTH)),
+            ParamPtr::EnumParam(p) => ui.add(ParamSlider::for_param(&**p, setter).with_width(WIDTH)),
+        };
+    }
+}

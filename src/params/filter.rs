@@ -1,0 +1,217 @@
+//! Parameters of the filter stage: high-pass, low-pass, two shelves, two bells, notch/band-pass.
+
+use nice_plug::prelude::*;
+
+use super::{hz, band_switch_param, choice_param, choice_value, decibel_param, frequency_param, plain_param, stage_switch_param};
+use crate::dsp::filter::{
+    BellSettings, FilterSettings, FilterSlope, NotchMode, NotchSettings, PassSettings, ShelfSettings,
+    BELL_Q_RANGE, FREQUENCY_RANGE_HZ, GAIN_RANGE_DB, NOTCH_Q_RANGE, RESONANCE_Q_RANGE, SHELF_Q_RANGE,
+};
+
+/// The filter stage's switch and its bands. Band IDs are `<band>_<field>`, e.g. `hp_freq`.
+#[derive(Params)]
+pub struct FilterParams {
+    /// Stage on/off.
+    #[id = "filter_on"]
+    pub enabled: BoolParam,
+    /// High-pass band.
+    #[nested(id_prefix = "hp", group = "High-pass")]
+    pub high_pass: PassParams,
+    /// Low-pass band.
+    #[nested(id_prefix = "lp", group = "Low-pass")]
+    pub low_pass: PassParams,
+    /// Low shelf.
+    #[nested(id_prefix = "ls", group = "Low Shelf")]
+    pub low_shelf: ShelfParams,
+    /// High shelf.
+    #[nested(id_prefix = "hs", group = "High Shelf")]
+    pub high_shelf: ShelfParams,
+    /// First bell.
+    #[nested(id_prefix = "b1", group = "Bell 1")]
+    pub bell_1: BellParams,
+    /// Second bell.
+    #[nested(id_prefix = "b2", group = "Bell 2")]
+    pub bell_2: BellParams,
+    /// Notch / band-pass band.
+    #[nested(id_prefix = "notch", group = "Notch")]
+    pub notch: NotchParams,
+}
+
+impl Default for FilterParams {
+    fn default() -> Self {
+        let d = FilterSettings::default();
+        Self {
+            enabled: stage_switch_param("Filter", true),
+            high_pass: PassParams::new("HP", &d.high_pass),
+            low_pass: PassParams::new("LP", &d.low_pass),
+            low_shelf: ShelfParams::new("Low Shelf", &d.low_shelf),
+            high_shelf: ShelfParams::new("High Shelf", &d.high_shelf),
+            bell_1: BellParams::new("Bell 1", &d.bell_1),
+            bell_2: BellParams::new("Bell 2", &d.bell_2),
+            notch: NotchParams::new("Notch", &d.notch),
+        }
+    }
+}
+
+impl FilterParams {
+    /// The DSP settings these parameters describe.
+    pub fn settings(&self) -> FilterSettings {
+        FilterSettings {
+            high_pass: self.high_pass.settings(),
+            low_pass: self.low_pass.settings(),
+            low_shelf: self.low_shelf.settings(),
+            high_shelf: self.high_shelf.settings(),
+            bell_1: self.bell_1.settings(),
+            bell_2: self.bell_2.settings(),
+            notch: self.notch.settings(),
+        }
+    }
+}
+
+/// A high- or low-pass band.
+#[derive(Params)]
+pub struct PassParams {
+    /// Band on/off.
+    #[id = "on"]
+    pub enabled: BoolParam,
+    /// Cutoff (−3 dB for the Butterworth slopes).
+    #[id = "freq"]
+    pub cutoff: FloatParam,
+    /// Slope, or the resonant 12 dB/oct mode.
+    #[id = "slope"]
+    pub slope: IntParam,
+    /// Q of the resonant mode.
+    #[id = "q"]
+    pub resonance: FloatParam,
+}
+
+impl PassParams {
+    fn new(band: &str, d: &PassSettings) -> Self {
+        Self {
+            enabled: band_switch_param(band, d.enabled),
+            cutoff: frequency_param(format!("{band} Cutoff"), d.cutoff_hz, FREQUENCY_RANGE_HZ),
+            slope: choice_param(format!("{band} Slope"), &FilterSlope::ALL, FilterSlope::label, d.slope),
+            resonance: plain_param(format!("{band} Resonance"), d.resonance_q, RESONANCE_Q_RANGE, -1.0, ""),
+        }
+    }
+
+    fn settings(&self) -> PassSettings {
+        PassSettings {
+            enabled: self.enabled.value(),
+            cutoff_hz: hz(&self.cutoff),
+            slope: choice_value(&self.slope, &FilterSlope::ALL),
+            resonance_q: self.resonance.value(),
+        }
+    }
+}
+
+/// A low or high shelf.
+#[derive(Params)]
+pub struct ShelfParams {
+    /// Band on/off.
+    #[id = "on"]
+    pub enabled: BoolParam,
+    /// Corner frequency.
+    #[id = "freq"]
+    pub freq: FloatParam,
+    /// Shelf gain.
+    #[id = "gain"]
+    pub gain: FloatParam,
+    /// Transition Q.
+    #[id = "q"]
+    pub q: FloatParam,
+}
+
+impl ShelfParams {
+    fn new(band: &str, d: &ShelfSettings) -> Self {
+        Self {
+            enabled: band_switch_param(band, d.enabled),
+            freq: frequency_param(format!("{band} Freq"), d.freq_hz, FREQUENCY_RANGE_HZ),
+            gain: decibel_param(format!("{band} Gain"), d.gain_db, GAIN_RANGE_DB),
+            q: plain_param(format!("{band} Q"), d.q, SHELF_Q_RANGE, -1.0, ""),
+        }
+    }
+
+    fn settings(&self) -> ShelfSettings {
+        ShelfSettings {
+            enabled: self.enabled.value(),
+            freq_hz: hz(&self.freq),
+            gain_db: self.gain.value(),
+            q: self.q.value(),
+        }
+    }
+}
+
+/// A parametric bell.
+#[derive(Params)]
+pub struct BellParams {
+    /// Band on/off.
+    #[id = "on"]
+    pub enabled: BoolParam,
+    /// Centre frequency.
+    #[id = "freq"]
+    pub freq: FloatParam,
+    /// Gain at the centre.
+    #[id = "gain"]
+    pub gain: FloatParam,
+    /// Bandwidth as Q.
+    #[id = "q"]
+    pub q: FloatParam,
+}
+
+impl BellParams {
+    fn new(band: &str, d: &BellSettings) -> Self {
+        Self {
+            enabled: band_switch_param(band, d.enabled),
+            freq: frequency_param(format!("{band} Freq"), d.freq_hz, FREQUENCY_RANGE_HZ),
+            gain: decibel_param(format!("{band} Gain"), d.gain_db, GAIN_RANGE_DB),
+            q: plain_param(format!("{band} Q"), d.q, BELL_Q_RANGE, -1.0, ""),
+        }
+    }
+
+    fn settings(&self) -> BellSettings {
+        BellSettings {
+            enabled: self.enabled.value(),
+            freq_hz: hz(&self.freq),
+            gain_db: self.gain.value(),
+            q: self.q.value(),
+        }
+    }
+}
+
+/// The notch / band-pass band.
+#[derive(Params)]
+pub struct NotchParams {
+    /// Band on/off.
+    #[id = "on"]
+    pub enabled: BoolParam,
+    /// Notch or band-pass.
+    #[id = "mode"]
+    pub mode: IntParam,
+    /// Centre frequency.
+    #[id = "freq"]
+    pub freq: FloatParam,
+    /// Bandwidth as Q.
+    #[id = "q"]
+    pub q: FloatParam,
+}
+
+impl NotchParams {
+    fn new(band: &str, d: &NotchSettings) -> Self {
+        Self {
+            enabled: band_switch_param(band, d.enabled),
+            mode: choice_param(format!("{band} Mode"), &NotchMode::ALL, NotchMode::label, d.mode),
+            freq: frequency_param(format!("{band} Freq"), d.freq_hz, FREQUENCY_RANGE_HZ),
+            q: plain_param(format!("{band} Q"), d.q, NOTCH_Q_RANGE, -1.0, ""),
+        }
+    }
+
+    fn settings(&self) -> NotchSettings {
+        NotchSettings {
+            enabled: self.enabled.value(),
+            mode: choice_value(&self.mode, &NotchMode::ALL),
+            freq_hz: hz(&self.freq),
+            q: self.q.value(),
+        }
+    }
+}
