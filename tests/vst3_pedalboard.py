@@ -1,0 +1,261 @@
+"""Runnel in a real VST3 host: pedalboard loads the bundled Runnel.vst3.
+
+Order matters: `cargo test` runs first. Its CLAP host test
+(`renders_for_the_vst3_comparison_are_written` in tests/clap_host.rs) writes the parameter list
+and renders of the same input under several settings to `target/host-compare/`; this file
+renders the same input with the same settings through VST3 and compares.
+
+Bundle folder: $RUNNEL_BUNDLE_DIR, else target/bundled. Renders: $CARGO_TARGET_DIR/host-compare,
+else target/host-compare (relative paths are taken from the package root, as cargo does).
+"""
+
+import json
+import math
+import os
+import pathlib
+
+import numpy as np
+import pedalboard
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def _dir_from_env(name: str, default: pathlib.Path) -> pathlib.Path:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    path = pathlib.Path(value)
+    return path if path.is_absolute() else ROOT / path
+
+
+BUNDLE_DIR = _dir_from_env("RUNNEL_BUNDLE_DIR", ROOT / "target" / "bundled")
+VST3 = BUNDLE_DIR / "Runnel.vst3"
+COMPARE_DIR = _dir_from_env("CARGO_TARGET_DIR", ROOT / "target") / "host-compare"
+
+# The CLAP and VST3 wrappers run the same engine code; only float noise may differ.
+TOLERANCE = 1e-6
+
+
+def load_runnel() -> pedalboard.VST3Plugin:
+    """A fresh instance (every test starts from the plugin's defaults)."""
+    assert VST3.exists(), f"{VST3} missing: run `cargo xtask bundle runnel --release` first"
+    plugin = pedalboard.load_plugin(str(VST3))
+    assert isinstance(plugin, pedalboard.VST3Plugin)
+    return plugin
+
+
+@pytest.fixture(scope="session")
+def manifest() -> dict:
+    path = COMPARE_DIR / "manifest.json"
+    # Missing renders are a broken test order, not a reason to skip.
+    assert path.exists(), f"{path} missing: run `cargo test` (the CLAP host suite) before pytest"
+    data = json.loads(path.read_text())
+    bundle_time = max(p.stat().st_mtime for p in VST3.rglob("*") if p.is_file())
+    assert data["created_unix"] >= bundle_time, (
+        "the CLAP renders are older than the VST3 bundle: re-run `cargo test` after bundling"
+    )
+    return data
+
+
+@pytest.fixture
+def plugin() -> pedalboard.VST3Plugin:
+    return load_runnel()
+
+
+def param_by_name(plugin, name: str):
+    """pedalboard keys parameters by a Python-ised name; hosts show the plain name."""
+    for param in plugin.parameters.values():
+        if param.name == name:
+            return param
+    names = [p.name for p in plugin.parameters.values()]
+    raise AssertionError(f"no parameter named {name!r} in the VST3 (it has {names})")
+
+
+def vst3_unit(plugin, param) -> str:
+    """The VST3 unit field itself. (`param.label` falls back to a unit pedalboard guesses from
+    the value texts, which would hide a missing or doubled unit.)"""
+    return plugin._get_parameter(param.name).label or ""
+
+
+def vst3_text(plugin, param, raw: float) -> str:
+    """What a VST3 host shows: the value string followed by the unit field."""
+    saved = param.raw_value
+    try:
+        param.raw_value = raw
+        return f"{param.string_value}{vst3_unit(plugin, param)}"
+    finally:
+        param.raw_value = saved
+
+
+def display_to_plain(text: str) -> float:
+    """'−6.0 dB' → -6.0, '1.20 kHz' → 1200, '−∞ dB' or '-inf dB' → -inf (as clap_host/spec.rs)."""
+    t = text.strip().replace("\u2212", "-")
+    if t.startswith("-\u221e") or t.startswith("-inf"):
+        return -math.inf
+    end = 0
+    while end < len(t) and (t[end].isdigit() or t[end] == "." or (end == 0 and t[end] in "+-")):
+        end += 1
+    number = float(t[:end])
+    unit = t[end:].strip()
+    return number * 1000 if unit.startswith("k") and len(unit) > 1 else number
+
+
+def apply_settings(plugin, manifest: dict, settings: dict) -> None:
+    """Sets normalized values (the unit-free form CLAP and VST3 share) by parameter name."""
+    by_id = {p["id"]: p for p in manifest["params"]}
+    for string_id, normalized in settings.items():
+        param_by_name(plugin, by_id[string_id]["name"]).raw_value = normalized
+
+
+def test_vst3_loads_as_runnel_effect(plugin, manifest):
+    assert plugin.name == "Runnel"
+    assert plugin.manufacturer_name == "Runnel Audio"
+    assert plugin.version == manifest["plugin_version"]
+    assert plugin.is_effect and not plugin.is_instrument
+    assert plugin.category.startswith("Fx"), plugin.category
+
+
+def test_every_param_visible_by_name_with_unit_and_texts(plugin, manifest):
+    names = [p.name for p in plugin.parameters.values()]
+    assert len(names) == len(set(names)), "two VST3 parameters share a name"
+    assert len(names) == len(manifest["params"]), "VST3 and CLAP list different parameters"
+    for spec in manifest["params"]:
+        param = param_by_name(plugin, spec["name"])
+        if not spec["stepped"]:
+            unit_field = vst3_unit(plugin, param)
+            if unit_field:
+                # The unit in its own field, as VST3 hosts show it.
+                assert unit_field == spec["unit"], (
+                    f"{spec['name']}: VST3 unit {unit_field!r}, CLAP texts say {spec['unit']!r}"
+                )
+            elif spec["unit"]:
+                # Frequencies switch between "Hz" and "kHz", so the unit travels inside every
+                # value text instead of the unit field; it must then be in every text.
+                for sample in spec["texts"]:
+                    assert sample["text"].endswith(spec["unit"]), (
+                        f"{spec['name']}: no unit field and no unit in {sample['text']!r}"
+                    )
+        # Value text + unit field must read exactly like the CLAP text.
+        for sample in spec["texts"]:
+            assert vst3_text(plugin, param, sample["normalized"]) == sample["text"], (
+                f"{spec['name']} at {sample['normalized']}"
+            )
+        assert param.raw_value == pytest.approx(spec["default"], abs=1e-6), f"{spec['name']} default"
+
+
+def test_every_param_has_a_numeric_range_in_pedalboard(plugin, manifest):
+    problems = []
+    for spec in manifest["params"]:
+        param = param_by_name(plugin, spec["name"])
+        if spec["switch"]:
+            if param.type is not bool:
+                problems.append(f"{spec['name']}: seen as {param.type.__name__}, not a switch")
+            continue
+        if spec["stepped"]:
+            # A choice (slope, note value, mode): pedalboard offers its labels as the values.
+            missing = [t["text"] for t in spec["texts"] if t["text"] not in param.valid_values]
+            if param.type is not str or missing:
+                problems.append(f"{spec['name']}: choices {param.valid_values}, missing {missing}")
+            continue
+        lo = display_to_plain(spec["texts"][0]["text"])
+        hi = display_to_plain(spec["texts"][-1]["text"])
+        if param.type is not float:
+            problems.append(
+                f"{spec['name']}: pedalboard cannot read its texts as numbers "
+                f"(e.g. {param.valid_values[:2]} … {param.valid_values[-1:]}), so it has no range"
+            )
+            continue
+        if (param.min_value, param.max_value) != pytest.approx((lo, hi)):
+            problems.append(f"{spec['name']}: range {param.range}, CLAP says {lo}…{hi}")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_param_settable_by_value(plugin, manifest):
+    problems = []
+    for spec in manifest["params"]:
+        target = spec["set_by_value"]
+        param = param_by_name(plugin, spec["name"])
+        try:
+            setattr(plugin, param.python_name, target["value"])
+        except (ValueError, TypeError) as error:
+            problems.append(f"{spec['name']} = {target['value']!r}: {error}"[:300])
+            continue
+        shown = f"{param.string_value}{vst3_unit(plugin, param)}"
+        if shown != target["text"]:
+            problems.append(f"{spec['name']} = {target['value']!r} shows {shown!r}, not {target['text']!r}")
+    assert not problems, "\n".join(problems)
+
+
+def render_names():
+    path = COMPARE_DIR / "manifest.json"
+    if not path.exists():
+        return ["<missing manifest>"]
+    return [r["name"] for r in json.loads(path.read_text())["renders"]]
+
+
+@pytest.mark.parametrize("name", render_names())
+def test_output_equals_clap_output(name, manifest):
+    render = next((r for r in manifest["renders"] if r["name"] == name), None)
+    assert render is not None, "no renders: run `cargo test` first"
+    plugin = load_runnel()
+    apply_settings(plugin, manifest, render["settings"])
+    audio = np.load(COMPARE_DIR / manifest["input"])
+    expected = np.load(COMPARE_DIR / render["output"])
+    out = plugin.process(audio, manifest["sample_rate"], buffer_size=manifest["block_size"], reset=True)
+    assert out.shape == expected.shape
+    diff = np.abs(out.astype(np.float64) - expected.astype(np.float64))
+    worst = int(np.argmax(diff.max(axis=0)))
+    assert diff.max() <= TOLERANCE, (
+        f"{name}: VST3 differs from CLAP by {diff.max():.3g} (first bad frame "
+        f"{int(np.argmax(diff.max(axis=0) > TOLERANCE))}, worst {worst})"
+    )
+    assert np.abs(expected).max() > 1e-3 or name == "silence", f"{name}: render is silent, nothing compared"
+
+
+def test_reported_latency_matches_the_plugin(plugin, manifest):
+    plugin.process(np.zeros((2, 1024), np.float32), manifest["sample_rate"], buffer_size=512)
+    assert plugin.reported_latency_samples == manifest["latency_samples"]
+
+
+def test_latency_compensation_keeps_the_dry_path_aligned(manifest):
+    passthrough = next(r for r in manifest["renders"] if r["name"] == "passthrough")
+    sr = manifest["sample_rate"]
+    impulse = np.zeros((2, 8192), np.float32)
+    impulse[:, 1000] = [0.5, -0.25]
+    # Alone, and mixed with a dry branch: pedalboard delays whichever branch is early by the
+    # reported latency, so a wrong report shows as a shifted or doubled impulse.
+    plugin = load_runnel()
+    apply_settings(plugin, manifest, passthrough["settings"])
+    alone = plugin.process(impulse, sr, buffer_size=512, reset=True)
+    np.testing.assert_array_equal(alone, impulse)
+    plugin = load_runnel()
+    apply_settings(plugin, manifest, passthrough["settings"])
+    mixed = pedalboard.Pedalboard([pedalboard.Mix([plugin, pedalboard.Gain(gain_db=0.0)])])
+    out = mixed(impulse, sr, buffer_size=512)
+    np.testing.assert_allclose(out, 2 * impulse, atol=1e-7)
+
+
+def test_raw_state_round_trip_restores_every_value(manifest):
+    source = load_runnel()
+    wanted = {}
+    for spec in manifest["params"]:
+        param = param_by_name(source, spec["name"])
+        # Somewhere clearly not the default; for switches, the other position.
+        value = 1.0 - round(spec["default"]) if spec["stepped"] else (0.3 if spec["default"] > 0.5 else 0.8)
+        param.raw_value = value
+        wanted[spec["name"]] = (param.raw_value, param.string_value)
+    # JUCE hands parameter changes to a VST3 processor with the next process call, and
+    # nice-plug ignores the controller-side copy while the plugin is active, so a state saved
+    # before any audio ran would still hold the old values. Run one block, as a host would.
+    source.process(np.zeros((2, 512), np.float32), manifest["sample_rate"], buffer_size=512)
+    state = source.raw_state
+
+    target = load_runnel()
+    for name, (raw, _) in wanted.items():
+        assert param_by_name(target, name).raw_value != pytest.approx(raw), f"{name}: fresh instance already there"
+    target.raw_state = state
+    for name, (raw, text) in wanted.items():
+        param = param_by_name(target, name)
+        assert param.raw_value == pytest.approx(raw, abs=1e-6), f"{name} after raw_state"
+        assert param.string_value == text, f"{name} after raw_state"
