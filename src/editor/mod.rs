@@ -134,14 +134,18 @@ fn draw_stage<'a>(ui: &mut egui::Ui, stage: &str, rows: impl Iterator<Item = &'a
     });
 }
 
-/// Drops the stage or band prefix a host needs ("Delay Feedback") but the grouped editor doesn't.
+/// Drops the stage or band prefix a host needs ("Delay Feedback", "HP Cutoff") but the grouped
+/// editor doesn't: the stage or band name, or else the band's abbreviation (the first word).
 fn short_name<'a>(name: &'a str, stage: &str, band: &str) -> &'a str {
     for prefix in [stage, band] {
         if let Some(rest) = name.strip_prefix(prefix).and_then(|r| r.strip_prefix(' ')) {
             return rest;
         }
     }
-    name
+    match name.split_once(' ') {
+        Some((_abbreviation, rest)) if !band.is_empty() => rest,
+        _ => name,
+    }
 }
 
 /// A [`ParamSlider`] for any kind of parameter.

@@ -22,16 +22,16 @@ pub struct FilterParams {
     pub low_pass: PassParams,
     /// Low shelf.
     #[nested(id_prefix = "ls", group = "Low Shelf")]
-    pub low_shelf: ShelfParams,
+    pub low_shelf: GainBandParams,
     /// High shelf.
     #[nested(id_prefix = "hs", group = "High Shelf")]
-    pub high_shelf: ShelfParams,
+    pub high_shelf: GainBandParams,
     /// First bell.
     #[nested(id_prefix = "b1", group = "Bell 1")]
-    pub bell_1: BellParams,
+    pub bell_1: GainBandParams,
     /// Second bell.
     #[nested(id_prefix = "b2", group = "Bell 2")]
-    pub bell_2: BellParams,
+    pub bell_2: GainBandParams,
     /// Notch / band-pass band.
     #[nested(id_prefix = "notch", group = "Notch")]
     pub notch: NotchParams,
@@ -44,10 +44,10 @@ impl Default for FilterParams {
             enabled: stage_switch_param("Filter", true),
             high_pass: PassParams::new("HP", &d.high_pass),
             low_pass: PassParams::new("LP", &d.low_pass),
-            low_shelf: ShelfParams::new("Low Shelf", &d.low_shelf),
-            high_shelf: ShelfParams::new("High Shelf", &d.high_shelf),
-            bell_1: BellParams::new("Bell 1", &d.bell_1),
-            bell_2: BellParams::new("Bell 2", &d.bell_2),
+            low_shelf: GainBandParams::shelf("Low Shelf", &d.low_shelf),
+            high_shelf: GainBandParams::shelf("High Shelf", &d.high_shelf),
+            bell_1: GainBandParams::bell("Bell 1", &d.bell_1),
+            bell_2: GainBandParams::bell("Bell 2", &d.bell_2),
             notch: NotchParams::new("Notch", &d.notch),
         }
     }
@@ -59,10 +59,10 @@ impl FilterParams {
         FilterSettings {
             high_pass: self.high_pass.settings(),
             low_pass: self.low_pass.settings(),
-            low_shelf: self.low_shelf.settings(),
-            high_shelf: self.high_shelf.settings(),
-            bell_1: self.bell_1.settings(),
-            bell_2: self.bell_2.settings(),
+            low_shelf: self.low_shelf.shelf_settings(),
+            high_shelf: self.high_shelf.shelf_settings(),
+            bell_1: self.bell_1.bell_settings(),
+            bell_2: self.bell_2.bell_settings(),
             notch: self.notch.settings(),
         }
     }
@@ -105,34 +105,43 @@ impl PassParams {
     }
 }
 
-/// A low or high shelf.
+/// A band with a frequency, a gain and a Q: a shelf or a bell (they differ only in their Q
+/// range and in the DSP settings type they fill).
 #[derive(Params)]
-pub struct ShelfParams {
+pub struct GainBandParams {
     /// Band on/off.
     #[id = "on"]
     pub enabled: BoolParam,
-    /// Corner frequency.
+    /// Corner (shelf) or centre (bell) frequency.
     #[id = "freq"]
     pub freq: FloatParam,
-    /// Shelf gain.
+    /// Shelf or peak gain.
     #[id = "gain"]
     pub gain: FloatParam,
-    /// Transition Q.
+    /// Transition (shelf) or bandwidth (bell) Q.
     #[id = "q"]
     pub q: FloatParam,
 }
 
-impl ShelfParams {
-    fn new(band: &str, d: &ShelfSettings) -> Self {
+impl GainBandParams {
+    fn new(band: &str, enabled: bool, freq_hz: f32, gain_db: f32, q: f32, q_range: (f32, f32)) -> Self {
         Self {
-            enabled: band_switch_param(band, d.enabled),
-            freq: frequency_param(format!("{band} Freq"), d.freq_hz, FREQUENCY_RANGE_HZ),
-            gain: decibel_param(format!("{band} Gain"), d.gain_db, GAIN_RANGE_DB),
-            q: plain_param(format!("{band} Q"), d.q, SHELF_Q_RANGE, -1.0, ""),
+            enabled: band_switch_param(band, enabled),
+            freq: frequency_param(format!("{band} Freq"), freq_hz, FREQUENCY_RANGE_HZ),
+            gain: decibel_param(format!("{band} Gain"), gain_db, GAIN_RANGE_DB),
+            q: plain_param(format!("{band} Q"), q, q_range, -1.0, ""),
         }
     }
 
-    fn settings(&self) -> ShelfSettings {
+    fn shelf(band: &str, d: &ShelfSettings) -> Self {
+        Self::new(band, d.enabled, d.freq_hz, d.gain_db, d.q, SHELF_Q_RANGE)
+    }
+
+    fn bell(band: &str, d: &BellSettings) -> Self {
+        Self::new(band, d.enabled, d.freq_hz, d.gain_db, d.q, BELL_Q_RANGE)
+    }
+
+    fn shelf_settings(&self) -> ShelfSettings {
         ShelfSettings {
             enabled: self.enabled.value(),
             freq_hz: hz(&self.freq),
@@ -140,36 +149,8 @@ impl ShelfParams {
             q: self.q.value(),
         }
     }
-}
 
-/// A parametric bell.
-#[derive(Params)]
-pub struct BellParams {
-    /// Band on/off.
-    #[id = "on"]
-    pub enabled: BoolParam,
-    /// Centre frequency.
-    #[id = "freq"]
-    pub freq: FloatParam,
-    /// Gain at the centre.
-    #[id = "gain"]
-    pub gain: FloatParam,
-    /// Bandwidth as Q.
-    #[id = "q"]
-    pub q: FloatParam,
-}
-
-impl BellParams {
-    fn new(band: &str, d: &BellSettings) -> Self {
-        Self {
-            enabled: band_switch_param(band, d.enabled),
-            freq: frequency_param(format!("{band} Freq"), d.freq_hz, FREQUENCY_RANGE_HZ),
-            gain: decibel_param(format!("{band} Gain"), d.gain_db, GAIN_RANGE_DB),
-            q: plain_param(format!("{band} Q"), d.q, BELL_Q_RANGE, -1.0, ""),
-        }
-    }
-
-    fn settings(&self) -> BellSettings {
+    fn bell_settings(&self) -> BellSettings {
         BellSettings {
             enabled: self.enabled.value(),
             freq_hz: hz(&self.freq),
