@@ -136,8 +136,16 @@ fn sync_note_values_at_120_bpm() {
         ..clean()
     });
     assert_eq!(d.target_delays(), [16_000.0, 16_000.0]); // 333.33 ms
-    // Synced lengths beyond 4 s are clamped to the time range.
-    d.set_settings(&DelaySettings { sync: true, note: NoteValue::FourBars, ..clean() });
+    // Synced lengths may exceed the 4 s free-running range: 4 bars at 120 BPM is 8 s.
+    let four_bars =
+        DelaySettings { sync: true, note: NoteValue::FourBars, note_modifier: NoteModifier::Straight, ..clean() };
+    d.set_settings(&four_bars);
+    assert_eq!(d.target_delays(), [384_000.0, 384_000.0]);
+    // Only beyond SYNCED_TIME_MS_MAX (4 bars at 60 BPM) are they clamped.
+    d.set_tempo(40.0);
+    assert_eq!(d.target_delays(), [768_000.0, 768_000.0]);
+    // A free-running time stays within its own range.
+    d.set_settings(&DelaySettings { time_ms: 8000.0, ..clean() });
     assert_eq!(d.target_delays(), [192_000.0, 192_000.0]);
 }
 

@@ -23,7 +23,8 @@
 //!
 //! Stereo model: one time plus a stereo offset. A positive offset delays the right channel by
 //! that much more than the left, a negative one the left channel; each channel's time is
-//! clamped to [`TIME_MS_RANGE`].
+//! clamped to [`TIME_MS_RANGE`], or to [`SYNCED_TIME_MS_MAX`] when synced (4 bars at 120 BPM is
+//! 8 s, longer than the free-running range).
 
 pub mod ducker;
 pub mod feedback;
@@ -47,6 +48,9 @@ use time_change::{HeadTiming, ReadHeads};
 
 /// Delay time range in milliseconds (free mode; synced times are clamped to it too).
 pub const TIME_MS_RANGE: (f32, f32) = (1.0, 4000.0);
+/// Longest synced time: 4 bars at 60 BPM. The lines are sized for it in `prepare()`, so a tempo
+/// or note change never allocates (6 MB of line per channel at 48 kHz).
+pub const SYNCED_TIME_MS_MAX: f32 = 16_000.0;
 /// Stereo offset range in ms: > 0 delays the right channel more, < 0 the left.
 pub const STEREO_OFFSET_MS_RANGE: (f32, f32) = (-250.0, 250.0);
 /// Feedback range as a gain (display as 0–100 %). Echo n+1 = feedback × echo n.
@@ -242,13 +246,14 @@ impl Delay {
         }
     }
 
-    /// Allocates the lines for the longest time (4 s + half the maximum modulation depth) at
-    /// `sample_rate` and designs the interpolator. Dragging the time never allocates afterwards.
+    /// Allocates the lines for the longest time ([`SYNCED_TIME_MS_MAX`] + half the maximum
+    /// modulation depth) at `sample_rate` and designs the interpolator. Dragging the time never
+    /// allocates afterwards.
     pub fn prepare(&mut self, sample_rate: f32, _max_block: usize) {
         self.sample_rate = sample_rate.max(1.0);
         let fs = self.sample_rate as f64;
         self.table.design();
-        self.max_time_samples = (TIME_MS_RANGE.1 as f64 * 1e-3 * fs).max(MIN_READ_DELAY);
+        self.max_time_samples = (SYNCED_TIME_MS_MAX as f64 * 1e-3 * fs).max(MIN_READ_DELAY);
         let modulation_reach = MOD_DEPTH_MS_RANGE.1 as f64 * 0.5e-3 * fs;
         for line in &mut self.lines {
             line.allocate(self.max_time_samples + modulation_reach + 1.0);
@@ -339,8 +344,9 @@ impl Delay {
     fn update_targets(&mut self) {
         let fs = self.sample_rate as f64;
         let times = self.settings.channel_times_ms(self.tempo_bpm);
+        let longest = if self.settings.sync { SYNCED_TIME_MS_MAX } else { TIME_MS_RANGE.1 };
         for (target, ms) in self.targets.iter_mut().zip(times) {
-            let ms = ms.clamp(TIME_MS_RANGE.0 as f64, TIME_MS_RANGE.1 as f64);
+            let ms = ms.clamp(TIME_MS_RANGE.0 as f64, longest as f64);
             *target = snap_to_integer(ms * 1e-3 * fs).clamp(MIN_READ_DELAY, self.max_time_samples);
         }
     }
