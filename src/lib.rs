@@ -58,7 +58,7 @@ impl Runnel {
 /// Whether every sample of every channel is below [`SILENCE_THRESHOLD`] (NaN counts as silent:
 /// the engine replaces it with zeros).
 fn is_silent(channels: &[&mut [f32]]) -> bool {
-    channels.iter().all(|ch| ch.iter().all(|x| !(x.abs() >= SILENCE_THRESHOLD)))
+    channels.iter().all(|ch| ch.iter().all(|x| x.is_nan() || x.abs() < SILENCE_THRESHOLD))
 }
 
 impl Plugin for Runnel {

@@ -64,6 +64,8 @@ impl LinearSmoother {
     }
 
     /// Advances one sample and returns the new value.
+    // Not `Iterator::next`: a smoother never ends and returns a plain value, not an `Option`.
+    #[allow(clippy::should_implement_trait)]
     #[inline]
     pub fn next(&mut self) -> f32 {
         if self.remaining > 0 {

@@ -276,7 +276,7 @@ mod tests {
         assert_eq!(s2v_percent()("35"), Some(35.0));
         assert_eq!(s2v_plain("x")("1.5x"), Some(1.5));
         assert_eq!(format!("{}m", v2s_plain("m")(25.0)), "25.0 m");
-        assert_eq!(v2s_plain("")(0.7071), "0.707");
+        assert_eq!(v2s_plain("")(0.5004), "0.500");
         assert_eq!(format!("{}x", v2s_plain("x")(1.5)), "1.50 x");
         assert_eq!(s2v_plain("")("0.71"), Some(0.71));
         assert_eq!(s2v_plain("Hz")("0.50 Hz"), Some(0.5));

@@ -1,0 +1,582 @@
+//! End-to-end test of the bundled standalone (`target/bundled/Runnel`) against a real JACK server
+//! with its editor open.
+//!
+//! The other tests drive the DSP or the plugin wrappers in-process; this one runs the binary a
+//! user runs. It starts a private Xvfb and a private `jackd` (dummy driver, unique server name, so
+//! it never meets a developer's own JACK or X session), launches the standalone with
+//! `--backend jack`, and plays an impulse into `runnel:input_1/2` from a JACK client of its own
+//! while recording `runnel:output_1/2`. With the default settings the output must hold the dry
+//! impulse (scaled by the delay's and the reverb's dry gains) and, 350 ms after it, the first
+//! echo. The editor window must exist on the X display meanwhile.
+//!
+//! `jackd`, `Xvfb` and `xwininfo` are required: a missing tool fails the test rather than
+//! skipping it (`scripts/system-deps.sh` installs them), so a CI image without them cannot pass
+//! silently. The bundle must be current (`cargo xtask bundle runnel --release`); its directory
+//! can be overridden with `RUNNEL_BUNDLE_DIR`.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+use jack::{AudioIn, AudioOut, Client, ClientOptions, Control, Port, ProcessScope};
+use runnel::dsp::filter::Filter;
+use runnel::params::RunnelParams;
+
+/// Sample rate of the private JACK server.
+const SAMPLE_RATE: u32 = 48_000;
+/// Period size of the private JACK server.
+const PERIOD_FRAMES: u32 = 256;
+/// The plugin's default delay time (`DelaySettings::default().time_ms`).
+const EXPECTED_ECHO_MS: f64 = 350.0;
+/// How far the echo may be from [`EXPECTED_ECHO_MS`] after the dry arrival. The delay snaps to
+/// whole samples, so the real error is zero; the tolerance only absorbs peak picking.
+const ECHO_TOLERANCE_MS: f64 = 2.0;
+/// The default dry gains: delay mix 30 % and reverb mix 30 %, both linear crossfades, so the dry
+/// signal leaves the chain at 0.7 × 0.7 of the filtered input.
+const DRY_GAIN: f32 = 0.7 * 0.7;
+/// Level of the test impulse: well clear of the noise floor, far from clipping anything.
+const IMPULSE_AMPLITUDE: f32 = 0.5;
+/// Length of the recording after the impulse: the dry arrival, the first echo (350 ms) and the
+/// second (700 ms), with room for the round-trip latency.
+const RECORD_SECONDS: f64 = 1.5;
+/// How long the standalone may take to register its ports (it also opens its editor first).
+const PORTS_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long `jackd` and Xvfb may take to accept clients.
+const SERVER_TIMEOUT: Duration = Duration::from_secs(10);
+/// The standalone's JACK client name (the plugin's `NAME`, lower-cased by nice-plug).
+const RUNNEL_CLIENT: &str = "runnel";
+/// The editor window's title (the plugin's `NAME`).
+const WINDOW_NAME: &str = "Runnel";
+
+/// The external processes this test starts. Dropping it stops them all, so nothing outlives
+/// the test on any exit path: normal return, failed assertion or any other panic.
+struct Processes {
+    /// Where each process's stdout/stderr go; kept for inspection when the test fails.
+    log_dir: PathBuf,
+    /// The standalone under test.
+    standalone: Option<Child>,
+    /// The private JACK server.
+    jackd: Option<Child>,
+    /// The private X server.
+    xvfb: Option<Child>,
+}
+
+impl Processes {
+    /// An empty set with a fresh log directory. Processes are added one at a time right after
+    /// each spawn, so a failure while starting the next still stops the earlier ones.
+    fn new() -> Self {
+        let log_dir = std::env::temp_dir()
+            .join(format!("runnel-standalone-jack-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&log_dir);
+        std::fs::create_dir_all(&log_dir).expect("create the log directory");
+        Self { log_dir, standalone: None, jackd: None, xvfb: None }
+    }
+
+    /// A log file for `name` in the log directory, to hand to a child as stdout or stderr.
+    fn log_file(&self, name: &str) -> File {
+        File::create(self.log_dir.join(name)).expect("create a log file")
+    }
+
+    /// The last lines of a log file, for failure messages.
+    fn log_tail(&self, name: &str) -> String {
+        let text = std::fs::read_to_string(self.log_dir.join(name)).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        let start = lines.len().saturating_sub(30);
+        let tail = lines[start..].join("\n");
+        format!("--- {name} (last {} lines) ---\n{tail}", lines.len() - start)
+    }
+}
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        // The standalone first: it is only a JACK/X client and has nothing to flush.
+        if let Some(mut child) = self.standalone.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        // The servers get SIGTERM so they remove their sockets and shared memory, and SIGKILL
+        // if they do not go within a few seconds.
+        for child in [self.jackd.take(), self.xvfb.take()].into_iter().flatten() {
+            terminate(child);
+        }
+        if std::thread::panicking() {
+            eprintln!("standalone_jack: process logs kept in {}", self.log_dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.log_dir);
+        }
+    }
+}
+
+/// Stops a server gracefully (SIGTERM), then forcibly after 3 s.
+fn terminate(mut child: Child) {
+    // std has no SIGTERM and the crate has no libc dependency; kill(1) is always there.
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// The full path of `tool` on `PATH`, or a test failure saying what to install.
+fn require_tool(tool: &str, package: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(tool))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "`{tool}` is not on PATH; this test needs it (Debian package `{package}`, \
+                 installed by scripts/system-deps.sh)"
+            )
+        })
+}
+
+/// The bundled standalone binary: `$RUNNEL_BUNDLE_DIR/Runnel`, by default under this crate's
+/// `target/bundled`.
+fn standalone_binary() -> PathBuf {
+    let dir = std::env::var_os("RUNNEL_BUNDLE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bundled"));
+    let binary = dir.join("Runnel");
+    assert!(
+        binary.is_file(),
+        "{} does not exist; build it with `cargo xtask bundle runnel --release`",
+        binary.display()
+    );
+    binary
+}
+
+/// Starts Xvfb on a display it picks itself (`-displayfd`, so no number can collide with a
+/// running server) and returns that display, e.g. `:3`.
+fn start_xvfb(processes: &mut Processes, xvfb: &Path) -> String {
+    let mut child = Command::new(xvfb)
+        .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(processes.log_file("xvfb.log"))
+        .spawn()
+        .expect("spawn Xvfb");
+    let stdout = child.stdout.take().expect("Xvfb stdout");
+    processes.xvfb = Some(child);
+
+    // Xvfb writes the display number once it accepts connections. Read it on a thread so a
+    // hung server cannot hang the test; EOF (Xvfb died) also ends the read.
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = sender.send(line);
+    });
+    let line = receiver.recv_timeout(SERVER_TIMEOUT).unwrap_or_default();
+    let number: u32 = line.trim().parse().unwrap_or_else(|_| {
+        panic!(
+            "Xvfb did not report a display number (got {line:?})\n{}",
+            processes.log_tail("xvfb.log")
+        )
+    });
+    format!(":{number}")
+}
+
+/// Starts `jackd` with the dummy driver under `server_name` and returns a client of it once it
+/// accepts clients. `JACK_DEFAULT_SERVER` must already name the server in this process.
+fn start_jackd(processes: &mut Processes, jackd: &Path, server_name: &str) -> Client {
+    let child = Command::new(jackd)
+        .args(["--no-realtime", "-n", server_name, "-d", "dummy"])
+        .args(["-r", &SAMPLE_RATE.to_string(), "-p", &PERIOD_FRAMES.to_string()])
+        .stdin(Stdio::null())
+        .stdout(processes.log_file("jackd.log"))
+        .stderr(processes.log_file("jackd.err.log"))
+        .spawn()
+        .expect("spawn jackd");
+    processes.jackd = Some(child);
+
+    let deadline = Instant::now() + SERVER_TIMEOUT;
+    loop {
+        // Give the server a moment before each attempt: every failed attempt makes libjack print
+        // a few lines of "cannot connect" noise.
+        std::thread::sleep(Duration::from_millis(200));
+        if let Ok(Some(status)) = processes.jackd.as_mut().unwrap().try_wait() {
+            panic!(
+                "jackd exited early ({status})\n{}\n{}",
+                processes.log_tail("jackd.log"),
+                processes.log_tail("jackd.err.log")
+            );
+        }
+        // NO_START_SERVER: never let libjack spawn some other default server behind our back.
+        if let Ok((client, _status)) = Client::new("runnel-e2e", ClientOptions::NO_START_SERVER) {
+            return client;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "jackd did not accept clients within {SERVER_TIMEOUT:?}\n{}\n{}",
+            processes.log_tail("jackd.log"),
+            processes.log_tail("jackd.err.log")
+        );
+    }
+}
+
+/// Starts the standalone on `display` against the private JACK server and waits until all of its
+/// audio ports are registered.
+fn start_standalone(
+    processes: &mut Processes,
+    binary: &Path,
+    display: &str,
+    server_name: &str,
+    client: &Client,
+) {
+    let child = Command::new(binary)
+        .args(["--backend", "jack"])
+        .env("DISPLAY", display)
+        .env("JACK_DEFAULT_SERVER", server_name)
+        // The editor is X11-only; make sure nothing steers it elsewhere.
+        .env_remove("WAYLAND_DISPLAY")
+        .stdin(Stdio::null())
+        .stdout(processes.log_file("standalone.log"))
+        .stderr(processes.log_file("standalone.err.log"))
+        .spawn()
+        .expect("spawn the standalone");
+    processes.standalone = Some(child);
+
+    let deadline = Instant::now() + PORTS_TIMEOUT;
+    loop {
+        let all_there = port_names()
+            .iter()
+            .all(|name| client.port_by_name(name).is_some());
+        if all_there {
+            return;
+        }
+        if let Ok(Some(status)) = processes.standalone.as_mut().unwrap().try_wait() {
+            panic!(
+                "the standalone exited before registering its ports ({status})\n{}\n{}",
+                processes.log_tail("standalone.log"),
+                processes.log_tail("standalone.err.log")
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the standalone did not register {:?} within {PORTS_TIMEOUT:?}; JACK has {:?}\n{}\n{}",
+            port_names(),
+            client.ports(None, None, jack::PortFlags::empty()),
+            processes.log_tail("standalone.log"),
+            processes.log_tail("standalone.err.log")
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The standalone's JACK audio ports: inputs 1–2, then outputs 1–2.
+fn port_names() -> [String; 4] {
+    [
+        format!("{RUNNEL_CLIENT}:input_1"),
+        format!("{RUNNEL_CLIENT}:input_2"),
+        format!("{RUNNEL_CLIENT}:output_1"),
+        format!("{RUNNEL_CLIENT}:output_2"),
+    ]
+}
+
+/// Waits (bounded) for a top-level window titled [`WINDOW_NAME`] on `display`; returns
+/// xwininfo's line for it.
+fn wait_for_editor_window(xwininfo: &Path, display: &str) -> String {
+    let needle = format!("\"{WINDOW_NAME}\":");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let output = Command::new(xwininfo)
+            .args(["-root", "-tree"])
+            .env("DISPLAY", display)
+            .output()
+            .expect("run xwininfo");
+        let tree = String::from_utf8_lossy(&output.stdout).into_owned();
+        if let Some(line) = tree.lines().find(|line| line.contains(&needle)) {
+            return line.trim().to_owned();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no window named {WINDOW_NAME:?} on {display}; xwininfo -root -tree printed:\n{tree}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The test's JACK process callback: plays one impulse on both outputs once armed, and records
+/// both inputs from that very cycle on, so sample 0 of the recording is the impulse's instant.
+/// Everything is allocated up front; the callback only copies into the preallocated buffers.
+struct ImpulseRecorder {
+    /// Connected to the standalone's inputs.
+    outputs: [Port<AudioOut>; 2],
+    /// Connected from the standalone's outputs.
+    inputs: [Port<AudioIn>; 2],
+    /// Set by the test once every connection is made.
+    armed: Arc<AtomicBool>,
+    /// Whether the impulse has been played.
+    started: bool,
+    /// The recorded channels, preallocated to their full length.
+    recording: [Vec<f32>; 2],
+    /// Frames recorded so far (shared so the test can wait for the recording to fill).
+    recorded: Arc<AtomicUsize>,
+}
+
+impl jack::ProcessHandler for ImpulseRecorder {
+    fn process(&mut self, _client: &Client, ps: &ProcessScope) -> Control {
+        for output in &mut self.outputs {
+            output.as_mut_slice(ps).fill(0.0);
+        }
+        if !self.started && self.armed.load(Ordering::Acquire) {
+            self.started = true;
+            for output in &mut self.outputs {
+                output.as_mut_slice(ps)[0] = IMPULSE_AMPLITUDE;
+            }
+        }
+        let done = self.recorded.load(Ordering::Relaxed);
+        let capacity = self.recording[0].len();
+        if self.started && done < capacity {
+            let frames = (ps.n_frames() as usize).min(capacity - done);
+            for (input, recording) in self.inputs.iter().zip(self.recording.iter_mut()) {
+                recording[done..done + frames].copy_from_slice(&input.as_slice(ps)[..frames]);
+            }
+            self.recorded.store(done + frames, Ordering::Release);
+        }
+        Control::Continue
+    }
+}
+
+/// Counts JACK xruns, which would explain a garbled recording.
+struct XrunCounter(Arc<AtomicUsize>);
+
+impl jack::NotificationHandler for XrunCounter {
+    fn xrun(&mut self, _client: &Client) -> Control {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Control::Continue
+    }
+}
+
+/// What one recorded channel shows.
+#[derive(Debug)]
+struct Measurement {
+    /// Frames from playing the impulse to the first audible output sample: the JACK round trip.
+    dry_arrival: usize,
+    /// Frame of the dry impulse's peak.
+    dry_peak_index: usize,
+    /// The dry peak's value.
+    dry_peak: f32,
+    /// Frame of the strongest sample 50–650 ms after the dry peak: the first echo.
+    echo_peak_index: usize,
+    /// The echo peak's value.
+    echo_peak: f32,
+}
+
+impl Measurement {
+    /// Milliseconds from the dry peak to the echo peak.
+    fn echo_ms(&self) -> f64 {
+        (self.echo_peak_index - self.dry_peak_index) as f64 * 1000.0 / SAMPLE_RATE as f64
+    }
+}
+
+/// Index and value of the sample with the largest magnitude in `samples[range]`.
+fn peak(samples: &[f32], range: std::ops::Range<usize>) -> (usize, f32) {
+    let start = range.start;
+    samples[range]
+        .iter()
+        .enumerate()
+        .fold((start, 0.0f32), |best, (i, &x)| {
+            if x.abs() > best.1.abs() {
+                (start + i, x)
+            } else {
+                best
+            }
+        })
+}
+
+/// Finds the dry impulse and the first echo in one recorded channel.
+fn measure(channel: &[f32], name: &str) -> Measurement {
+    let ms = |ms: f64| (ms * 1e-3 * SAMPLE_RATE as f64) as usize;
+    if let Some((i, x)) = channel.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+        panic!("{name}: non-finite sample {x} at frame {i}");
+    }
+    // The dry impulse is the loudest thing in the recording and arrives within a few periods.
+    let (dry_peak_index, dry_peak) = peak(channel, 0..ms(100.0));
+    assert!(
+        dry_peak.abs() > 0.05,
+        "{name}: no impulse came back through the standalone (peak {dry_peak} in the first 100 ms)"
+    );
+    let dry_arrival = channel
+        .iter()
+        .position(|x| x.abs() > 1e-3 * dry_peak.abs())
+        .expect("the peak itself is above the threshold");
+    // Search well around the expected echo time, so a wrong delay is measured, not missed; the
+    // window ends before the second echo (700 ms), which is 35 % of the first anyway.
+    let search = dry_peak_index + ms(50.0)..dry_peak_index + ms(650.0);
+    assert!(search.end <= channel.len(), "{name}: recording too short for the echo search");
+    let (echo_peak_index, echo_peak) = peak(channel, search);
+    Measurement { dry_arrival, dry_peak_index, dry_peak, echo_peak_index, echo_peak }
+}
+
+/// Peak of the impulse after the default filter alone, rendered offline with the plugin's own
+/// default parameters. The filter is the only stage that could reshape the dry impulse; its
+/// default bands leave it untouched today, but the expectation should not depend on that.
+fn filtered_impulse_peak() -> f32 {
+    let settings = RunnelParams::default().engine_settings(120.0);
+    let mut filter = Filter::new();
+    filter.prepare(SAMPLE_RATE as f32, PERIOD_FRAMES as usize);
+    filter.set_settings(&settings.filter);
+    filter.reset();
+    let mut left = vec![0.0f32; PERIOD_FRAMES as usize];
+    let mut right = left.clone();
+    left[0] = IMPULSE_AMPLITUDE;
+    right[0] = IMPULSE_AMPLITUDE;
+    filter.process(&mut left, &mut right);
+    peak(&left, 0..left.len()).1
+}
+
+#[test]
+fn standalone_processes_audio_through_jack_with_editor_open() {
+    let test_start = Instant::now();
+    let jackd = require_tool("jackd", "jackd2");
+    let xvfb = require_tool("Xvfb", "xvfb");
+    let xwininfo = require_tool("xwininfo", "x11-utils");
+    let binary = standalone_binary();
+
+    // Declared before the JACK client, so on unwinding the client closes before the servers go.
+    let mut processes = Processes::new();
+    let display = start_xvfb(&mut processes, &xvfb);
+
+    // A server name of our own: the test neither joins nor disturbs another JACK server. libjack
+    // reads JACK_DEFAULT_SERVER for this process's clients; this is the file's only test, so no
+    // other thread reads the environment meanwhile.
+    let server_name = format!("runnel-test-{}", std::process::id());
+    std::env::set_var("JACK_DEFAULT_SERVER", &server_name);
+    let client = start_jackd(&mut processes, &jackd, &server_name);
+    assert_eq!(client.sample_rate(), SAMPLE_RATE, "jackd's sample rate");
+
+    start_standalone(&mut processes, &binary, &display, &server_name, &client);
+    let startup = test_start.elapsed();
+
+    let capacity = (RECORD_SECONDS * SAMPLE_RATE as f64) as usize;
+    let armed = Arc::new(AtomicBool::new(false));
+    let recorded = Arc::new(AtomicUsize::new(0));
+    let xruns = Arc::new(AtomicUsize::new(0));
+    let recorder = ImpulseRecorder {
+        outputs: [
+            client.register_port("out_1", AudioOut::default()).expect("register out_1"),
+            client.register_port("out_2", AudioOut::default()).expect("register out_2"),
+        ],
+        inputs: [
+            client.register_port("in_1", AudioIn::default()).expect("register in_1"),
+            client.register_port("in_2", AudioIn::default()).expect("register in_2"),
+        ],
+        armed: armed.clone(),
+        started: false,
+        recording: [vec![0.0; capacity], vec![0.0; capacity]],
+        recorded: recorded.clone(),
+    };
+    let active = client
+        .activate_async(XrunCounter(xruns.clone()), recorder)
+        .expect("activate the test's JACK client");
+
+    // JACK2 only connects ports of active clients.
+    let [runnel_in_1, runnel_in_2, runnel_out_1, runnel_out_2] = port_names();
+    let own = |port: &str| format!("runnel-e2e:{port}");
+    for (source, destination) in [
+        (own("out_1"), runnel_in_1),
+        (own("out_2"), runnel_in_2),
+        (runnel_out_1, own("in_1")),
+        (runnel_out_2, own("in_2")),
+    ] {
+        active
+            .as_client()
+            .connect_ports_by_name(&source, &destination)
+            .unwrap_or_else(|err| panic!("connect {source} -> {destination}: {err}"));
+    }
+    // Let the new connections reach the process graph before the impulse goes out.
+    std::thread::sleep(Duration::from_millis(200));
+    armed.store(true, Ordering::Release);
+
+    let deadline = Instant::now() + Duration::from_secs_f64(RECORD_SECONDS + 5.0);
+    while recorded.load(Ordering::Acquire) < capacity {
+        assert!(
+            Instant::now() < deadline,
+            "recorded only {} of {capacity} frames ({} xruns)",
+            recorded.load(Ordering::Acquire),
+            xruns.load(Ordering::Relaxed)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    // The editor must have been open while the audio went through.
+    let window = wait_for_editor_window(&xwininfo, &display);
+
+    let (_client, _notifications, recorder) =
+        active.deactivate().expect("deactivate the test client");
+    let [left, right] = recorder.recording;
+    let left = measure(&left, "output_1");
+    let right = measure(&right, "output_2");
+
+    let expected_dry = filtered_impulse_peak() * DRY_GAIN;
+    let period_ms = PERIOD_FRAMES as f64 * 1000.0 / SAMPLE_RATE as f64;
+    println!("standalone_jack: startup to ports {startup:.2?}, editor window: {window}");
+    for (name, m) in [("output_1", &left), ("output_2", &right)] {
+        println!(
+            "standalone_jack: {name}: dry arrival {} frames ({:.3} ms, {:.2} periods), \
+             dry peak {:.4} at frame {} (expected {expected_dry:.4}), echo peak {:.4} at frame {}: \
+             {:.3} ms after the dry peak, echo/dry {:.3}",
+            m.dry_arrival,
+            m.dry_arrival as f64 * 1000.0 / SAMPLE_RATE as f64,
+            m.dry_arrival as f64 * 1000.0 / SAMPLE_RATE as f64 / period_ms,
+            m.dry_peak,
+            m.dry_peak_index,
+            m.echo_peak,
+            m.echo_peak_index,
+            m.echo_ms(),
+            m.echo_peak / m.dry_peak,
+        );
+    }
+    // An xrun can drop or garble a cycle, which would explain a failure below; say so there.
+    let xruns = xruns.load(Ordering::Relaxed);
+    let note = format!("({xruns} JACK xruns while the test client was active)");
+    println!("standalone_jack: {xruns} xruns, total {:.2?}", test_start.elapsed());
+
+    for (name, m) in [("output_1", &left), ("output_2", &right)] {
+        // The standalone processes inside JACK's cycle; only the graph's cycle (our client both
+        // feeds and records it) may add a period. Anything longer is buffering that should not be
+        // there.
+        assert!(
+            m.dry_arrival <= 2 * PERIOD_FRAMES as usize,
+            "{name}: the dry impulse took {} frames to come back {note}",
+            m.dry_arrival
+        );
+        // The filter shapes the impulse; the delay's and the reverb's dry gains scale it.
+        assert!(
+            (m.dry_peak - expected_dry).abs() <= 0.02 * expected_dry.abs(),
+            "{name}: dry peak {} is not the filtered impulse × {DRY_GAIN} = {expected_dry} {note}",
+            m.dry_peak
+        );
+        assert!(
+            (m.echo_ms() - EXPECTED_ECHO_MS).abs() <= ECHO_TOLERANCE_MS,
+            "{name}: the first echo is {:.3} ms after the dry impulse, expected \
+             {EXPECTED_ECHO_MS} ± {ECHO_TOLERANCE_MS} ms {note}",
+            m.echo_ms()
+        );
+        // The echo is the delay's wet share (30 %) of the same filtered impulse against its dry
+        // share (70 %); the reverb treats both alike and only adds its diffuse tail on top.
+        let ratio = m.echo_peak / m.dry_peak;
+        let expected_ratio = 0.3 / 0.7;
+        assert!(
+            (ratio - expected_ratio).abs() <= 0.1 * expected_ratio,
+            "{name}: echo/dry peak ratio {ratio:.3}, expected {expected_ratio:.3} ± 10 % {note}"
+        );
+    }
+    assert_eq!(left.dry_arrival, right.dry_arrival, "both channels must arrive together {note}");
+}
