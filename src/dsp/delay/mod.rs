@@ -461,7 +461,11 @@ mod tests {
         let mut r = vec![0.0f32; 64];
         l[0] = 1.0;
         r[0] = -1.0;
-        for block in 0..6000 {
+        // Run until the whole ring has been overwritten at least once after the echoes died
+        // (~0.2 s), plus 4 s: the ring is sized for SYNCED_TIME_MS_MAX, rounded up.
+        let ring = d.lines.iter().map(|line| line.recorded().len()).max().unwrap();
+        let blocks = ring / 64 + 3000;
+        for block in 0..blocks {
             d.process(&mut l, &mut r);
             assert!(l.iter().chain(&r).all(|v| *v == 0.0 || v.is_normal()));
             l.fill(0.0);
@@ -472,8 +476,8 @@ mod tests {
                 }
             }
         }
-        // 6000 blocks = 8 s: the echoes hit the flush threshold after ~100 round trips (0.2 s)
-        // and the whole ring (4 s at 48 kHz rounds up to 5.5 s) has been overwritten since.
+        // The echoes hit the flush threshold after ~100 round trips (0.2 s) and the whole ring has
+        // been overwritten since.
         for line in &d.lines {
             assert!(line.recorded().iter().all(|v| *v == 0.0));
         }
