@@ -133,13 +133,7 @@ impl DelaySettings {
     /// Every continuous value clamped to its range; non-finite values fall back to the default.
     fn sanitized(&self) -> Self {
         let d = Self::default();
-        let fit = |v: f32, range: (f32, f32), fallback: f32| {
-            if v.is_finite() {
-                v.clamp(range.0, range.1)
-            } else {
-                fallback
-            }
-        };
+        let fit = super::clamp_setting;
         Self {
             time_ms: fit(self.time_ms, TIME_MS_RANGE, d.time_ms),
             stereo_offset_ms: fit(self.stereo_offset_ms, STEREO_OFFSET_MS_RANGE, d.stereo_offset_ms),

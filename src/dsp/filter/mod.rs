@@ -48,6 +48,7 @@ mod bands;
 pub mod design;
 pub mod svf;
 
+use super::clamp_setting;
 use bands::{NotchBand, PassBand, ToneBand, ToneTarget};
 use design::{response_tan, PassKind, ToneShape};
 use svf::Frame;
@@ -288,37 +289,28 @@ impl Default for FilterSettings {
     }
 }
 
-/// Clamps `value` into `range`, replacing a non-finite value by `fallback`, so a host sending
-/// garbage can never put NaN into a coefficient.
-fn sanitize(value: f32, range: (f32, f32), fallback: f32) -> f32 {
-    if value.is_finite() {
-        value.clamp(range.0, range.1)
-    } else {
-        fallback
-    }
-}
 
 impl FilterSettings {
     /// The same settings with every continuous value clamped to its range.
     pub fn sanitized(&self) -> Self {
         let defaults = Self::default();
-        let freq = |v, d| sanitize(v, FREQUENCY_RANGE_HZ, d);
-        let gain = |v| sanitize(v, GAIN_RANGE_DB, 0.0);
+        let freq = |v, d| clamp_setting(v, FREQUENCY_RANGE_HZ, d);
+        let gain = |v| clamp_setting(v, GAIN_RANGE_DB, 0.0);
         let pass = |s: PassSettings, d: PassSettings| PassSettings {
             cutoff_hz: freq(s.cutoff_hz, d.cutoff_hz),
-            resonance_q: sanitize(s.resonance_q, RESONANCE_Q_RANGE, BUTTERWORTH_Q),
+            resonance_q: clamp_setting(s.resonance_q, RESONANCE_Q_RANGE, BUTTERWORTH_Q),
             ..s
         };
         let shelf = |s: ShelfSettings, d: ShelfSettings| ShelfSettings {
             freq_hz: freq(s.freq_hz, d.freq_hz),
             gain_db: gain(s.gain_db),
-            q: sanitize(s.q, SHELF_Q_RANGE, DEFAULT_SHELF_Q),
+            q: clamp_setting(s.q, SHELF_Q_RANGE, DEFAULT_SHELF_Q),
             ..s
         };
         let bell = |s: BellSettings, d: BellSettings| BellSettings {
             freq_hz: freq(s.freq_hz, d.freq_hz),
             gain_db: gain(s.gain_db),
-            q: sanitize(s.q, BELL_Q_RANGE, DEFAULT_BELL_Q),
+            q: clamp_setting(s.q, BELL_Q_RANGE, DEFAULT_BELL_Q),
             ..s
         };
         Self {
@@ -330,7 +322,7 @@ impl FilterSettings {
             bell_2: bell(self.bell_2, defaults.bell_2),
             notch: NotchSettings {
                 freq_hz: freq(self.notch.freq_hz, DEFAULT_NOTCH_HZ),
-                q: sanitize(self.notch.q, NOTCH_Q_RANGE, DEFAULT_NOTCH_Q),
+                q: clamp_setting(self.notch.q, NOTCH_Q_RANGE, DEFAULT_NOTCH_Q),
                 ..self.notch
             },
         }

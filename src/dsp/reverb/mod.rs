@@ -223,13 +223,7 @@ impl ReverbSettings {
     /// Every value clamped to its range (non-finite values fall back to the default).
     pub fn clamped(&self) -> Self {
         let d = Self::default();
-        let c = |v: f32, r: (f32, f32), fallback: f32| {
-            if v.is_finite() {
-                v.clamp(r.0, r.1)
-            } else {
-                fallback
-            }
-        };
+        let c = super::clamp_setting;
         Self {
             decay_s: c(self.decay_s, DECAY_S_RANGE, d.decay_s),
             size_m: c(self.size_m, SIZE_M_RANGE, d.size_m),
