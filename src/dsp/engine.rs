@@ -61,13 +61,6 @@ impl Default for EngineSettings {
     }
 }
 
-impl EngineSettings {
-    /// Every stage switched off and unity gains: the chain passes audio through bit-exactly.
-    pub fn passthrough() -> Self {
-        Self { filter_on: false, delay_on: false, reverb_on: false, ..Self::default() }
-    }
-}
-
 /// The Runnel signal chain.
 pub struct Engine {
     /// Gain applied before everything else.

@@ -4,7 +4,7 @@ use nice_plug::prelude::*;
 
 use super::{hz, 
     choice_param, choice_value, decibel_param, frequency_param, milliseconds_param, percent_param, plain_param,
-    stage_switch_param,
+    switch_param,
 };
 use crate::dsp::delay::{
     DelaySettings, NoteModifier, NoteValue, TimeChangeMode, DUCK_AMOUNT_DB_RANGE, DUCK_RELEASE_MS_RANGE,
@@ -75,7 +75,7 @@ impl Default for DelayParams {
     fn default() -> Self {
         let d = DelaySettings::default();
         Self {
-            enabled: stage_switch_param("Delay", true),
+            enabled: switch_param("Delay", true),
             time: milliseconds_param("Delay Time".into(), d.time_ms, TIME_MS_RANGE, -1.5),
             sync: BoolParam::new("Delay Sync", d.sync),
             note: choice_param("Delay Note".into(), &NoteValue::ALL, NoteValue::label, d.note),

@@ -2,7 +2,7 @@
 
 use nice_plug::prelude::*;
 
-use super::{hz, band_switch_param, choice_param, choice_value, decibel_param, frequency_param, plain_param, stage_switch_param};
+use super::{hz, choice_param, choice_value, decibel_param, frequency_param, plain_param, switch_param};
 use crate::dsp::filter::{
     BellSettings, FilterSettings, FilterSlope, NotchMode, NotchSettings, PassSettings, ShelfSettings,
     BELL_Q_RANGE, FREQUENCY_RANGE_HZ, GAIN_RANGE_DB, NOTCH_Q_RANGE, RESONANCE_Q_RANGE, SHELF_Q_RANGE,
@@ -41,7 +41,7 @@ impl Default for FilterParams {
     fn default() -> Self {
         let d = FilterSettings::default();
         Self {
-            enabled: stage_switch_param("Filter", true),
+            enabled: switch_param("Filter", true),
             high_pass: PassParams::new("HP", &d.high_pass),
             low_pass: PassParams::new("LP", &d.low_pass),
             low_shelf: GainBandParams::shelf("Low Shelf", &d.low_shelf),
@@ -88,7 +88,7 @@ pub struct PassParams {
 impl PassParams {
     fn new(band: &str, d: &PassSettings) -> Self {
         Self {
-            enabled: band_switch_param(band, d.enabled),
+            enabled: switch_param(band, d.enabled),
             cutoff: frequency_param(format!("{band} Cutoff"), d.cutoff_hz, FREQUENCY_RANGE_HZ),
             slope: choice_param(format!("{band} Slope"), &FilterSlope::ALL, FilterSlope::label, d.slope),
             resonance: plain_param(format!("{band} Resonance"), d.resonance_q, RESONANCE_Q_RANGE, -1.0, ""),
@@ -126,7 +126,7 @@ pub struct GainBandParams {
 impl GainBandParams {
     fn new(band: &str, enabled: bool, freq_hz: f32, gain_db: f32, q: f32, q_range: (f32, f32)) -> Self {
         Self {
-            enabled: band_switch_param(band, enabled),
+            enabled: switch_param(band, enabled),
             freq: frequency_param(format!("{band} Freq"), freq_hz, FREQUENCY_RANGE_HZ),
             gain: decibel_param(format!("{band} Gain"), gain_db, GAIN_RANGE_DB),
             q: plain_param(format!("{band} Q"), q, q_range, -1.0, ""),
@@ -180,7 +180,7 @@ pub struct NotchParams {
 impl NotchParams {
     fn new(band: &str, d: &NotchSettings) -> Self {
         Self {
-            enabled: band_switch_param(band, d.enabled),
+            enabled: switch_param(band, d.enabled),
             mode: choice_param(format!("{band} Mode"), &NotchMode::ALL, NotchMode::label, d.mode),
             freq: frequency_param(format!("{band} Freq"), d.freq_hz, FREQUENCY_RANGE_HZ),
             q: plain_param(format!("{band} Q"), d.q, NOTCH_Q_RANGE, -1.0, ""),

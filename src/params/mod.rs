@@ -72,14 +72,9 @@ impl RunnelParams {
     }
 }
 
-/// A stage's on/off switch; turning it off crossfades to the dry signal.
-fn stage_switch_param(stage: &str, default: bool) -> BoolParam {
-    BoolParam::new(format!("{stage} On"), default)
-}
-
-/// A band's on/off switch inside a stage.
-fn band_switch_param(band: &str, default: bool) -> BoolParam {
-    BoolParam::new(format!("{band} On"), default)
+/// An on/off switch for a stage or a band ("Delay On", "HP On"); turning it off crossfades.
+fn switch_param(what: &str, default: bool) -> BoolParam {
+    BoolParam::new(format!("{what} On"), default)
 }
 
 /// A frequency over `range` (Hz) with a logarithmic mapping: equal travel is an equal musical

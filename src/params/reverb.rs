@@ -2,7 +2,7 @@
 
 use nice_plug::prelude::*;
 
-use super::{hz, choice_param, choice_value, frequency_param, milliseconds_param, percent_param, plain_param, stage_switch_param};
+use super::{hz, choice_param, choice_value, frequency_param, milliseconds_param, percent_param, plain_param, switch_param};
 use crate::dsp::reverb::{
     MixLaw, ReverbSettings, DECAY_S_RANGE, EARLY_LEVEL_RANGE, EARLY_SIZE_M_RANGE, HIGH_CROSSOVER_HZ_RANGE,
     HIGH_CUT_HZ_RANGE, HIGH_MULT_RANGE, LOW_CROSSOVER_HZ_RANGE, LOW_CUT_HZ_RANGE, LOW_MULT_RANGE, MIX_RANGE,
@@ -72,7 +72,7 @@ impl Default for ReverbParams {
     fn default() -> Self {
         let d = ReverbSettings::default();
         Self {
-            enabled: stage_switch_param("Reverb", true),
+            enabled: switch_param("Reverb", true),
             decay: FloatParam::new(
                 "Reverb Decay",
                 d.decay_s,
