@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 ./scripts/system-deps.sh
 
 cargo xtask bundle runnel --release
-cargo run --release --quiet --example render_demo -- target/demo
+cargo run --release --quiet -p runnel-engine --example render_demo -- target/demo
 
 cat <<MSG
 

@@ -1,9 +1,8 @@
 //! Runnel: a real-time audio effect — input gain → filter → delay → reverb → output gain.
 //!
-//! The DSP lives in [`dsp`] and knows nothing about plugin APIs; this crate root wraps it as a
+//! The DSP lives in the `runnel-engine` crate and knows nothing about plugin APIs; this crate root wraps it as a
 //! CLAP/VST3 plugin and a standalone application with nice-plug.
 
-pub mod dsp;
 pub mod editor;
 pub mod params;
 
@@ -12,7 +11,7 @@ use std::sync::Arc;
 
 use nice_plug::prelude::*;
 
-use crate::dsp::engine::{Engine, DEFAULT_TEMPO_BPM};
+use runnel_engine::engine::{Engine, DEFAULT_TEMPO_BPM};
 use crate::params::RunnelParams;
 
 /// Input below this level (≈ −140 dBFS) counts as silence for tail tracking.
@@ -123,7 +122,7 @@ impl Plugin for Runnel {
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
         let sample_rate = buffer_config.sample_rate;
-        if !(dsp::engine::SAMPLE_RATE_RANGE.0..=dsp::engine::SAMPLE_RATE_RANGE.1)
+        if !(runnel_engine::engine::SAMPLE_RATE_RANGE.0..=runnel_engine::engine::SAMPLE_RATE_RANGE.1)
             .contains(&sample_rate)
         {
             return false;

@@ -3,5 +3,5 @@
 //! tempo options.
 
 fn main() {
-    nice_plug::prelude::nice_export_standalone::<runnel::Runnel>();
+    nice_plug::prelude::nice_export_standalone::<runnel_plugin::Runnel>();
 }

@@ -23,8 +23,8 @@ use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use jack::{AudioIn, AudioOut, Client, ClientOptions, Control, Port, ProcessScope};
-use runnel::dsp::filter::Filter;
-use runnel::params::RunnelParams;
+use runnel_engine::filter::Filter;
+use runnel_plugin::params::RunnelParams;
 
 /// Sample rate of the private JACK server.
 const SAMPLE_RATE: u32 = 48_000;

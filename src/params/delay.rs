@@ -6,7 +6,7 @@ use super::{hz,
     choice_param, choice_value, decibel_param, frequency_param, milliseconds_param, percent_param, plain_param,
     switch_param,
 };
-use crate::dsp::delay::{
+use runnel_engine::delay::{
     DelaySettings, NoteModifier, NoteValue, TimeChangeMode, DUCK_AMOUNT_DB_RANGE, DUCK_RELEASE_MS_RANGE,
     FEEDBACK_RANGE, HIGH_CUT_HZ_RANGE, LOW_CUT_HZ_RANGE, MIX_RANGE, MOD_DEPTH_MS_RANGE, MOD_RATE_HZ_RANGE,
     SATURATION_RANGE, STEREO_OFFSET_MS_RANGE, TIME_MS_RANGE,

@@ -3,7 +3,7 @@
 use nice_plug::prelude::*;
 
 use super::{hz, choice_param, choice_value, decibel_param, frequency_param, plain_param, switch_param};
-use crate::dsp::filter::{
+use runnel_engine::filter::{
     BellSettings, FilterSettings, FilterSlope, NotchMode, NotchSettings, PassSettings, ShelfSettings,
     BELL_Q_RANGE, FREQUENCY_RANGE_HZ, GAIN_RANGE_DB, NOTCH_Q_RANGE, RESONANCE_Q_RANGE, SHELF_Q_RANGE,
 };

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditorState;
 
-use crate::dsp::engine::EngineSettings;
-use crate::dsp::gain::GAIN_DB_RANGE;
+use runnel_engine::engine::EngineSettings;
+use runnel_engine::gain::GAIN_DB_RANGE;
 
 /// The editor's initial logical size.
 pub const EDITOR_SIZE: (u32, u32) = (1040, 720);

@@ -3,7 +3,7 @@
 use nice_plug::prelude::*;
 
 use super::{hz, choice_param, choice_value, frequency_param, milliseconds_param, percent_param, plain_param, switch_param};
-use crate::dsp::reverb::{
+use runnel_engine::reverb::{
     MixLaw, ReverbSettings, DECAY_S_RANGE, EARLY_LEVEL_RANGE, EARLY_SIZE_M_RANGE, HIGH_CROSSOVER_HZ_RANGE,
     HIGH_CUT_HZ_RANGE, HIGH_MULT_RANGE, LOW_CROSSOVER_HZ_RANGE, LOW_CUT_HZ_RANGE, LOW_MULT_RANGE, MIX_RANGE,
     MOD_DEPTH_MS_RANGE, MOD_RATE_HZ_RANGE, PRE_DELAY_MS_RANGE, SIZE_M_RANGE, WIDTH_RANGE,

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use nice_plug::prelude::*;
-use runnel::Runnel;
+use runnel_plugin::Runnel;
 
 /// Environment variable that makes the test context allocate inside `transport()`, which the
 /// plugin calls from `process()`. Used only by the test that proves the allocation checker works.

@@ -7,7 +7,7 @@
 //! ns per stereo frame (the throughput line shows frames/s).
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use runnel::dsp::filter::*;
+use runnel_engine::filter::*;
 use std::time::Duration;
 
 const BLOCK: usize = 256;

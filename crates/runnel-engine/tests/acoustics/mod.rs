@@ -4,7 +4,7 @@
 
 pub mod room_acoustics;
 
-use runnel::dsp::reverb::{Reverb, ReverbSettings};
+use runnel_engine::reverb::{Reverb, ReverbSettings};
 
 /// Block size used when rendering (the plugin's typical host block).
 pub const BLOCK: usize = 256;

@@ -12,7 +12,7 @@
 //! reduction; the slow release turns that into a ripple of about `amount · (gap / release)` —
 //! under 0.1 dB for a 12 dB duck of a 100 Hz tone at 250 ms release.
 
-use crate::dsp::denormal::flush;
+use crate::denormal::flush;
 
 /// Ducking amount range: dB of reduction while the input is loud (0 = off).
 pub const DUCK_AMOUNT_DB_RANGE: (f32, f32) = (0.0, 48.0);

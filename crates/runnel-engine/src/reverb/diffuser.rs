@@ -7,7 +7,7 @@
 //! milliseconds and differ between channels (decorrelation); they do not follow Size, so nothing
 //! here ever needs a crossfade.
 
-use crate::dsp::denormal::flush;
+use crate::denormal::flush;
 
 /// Stage lengths (ms) and feedback gains of the left chain. Lengths are spread over ~2 octaves
 /// and not multiples of one another.

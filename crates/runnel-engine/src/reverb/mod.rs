@@ -28,8 +28,8 @@ use self::diffuser::Diffuser;
 use self::early::EarlyReflections;
 use self::fdn::FeedbackDelayNetwork;
 use self::svf::{SvfCoefficients, SvfState};
-use crate::dsp::denormal::DenormalGuard;
-use crate::dsp::smoothing::{LinearSmoother, DEFAULT_RAMP_MS};
+use crate::denormal::DenormalGuard;
+use crate::smoothing::{LinearSmoother, DEFAULT_RAMP_MS};
 
 pub use self::fdn::LINES;
 

@@ -26,8 +26,8 @@
 //! signal, the routing matrices, the clipper), so with feedback ≤ 100 % the loop cannot grow;
 //! the limiter covers the rest (interpolator ripple, input added on top of a full loop).
 
-use crate::dsp::denormal::flush;
-use crate::dsp::smoothing::{LinearSmoother, DEFAULT_RAMP_MS};
+use crate::denormal::flush;
+use crate::smoothing::{LinearSmoother, DEFAULT_RAMP_MS};
 
 /// Low cut (loop high-pass) cutoff range in Hz; at the bottom the high-pass is off.
 pub const LOW_CUT_HZ_RANGE: (f32, f32) = (20.0, 2000.0);

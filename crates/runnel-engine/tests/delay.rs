@@ -6,11 +6,11 @@
 
 use std::f64::consts::{PI, TAU};
 
-use runnel::dsp::delay::feedback::SAFETY_CEILING;
-use runnel::dsp::delay::line::{SincTable, INTERPOLATOR_PHASES, INTERPOLATOR_TAPS};
-use runnel::dsp::delay::sync::note_seconds;
-use runnel::dsp::delay::time_change::{CROSSFADE_MS, TAPE_MAX_GLIDE_RATE};
-use runnel::dsp::delay::*;
+use runnel_engine::delay::feedback::SAFETY_CEILING;
+use runnel_engine::delay::line::{SincTable, INTERPOLATOR_PHASES, INTERPOLATOR_TAPS};
+use runnel_engine::delay::sync::note_seconds;
+use runnel_engine::delay::time_change::{CROSSFADE_MS, TAPE_MAX_GLIDE_RATE};
+use runnel_engine::delay::*;
 
 // Allocation check: nice-plug's `assert_process_allocs` installs an allocator in every test
 // binary that aborts on any allocation inside `assert_no_alloc` (tests/plugin_process.rs proves

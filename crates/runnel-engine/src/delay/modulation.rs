@@ -6,7 +6,7 @@
 //! stereo delay wide instead of wobbling both sides in lock-step. Slow rates sound like tape wow,
 //! fast ones like flutter.
 
-use crate::dsp::smoothing::{LinearSmoother, DEFAULT_RAMP_MS};
+use crate::smoothing::{LinearSmoother, DEFAULT_RAMP_MS};
 
 /// Modulation rate range in Hz.
 pub const MOD_RATE_HZ_RANGE: (f32, f32) = (0.05, 10.0);

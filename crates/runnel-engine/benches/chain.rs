@@ -2,7 +2,7 @@
 //! sizes hosts commonly use. Run with `cargo bench --bench chain`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use runnel::dsp::engine::{Engine, EngineSettings};
+use runnel_engine::engine::{Engine, EngineSettings};
 
 fn whole_chain(c: &mut Criterion) {
     let sample_rate = 48_000.0;

@@ -12,7 +12,7 @@
 
 use std::f64::consts::PI;
 
-use crate::dsp::denormal::flush;
+use crate::denormal::flush;
 
 /// Highest cutoff handed to the pre-warp, as a fraction of the sample rate. `tan` runs away at
 /// 0.5; at 0.45 it is ~6.3, which keeps the section well conditioned at 8 kHz sample rates.

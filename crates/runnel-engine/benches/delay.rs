@@ -11,7 +11,7 @@
 //! - `tape_gliding`: modulated, Tape mode with the time changing every block.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use runnel::dsp::delay::{Delay, DelaySettings, TimeChangeMode};
+use runnel_engine::delay::{Delay, DelaySettings, TimeChangeMode};
 
 const BLOCK: usize = 256;
 const SAMPLE_RATE: f32 = 48_000.0;

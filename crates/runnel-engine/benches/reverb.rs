@@ -5,7 +5,7 @@
 //! Run: `cargo bench --bench reverb`; ns per frame = reported time / 256.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use runnel::dsp::reverb::{Reverb, ReverbSettings};
+use runnel_engine::reverb::{Reverb, ReverbSettings};
 
 const BLOCK: usize = 256;
 

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use runnel::dsp::engine::{Engine, EngineSettings};
+use runnel_engine::engine::{Engine, EngineSettings};
 
 const SAMPLE_RATE: u32 = 48_000;
 const BLOCK: usize = 512;

@@ -7,7 +7,7 @@ mod acoustics;
 
 use acoustics::room_acoustics::{decay_time, echo_density, iacc, octave_band, schroeder_db, t30};
 use acoustics::{impulse_response, prepared, run, wet, Rng, BLOCK};
-use runnel::dsp::reverb::*;
+use runnel_engine::reverb::*;
 
 // Allocation check: nice-plug's `assert_process_allocs` installs an allocator in every test
 // binary that aborts on any allocation inside `assert_no_alloc` (tests/plugin_process.rs proves

@@ -19,7 +19,7 @@ use super::{
     FilterSlope, NotchMode, NotchSettings, PassSettings, CONTROL_INTERVAL, PARAMETER_RAMP_MS,
     SWITCH_FADE_MS,
 };
-use crate::dsp::smoothing::LinearSmoother;
+use crate::smoothing::LinearSmoother;
 
 /// Frames processed at once while a crossfade runs: the dry copy lives on the stack.
 const FADE_CHUNK: usize = 64;

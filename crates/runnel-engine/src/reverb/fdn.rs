@@ -28,7 +28,7 @@ use super::crossfade::ChainedCrossfade;
 use super::modulation::WanderLfo;
 use super::primes::PrimeTable;
 use super::svf::SvfBank;
-use crate::dsp::denormal::flush;
+use crate::denormal::flush;
 
 /// Number of delay lines.
 pub const LINES: usize = 16;

@@ -11,10 +11,10 @@
 //!
 //! State is `f64` so that 20 Hz at 384 kHz (`g ≈ 1.6e-4`) keeps its exact response and its noise
 //! floor far below −120 dB; every recursive variable is flushed with
-//! [`flush64`](crate::dsp::denormal::flush64) each sample.
+//! [`flush64`](crate::denormal::flush64) each sample.
 
 use super::design::{OnePoleCoefficients, PassDesign, SvfCoefficients, MAX_SECTIONS};
-use crate::dsp::denormal::flush64;
+use crate::denormal::flush64;
 
 /// One stereo frame in the filter's internal precision.
 pub type Frame = [f64; 2];

@@ -39,8 +39,8 @@ pub use modulation::{MOD_DEPTH_MS_RANGE, MOD_RATE_HZ_RANGE};
 pub use sync::{NoteModifier, NoteValue, DEFAULT_TEMPO_BPM};
 pub use time_change::TimeChangeMode;
 
-use crate::dsp::denormal::DenormalGuard;
-use crate::dsp::smoothing::{LinearSmoother, DEFAULT_RAMP_MS};
+use crate::denormal::DenormalGuard;
+use crate::smoothing::{LinearSmoother, DEFAULT_RAMP_MS};
 use feedback::{FeedbackPath, FeedbackTargets};
 use line::{DelayLine, SincTable, INTERPOLATOR_TAPS, MIN_READ_DELAY};
 use modulation::ModulationLfo;
