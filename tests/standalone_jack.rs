@@ -495,10 +495,18 @@ fn standalone_processes_audio_through_jack_with_editor_open() {
         (runnel_out_1, own("in_1")),
         (runnel_out_2, own("in_2")),
     ] {
-        active
-            .as_client()
-            .connect_ports_by_name(&source, &destination)
-            .unwrap_or_else(|err| panic!("connect {source} -> {destination}: {err}"));
+        // The standalone registers its ports before it activates its client, and JACK2 refuses
+        // connections to an inactive client: retry (bounded) until the activation has landed.
+        let deadline = Instant::now() + PORTS_TIMEOUT;
+        loop {
+            match active.as_client().connect_ports_by_name(&source, &destination) {
+                Ok(()) => break,
+                Err(err) if Instant::now() >= deadline => {
+                    panic!("connect {source} -> {destination} within {PORTS_TIMEOUT:?}: {err}")
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
     }
     // Let the new connections reach the process graph before the impulse goes out.
     std::thread::sleep(Duration::from_millis(200));
