@@ -188,6 +188,12 @@ impl WindowThreadHandle {
             self.request(WindowThreadRequest::Show)?;
         }
 
+        self.join_window_thread()
+    }
+
+    /// RUNNEL PATCH (see patches/README.md): the second half of `run_until_closed()`, split out
+    /// so that `Drop` can wait for the window thread without first asking it to show the window.
+    fn join_window_thread(&self) -> PlatformResult<()> {
         let Some(thread) = self.event_loop_handle.take() else { return Ok(()) };
 
         if let Err(panic) = thread.join() {
@@ -278,7 +284,11 @@ impl Drop for WindowThreadHandle {
         self.loop_signal.stop();
         self.loop_signal.wakeup();
 
-        if let Err(e) = self.run_until_closed() {
+        // RUNNEL PATCH (see patches/README.md): upstream called `run_until_closed()` here, which
+        // first sends a `Show` request whenever the thread has not finished yet - always the case
+        // right after `stop()`. The stopping thread drops the request channel unanswered, and
+        // every close logged "Request to X11 thread failed". Only wait for the thread to end.
+        if let Err(e) = self.join_window_thread() {
             warn!("Error while closing window: {}", e)
         }
     }

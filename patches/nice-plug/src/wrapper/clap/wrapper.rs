@@ -2278,6 +2278,19 @@ impl<P: ClapPlugin> Wrapper<P> {
                 }
             };
 
+            // RUNNEL PATCH (see patches/README.md): tell the host which main output channels
+            // hold one value throughout the block (`clap_audio_buffer.constant_mask`), e.g. the
+            // exact digital silence a plugin writes once its tail is over. Upstream never set
+            // the mask. The scan stops at the first differing sample, so a channel that varies
+            // costs two reads.
+            if has_main_output
+                && process.audio_outputs_count > 0
+                && !process.audio_outputs.is_null()
+            {
+                let audio_output = unsafe { &mut *process.audio_outputs };
+                audio_output.constant_mask = unsafe { constant_channels(audio_output, total_buffer_len) };
+            }
+
             // After processing audio, we'll check if the editor has sent us updated plugin state.
             // We'll restore that here on the audio thread to prevent changing the values during the
             // process call and also to prevent inconsistent state when the host also wants to load
@@ -3547,4 +3560,31 @@ unsafe fn query_host_extension<T>(
     } else {
         None
     }
+}
+
+/// RUNNEL PATCH (see patches/README.md): the `constant_mask` of a 32-bit output buffer: bit `i`
+/// is set when every one of the `frames` samples of channel `i` equals its first sample. Only the
+/// first 64 channels can be marked (the mask's width); 64-bit buffers and empty blocks get 0.
+///
+/// # Safety
+///
+/// `buffer.data32` must be null or point to `buffer.channel_count` channel pointers, each valid
+/// for `frames` samples.
+unsafe fn constant_channels(buffer: &clap_sys::audio_buffer::clap_audio_buffer, frames: usize) -> u64 {
+    if buffer.data32.is_null() || frames == 0 {
+        return 0;
+    }
+    let mut mask = 0u64;
+    for channel in 0..(buffer.channel_count as usize).min(64) {
+        let samples = unsafe { *buffer.data32.add(channel) };
+        if samples.is_null() {
+            continue;
+        }
+        let samples = unsafe { std::slice::from_raw_parts(samples, frames) };
+        let first = samples[0].to_bits();
+        if samples.iter().all(|x| x.to_bits() == first) {
+            mask |= 1 << channel;
+        }
+    }
+    mask
 }

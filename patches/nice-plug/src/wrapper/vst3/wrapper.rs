@@ -767,11 +767,13 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
     }
 
     unsafe fn setParamNormalized(&self, id: ParamID, value: ParamValue) -> tresult {
-        // If the plugin is currently processing audio, then this parameter change will also be sent
-        // to the process function
-        if self.inner.is_processing.load(Ordering::SeqCst) {
-            return kResultOk;
-        }
+        // RUNNEL PATCH (see patches/README.md): upstream returned early here while processing was
+        // set up ("this parameter change will also be sent to the process function"). A host
+        // that sets a value on the controller and then saves state without a process() call in
+        // between (JUCE hosts, pluginval at strictness 10) then saved the stale value. Apply the
+        // value now as well; the copy that arrives with the next process() call is the same
+        // value and changes nothing. Parameter values and smoothers are atomics, and
+        // `IComponent::setState()` already writes them from this thread while processing.
 
         let sample_rate = self
             .inner
