@@ -23,16 +23,16 @@ const UNUSUAL_SAMPLE_RATES: [f64; 6] = [
     1_536_000.0,
 ];
 
-/// Renders `input` block by block and returns, per block, its frame range, the main output's
-/// constant mask and the status.
+/// What one processed block told the host: its frames, the main output's constant mask, and
+/// the process status.
+type BlockReport = (std::ops::Range<usize>, u64, ProcessStatus);
+
+/// Renders `input` block by block and returns the output and a report per block.
 fn render_with_masks(
     proc: &mut crate::harness::Processor,
     input: &[Vec<f32>],
     block: usize,
-) -> (
-    Vec<Vec<f32>>,
-    Vec<(std::ops::Range<usize>, u64, ProcessStatus)>,
-) {
+) -> (Vec<Vec<f32>>, Vec<BlockReport>) {
     let mut output = input.to_vec();
     let mut blocks = Vec::new();
     let total = input[0].len();
@@ -48,11 +48,7 @@ fn render_with_masks(
 }
 
 /// Asserts that every channel a block's mask marks constant really holds one value.
-fn assert_masks_truthful(
-    output: &[Vec<f32>],
-    blocks: &[(std::ops::Range<usize>, u64, ProcessStatus)],
-    what: &str,
-) {
+fn assert_masks_truthful(output: &[Vec<f32>], blocks: &[BlockReport], what: &str) {
     for (range, mask, _) in blocks {
         for (c, channel) in output.iter().enumerate() {
             let samples = &channel[range.clone()];
