@@ -14,7 +14,8 @@ use nice_plug::prelude::*;
 use runnel_engine::engine::{Engine, DEFAULT_TEMPO_BPM};
 use crate::params::RunnelParams;
 
-/// Input below this level (≈ −140 dBFS) counts as silence for tail tracking.
+/// Input below this level (≈ −140 dBFS) counts as silence for tail tracking; once the tail is
+/// over, output below it is residue and leaves as exact zeros.
 const SILENCE_THRESHOLD: f32 = 1e-7;
 
 /// The plugin: parameters, the engine, and the bookkeeping hosts need (tail, silence).
@@ -25,6 +26,8 @@ pub struct Runnel {
     engine: Engine,
     /// Consecutive samples of silent input, to tell the host when the tail has rung out.
     silent_input_samples: u64,
+    /// The latency the host was last told, so that it hears again only about real changes.
+    latency_report: LatencyReport,
 }
 
 impl Default for Runnel {
@@ -33,6 +36,7 @@ impl Default for Runnel {
             params: Arc::new(RunnelParams::default()),
             engine: Engine::new(),
             silent_input_samples: 0,
+            latency_report: LatencyReport::default(),
         }
     }
 }
@@ -52,6 +56,81 @@ impl Runnel {
             Some(_) => ProcessStatus::Normal,
         }
     }
+}
+
+// ----------------------------------------------------------------------------------------------
+// Hosting: latency reports and digital silence after the tail
+// ----------------------------------------------------------------------------------------------
+
+/// The latency last reported to the host. Every report that changes the value makes a CLAP
+/// host restart the plugin (and a VST3 host re-read its latency), so a report goes out only
+/// when the value really changed: a host that drives the same parameter sequence twice sees
+/// the same callbacks, and one whose latency never changes sees no restart at all.
+#[derive(Debug, Default)]
+struct LatencyReport {
+    /// `None` until the first report (made in `activate()`).
+    last: Option<u32>,
+}
+
+impl LatencyReport {
+    /// Records `latency` and returns it if the host has to hear about it (first report or a
+    /// change); `None` if the host already knows this value.
+    fn update(&mut self, latency: u32) -> Option<u32> {
+        if self.last == Some(latency) {
+            None
+        } else {
+            self.last = Some(latency);
+            Some(latency)
+        }
+    }
+}
+
+impl Runnel {
+    /// The latency the chain currently has, in samples.
+    ///
+    /// MERGE: the engine's `Engine::latency_samples()` comes from the Stage-trait work; until
+    /// it lands every stage is causal and zero-latency. Replace the body with
+    /// `self.engine.latency_samples()`.
+    fn engine_latency_samples(&self) -> u32 {
+        0
+    }
+
+    /// Tells the host the chain's latency while activating. Hosts read it right after
+    /// `activate()`; the wrapper only passes on values that differ from what the host has.
+    fn report_latency_on_activate(&mut self, context: &mut impl ActivateContext<Self>) {
+        let latency = self.engine_latency_samples();
+        self.latency_report.last = Some(latency);
+        context.set_latency_samples(latency);
+    }
+
+    /// Re-reports the latency after new settings were applied in `process()`, only if it
+    /// changed (a report makes CLAP hosts restart the plugin). Real-time safe: nice-plug queues
+    /// the host notification without allocating.
+    fn report_latency_change(&mut self, context: &mut impl ProcessContext<Self>) {
+        if let Some(latency) = self.latency_report.update(self.engine_latency_samples()) {
+            context.set_latency_samples(latency);
+        }
+    }
+}
+
+/// Once the tail is over (`status` is `Normal` and this block's input was silent), output that
+/// is entirely below [`SILENCE_THRESHOLD`] is reverb and filter residue far below hearing:
+/// replace it by exact zeros. Hosts then get digital silence, and CLAP hosts a constant mask on
+/// it (the framework marks every output channel that holds one value, see patches/README.md).
+/// Returns whether the block was zeroed.
+fn settle_output_after_tail(
+    channels: &mut [&mut [f32]],
+    input_was_silent: bool,
+    status: ProcessStatus,
+) -> bool {
+    let tail_done = input_was_silent && matches!(status, ProcessStatus::Normal);
+    if !tail_done || !is_silent(channels) {
+        return false;
+    }
+    for channel in channels.iter_mut() {
+        channel.fill(0.0);
+    }
+    true
 }
 
 /// Whether every sample of every channel is below [`SILENCE_THRESHOLD`] (NaN counts as silent:
@@ -128,8 +207,8 @@ impl Plugin for Runnel {
             return false;
         }
         self.engine.prepare(sample_rate, buffer_config.max_buffer_size as usize);
-        // Every stage is causal and zero-latency; say so explicitly so hosts never guess.
-        context.set_latency_samples(0);
+        // Report explicitly, even zero, so hosts never guess.
+        self.report_latency_on_activate(context);
         true
     }
 
@@ -148,6 +227,7 @@ impl Plugin for Runnel {
         let tempo = context.transport().tempo.unwrap_or(DEFAULT_TEMPO_BPM);
         let settings = self.params.engine_settings(tempo);
         self.engine.set_settings(&settings);
+        self.report_latency_change(context);
 
         let channels = buffer.as_slice();
         let input_was_silent = is_silent(channels);
@@ -156,7 +236,9 @@ impl Plugin for Runnel {
             [mono] => self.engine.process_mono(mono),
             [] => {}
         }
-        self.update_process_status(input_was_silent, frames)
+        let status = self.update_process_status(input_was_silent, frames);
+        settle_output_after_tail(channels, input_was_silent, status);
+        status
     }
 }
 
@@ -190,3 +272,47 @@ impl Vst3Plugin for Runnel {
 
 nice_export_clap!(Runnel);
 nice_export_vst3!(Runnel);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_is_reported_first_and_then_only_when_it_changes() {
+        let mut report = LatencyReport::default();
+        assert_eq!(report.update(0), Some(0), "the first value is always reported");
+        assert_eq!(report.update(0), None);
+        assert_eq!(report.update(64), Some(64));
+        assert_eq!(report.update(64), None);
+        assert_eq!(report.update(0), Some(0));
+    }
+
+    #[test]
+    fn output_is_zeroed_only_after_the_tail_and_only_below_the_threshold() {
+        let residue = SILENCE_THRESHOLD * 0.5;
+        let audible = SILENCE_THRESHOLD * 2.0;
+        let run = |level: f32, input_was_silent: bool, status: ProcessStatus| {
+            let mut left = [level, -level, 0.0];
+            let mut right = [0.0, level, -level];
+            let zeroed = {
+                let mut channels: [&mut [f32]; 2] = [&mut left, &mut right];
+                settle_output_after_tail(&mut channels, input_was_silent, status)
+            };
+            (zeroed, left, right)
+        };
+        let (zeroed, left, right) = run(residue, true, ProcessStatus::Normal);
+        assert!(zeroed);
+        assert!(left.iter().chain(&right).all(|&x| x.to_bits() == 0), "not +0.0: {left:?} {right:?}");
+        // Still ringing, input not silent, or above the threshold: untouched.
+        for (level, silent, status) in [
+            (residue, true, ProcessStatus::Tail(100)),
+            (residue, true, ProcessStatus::KeepAlive),
+            (residue, false, ProcessStatus::Normal),
+            (audible, true, ProcessStatus::Normal),
+        ] {
+            let (zeroed, left, _) = run(level, silent, status);
+            assert!(!zeroed, "{level} {silent} {status:?}");
+            assert_eq!(left[0], level);
+        }
+    }
+}

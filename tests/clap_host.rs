@@ -8,8 +8,12 @@
 //! This suite also writes renders to `target/host-compare/` for `tests/vst3_pedalboard.py`, which
 //! must therefore run after `cargo test`.
 
+#[path = "clap_host/editor.rs"]
+mod editor;
 #[path = "clap_host/harness.rs"]
 mod harness;
+#[path = "clap_host/hosting.rs"]
+mod hosting;
 #[path = "clap_host/signals.rs"]
 mod signals;
 #[path = "clap_host/spec.rs"]

@@ -245,9 +245,8 @@ def test_raw_state_round_trip_restores_every_value(manifest):
         value = 1.0 - round(spec["default"]) if spec["stepped"] else (0.3 if spec["default"] > 0.5 else 0.8)
         param.raw_value = value
         wanted[spec["name"]] = (param.raw_value, param.string_value)
-    # JUCE hands parameter changes to a VST3 processor with the next process call, and
-    # nice-plug ignores the controller-side copy while the plugin is active, so a state saved
-    # before any audio ran would still hold the old values. Run one block, as a host would.
+    # One block of audio between setting and saving, as a playing host would; saving without it
+    # is covered by test_state_saved_right_after_setting_holds_the_new_values.
     source.process(np.zeros((2, 512), np.float32), manifest["sample_rate"], buffer_size=512)
     state = source.raw_state
 
@@ -259,3 +258,99 @@ def test_raw_state_round_trip_restores_every_value(manifest):
         param = param_by_name(target, name)
         assert param.raw_value == pytest.approx(raw, abs=1e-6), f"{name} after raw_state"
         assert param.string_value == text, f"{name} after raw_state"
+
+
+# --- State saved while processing is set up -------------------------------------------------
+#
+# JUCE hosts keep a VST3 plugin's processing set up from prepareToPlay() on, set parameters on
+# its controller (setParamNormalized) and hand the change to the processor only with the next
+# process() call. A host that saves state in between (pluginval's state test at strictness 10:
+# "Input Gain not restored on setStateInformation — expected 0.550975, actual 0.877381") must
+# still find every value it set in the state. pedalboard is such a host: once an instance has
+# processed audio, its processing stays set up.
+
+
+def _requested_raw(param, index: int) -> float:
+    """A raw value away from the parameter's default, exactly on its grid if it has steps (so
+    the value read back must equal the request)."""
+    with param._AudioProcessorParameter__get_cpp_parameter() as cpp:
+        steps = cpp.num_steps
+        default = cpp.default_raw_value
+    if 1 < steps <= 64:
+        positions = [i / (steps - 1) for i in range(steps)]
+        others = [v for v in positions if abs(v - default) > 1e-6]
+        return others[index % len(others)]
+    # Continuous: a spread of values clearly away from the default.
+    value = (0.137 + 0.29 * index) % 1.0
+    return value if abs(value - default) > 0.05 else (value + 0.5) % 1.0
+
+
+def _set_all(plugin) -> dict:
+    requested = {}
+    for index, param in enumerate(plugin.parameters.values()):
+        raw = _requested_raw(param, index)
+        param.raw_value = raw
+        requested[param.name] = raw
+    return requested
+
+
+def _values(plugin) -> dict:
+    return {param.name: param.raw_value for param in plugin.parameters.values()}
+
+
+def _loaded(state: bytes) -> dict:
+    """Every value of a fresh instance after loading `state`."""
+    plugin = load_runnel()
+    plugin.raw_state = state
+    return _values(plugin)
+
+
+def _one_block(plugin) -> None:
+    plugin.process(np.zeros((2, 512), np.float32), 48000.0, buffer_size=512)
+
+
+def _differences(got: dict, expected: dict, tolerance: float = 1e-6) -> list:
+    return [
+        f"{name}: expected {value:.6f}, actual {got[name]:.6f}"
+        for name, value in expected.items()
+        if abs(got[name] - value) > tolerance
+    ]
+
+
+# The plugin keeps some values on its own grid (gains in 0.1 dB steps, percentages in 0.5 %
+# steps), up to 8e-4 away from what the host sent; the stale values this guards against are at
+# least 0.05 away by construction (_requested_raw).
+PLUGIN_GRID = 1e-3
+
+
+@pytest.mark.parametrize("processed_first", [True, False], ids=["after-processing", "fresh"])
+def test_state_saved_right_after_setting_holds_the_new_values(processed_first):
+    source = load_runnel()
+    if processed_first:
+        # Processing is now set up and stays so, as in a JUCE host after prepareToPlay().
+        _one_block(source)
+    requested = _set_all(source)
+    saved = source.raw_state  # no process() call since the values were set
+    # The reference: the same instance once a block of audio has carried the changes to the
+    # processor (the path that always worked).
+    _one_block(source)
+    settled = _loaded(source.raw_state)
+    assert not _differences(settled, requested, PLUGIN_GRID), "the reference lost values"
+    problems = _differences(_loaded(saved), settled)
+    assert not problems, "state saved right after setting is stale:\n" + "\n".join(problems)
+
+
+def test_state_restore_after_changes_brings_back_what_the_host_set():
+    """pluginval's sequence: set values, save, change everything, restore the saved state;
+    every value must be back to what was set before saving."""
+    plugin = load_runnel()
+    _one_block(plugin)
+    requested = _set_all(plugin)
+    saved = plugin.raw_state
+    for param in plugin.parameters.values():
+        with param._AudioProcessorParameter__get_cpp_parameter() as cpp:
+            param.raw_value = cpp.default_raw_value
+    assert _differences(_values(plugin), requested, PLUGIN_GRID), "the values did not change"
+    plugin.raw_state = saved
+    problems = _differences(_values(plugin), requested, PLUGIN_GRID)
+    assert not problems, "not restored on setStateInformation:\n" + "\n".join(problems)

@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 
 use clack_extensions::audio_ports::{AudioPortInfoBuffer, PluginAudioPorts};
 use clack_extensions::audio_ports_config::{AudioPortsConfigBuffer, PluginAudioPortsConfig};
+use clack_extensions::gui::{GuiSize, HostGui, HostGuiImpl, PluginGui};
 use clack_extensions::latency::{HostLatency, HostLatencyImpl, PluginLatency};
 use clack_extensions::params::{
     HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer,
@@ -128,6 +129,8 @@ pub struct PluginExtensions {
     pub latency: Option<PluginLatency>,
     /// `clap.tail`.
     pub tail: Option<PluginTail>,
+    /// `clap.gui`.
+    pub gui: Option<PluginGui>,
 }
 
 /// Host state shared by all threads: what the plugin asked the host to do.
@@ -143,6 +146,14 @@ pub struct HostShared {
     pub restart_requested: AtomicBool,
     /// Number of `request_process` calls (a sleeping plugin asks to be woken up this way).
     pub process_requests: AtomicU32,
+    /// Number of `request_restart` calls (a restart costs the user a dropout).
+    pub restart_requests: AtomicU32,
+    /// Number of `request_callback` calls.
+    pub callback_requests: AtomicU32,
+    /// Number of `clap_host_params.request_flush` calls.
+    pub flush_requests: AtomicU32,
+    /// Number of `clap_host_gui.closed` calls (the plugin's window went away on its own).
+    pub gui_closed: AtomicU32,
 }
 
 impl<'a> SharedHandler<'a> for HostShared {
@@ -154,11 +165,13 @@ impl<'a> SharedHandler<'a> for HostShared {
             audio_ports_config: instance.get_extension(),
             latency: instance.get_extension(),
             tail: instance.get_extension(),
+            gui: instance.get_extension(),
         });
     }
 
     fn request_restart(&self) {
         self.restart_requested.store(true, Ordering::SeqCst);
+        self.restart_requests.fetch_add(1, Ordering::SeqCst);
     }
 
     fn request_process(&self) {
@@ -167,12 +180,36 @@ impl<'a> SharedHandler<'a> for HostShared {
 
     fn request_callback(&self) {
         self.callback_requested.store(true, Ordering::SeqCst);
+        self.callback_requests.fetch_add(1, Ordering::SeqCst);
     }
 }
 
 impl HostParamsImplShared for HostShared {
     fn request_flush(&self) {
         self.flush_requested.store(true, Ordering::SeqCst);
+        self.flush_requests.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A host window the editor is embedded in: resizing, showing and hiding are accepted and
+/// ignored (the tests only open and close the editor).
+impl HostGuiImpl for HostShared {
+    fn resize_hints_changed(&self) {}
+
+    fn request_resize(&self, _new_size: GuiSize) -> Result<(), HostError> {
+        Ok(())
+    }
+
+    fn request_show(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+
+    fn request_hide(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+
+    fn closed(&self, _was_destroyed: bool) {
+        self.gui_closed.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -220,7 +257,8 @@ impl HostHandlers for RunnelHost {
         builder
             .register::<HostParams>()
             .register::<HostLatency>()
-            .register::<HostState>();
+            .register::<HostState>()
+            .register::<HostGui>();
     }
 }
 
@@ -273,6 +311,25 @@ impl ParamDesc {
             .clone()
             .unwrap_or_else(|| format!("#{} ({})", self.id.get(), self.name))
     }
+}
+
+/// Everything the plugin asked of the host so far, for comparing two runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HostCallbackCounts {
+    /// `clap_host.request_restart`.
+    pub restarts: u32,
+    /// `clap_host.request_callback`.
+    pub callbacks: u32,
+    /// `clap_host.request_process`.
+    pub process_requests: u32,
+    /// `clap_host_params.request_flush`.
+    pub flushes: u32,
+    /// `clap_host_params.rescan`.
+    pub param_rescans: u32,
+    /// `clap_host_latency.changed`.
+    pub latency_changes: u32,
+    /// `clap_host_state.mark_dirty`.
+    pub dirty_marks: u32,
 }
 
 /// The state nice-plug writes: an 8-byte little-endian length, then JSON.
@@ -494,6 +551,41 @@ impl Plugin {
             .access_handler(|h: &HostMainThread| h.param_rescans.get())
     }
 
+    /// What the plugin asked of the host so far.
+    pub fn host_callbacks(&self) -> HostCallbackCounts {
+        let shared = self.instance.access_shared_handler(|s: &HostShared| {
+            (
+                s.restart_requests.load(Ordering::SeqCst),
+                s.callback_requests.load(Ordering::SeqCst),
+                s.process_requests.load(Ordering::SeqCst),
+                s.flush_requests.load(Ordering::SeqCst),
+            )
+        });
+        let main = self.instance.access_handler(|h: &HostMainThread| {
+            (h.param_rescans.get(), h.latency_changes.get(), h.dirty_marks.get())
+        });
+        HostCallbackCounts {
+            restarts: shared.0,
+            callbacks: shared.1,
+            process_requests: shared.2,
+            flushes: shared.3,
+            param_rescans: main.0,
+            latency_changes: main.1,
+            dirty_marks: main.2,
+        }
+    }
+
+    /// Number of `clap_host_gui.closed` calls so far.
+    pub fn gui_closed_count(&self) -> u32 {
+        self.instance
+            .access_shared_handler(|s: &HostShared| s.gui_closed.load(Ordering::SeqCst))
+    }
+
+    /// The main-thread handle, for extensions this harness does not wrap (the editor tests).
+    pub fn main_thread_handle(&mut self) -> PluginMainThreadHandle<'_> {
+        self.instance.plugin_handle()
+    }
+
     /// `clap.latency.get` (0 when the extension is missing, as CLAP specifies).
     pub fn latency(&mut self) -> u32 {
         match self.ext.latency {
@@ -584,6 +676,7 @@ impl Plugin {
             output: vec![vec![0.0; max_frames as usize]; channels],
             steady_time: 0,
             max_frames,
+            last_output_constant_mask: 0,
         })
     }
 
@@ -654,6 +747,9 @@ pub struct Processor {
     steady_time: u64,
     /// Activation maximum block size.
     pub max_frames: u32,
+    /// `constant_mask` of the main output port after the last `process()` call (bit i: channel
+    /// i holds one value throughout the block, as the plugin declared).
+    last_output_constant_mask: u64,
 }
 
 impl Processor {
@@ -699,7 +795,8 @@ impl Processor {
                     self.output.iter_mut().map(|b| &mut b[..frames]),
                 ),
             }]);
-            self.audio
+            let status = self
+                .audio
                 .as_mut()
                 .expect("processor was deactivated")
                 .process(
@@ -710,13 +807,23 @@ impl Processor {
                     Some(self.steady_time),
                     None,
                 )
-                .unwrap_or_else(|e| panic!("process() failed: {e}"))
+                .unwrap_or_else(|e| panic!("process() failed: {e}"));
+            // The host cleared the mask before the call (clack does); whatever is set now, the
+            // plugin set.
+            let mask = outputs.as_raw_buffers()[0].constant_mask;
+            self.last_output_constant_mask = mask;
+            status
         };
         self.steady_time += frames as u64;
         for (ch, data) in audio.iter_mut().enumerate() {
             data.copy_from_slice(&self.output[ch][..frames]);
         }
         status
+    }
+
+    /// The main output's `constant_mask` after the last [`process`](Self::process) call.
+    pub fn last_output_constant_mask(&self) -> u64 {
+        self.last_output_constant_mask
     }
 
     /// `clap.tail.get`.
