@@ -121,15 +121,9 @@ impl Plugin for Runnel {
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        let sample_rate = buffer_config.sample_rate;
-        if !(runnel_engine::engine::SAMPLE_RATE_RANGE.0..=runnel_engine::engine::SAMPLE_RATE_RANGE.1)
-            .contains(&sample_rate)
-        {
-            return false;
-        }
-        self.engine.prepare(sample_rate, buffer_config.max_buffer_size as usize);
-        // Every stage is causal and zero-latency; say so explicitly so hosts never guess.
-        context.set_latency_samples(0);
+        // Any positive rate is accepted: the engine clamps internally what its designs need.
+        self.engine.prepare(buffer_config.sample_rate, buffer_config.max_buffer_size as usize);
+        context.set_latency_samples(self.engine.latency_samples());
         true
     }
 
@@ -145,8 +139,8 @@ impl Plugin for Runnel {
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         let frames = buffer.samples();
-        let tempo = context.transport().tempo.unwrap_or(DEFAULT_TEMPO_BPM);
-        let settings = self.params.engine_settings(tempo);
+        self.engine.set_tempo(context.transport().tempo.unwrap_or(DEFAULT_TEMPO_BPM));
+        let settings = self.params.engine_settings();
         self.engine.set_settings(&settings);
 
         let channels = buffer.as_slice();

@@ -13,7 +13,10 @@ pub mod filter;
 pub mod gain;
 pub mod reverb;
 pub mod smoothing;
+pub mod stage;
 pub mod stage_switch;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 /// Clamps a setting into `range`, replacing NaN/±Inf with `fallback`, so a host (or a fuzzer)
 /// sending garbage can never put a non-finite value into a coefficient or a delay time. Every

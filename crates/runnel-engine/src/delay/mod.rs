@@ -423,6 +423,38 @@ impl Delay {
     }
 }
 
+/// The delay as a chain stage: follows `EngineSettings::delay`, switched by
+/// `EngineSettings::delay_on`; zero latency.
+impl crate::stage::Stage for Delay {
+    fn name(&self) -> &'static str {
+        "Delay"
+    }
+    fn prepare(&mut self, sample_rate: f32, max_block: usize) {
+        Delay::prepare(self, sample_rate, max_block);
+    }
+    fn reset(&mut self) {
+        Delay::reset(self);
+    }
+    fn apply(&mut self, settings: &crate::engine::EngineSettings) {
+        self.set_settings(&settings.delay);
+    }
+    fn is_enabled(&self, settings: &crate::engine::EngineSettings) -> bool {
+        settings.delay_on
+    }
+    fn set_tempo(&mut self, bpm: f64) {
+        Delay::set_tempo(self, bpm);
+    }
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        Delay::process(self, left, right);
+    }
+    fn latency_samples(&self) -> u32 {
+        0
+    }
+    fn tail_samples(&self) -> Option<u32> {
+        Delay::tail_samples(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -522,3 +522,32 @@ impl Filter {
         }
     }
 }
+
+/// The filter as a chain stage: follows `EngineSettings::filter`, switched by
+/// `EngineSettings::filter_on`; zero latency.
+impl crate::stage::Stage for Filter {
+    fn name(&self) -> &'static str {
+        "Filter"
+    }
+    fn prepare(&mut self, sample_rate: f32, max_block: usize) {
+        Filter::prepare(self, sample_rate, max_block);
+    }
+    fn reset(&mut self) {
+        Filter::reset(self);
+    }
+    fn apply(&mut self, settings: &crate::engine::EngineSettings) {
+        self.set_settings(&settings.filter);
+    }
+    fn is_enabled(&self, settings: &crate::engine::EngineSettings) -> bool {
+        settings.filter_on
+    }
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        Filter::process(self, left, right);
+    }
+    fn latency_samples(&self) -> u32 {
+        0
+    }
+    fn tail_samples(&self) -> Option<u32> {
+        Filter::tail_samples(self)
+    }
+}

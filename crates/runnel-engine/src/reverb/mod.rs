@@ -652,3 +652,32 @@ impl Reverb {
         self.fdn.target_lengths()
     }
 }
+
+/// The reverb as a chain stage: follows `EngineSettings::reverb`, switched by
+/// `EngineSettings::reverb_on`; zero latency.
+impl crate::stage::Stage for Reverb {
+    fn name(&self) -> &'static str {
+        "Reverb"
+    }
+    fn prepare(&mut self, sample_rate: f32, max_block: usize) {
+        Reverb::prepare(self, sample_rate, max_block);
+    }
+    fn reset(&mut self) {
+        Reverb::reset(self);
+    }
+    fn apply(&mut self, settings: &crate::engine::EngineSettings) {
+        self.set_settings(&settings.reverb);
+    }
+    fn is_enabled(&self, settings: &crate::engine::EngineSettings) -> bool {
+        settings.reverb_on
+    }
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        Reverb::process(self, left, right);
+    }
+    fn latency_samples(&self) -> u32 {
+        0
+    }
+    fn tail_samples(&self) -> Option<u32> {
+        Reverb::tail_samples(self)
+    }
+}
