@@ -244,10 +244,13 @@ impl Delay {
     /// modulation depth) at `sample_rate` and designs the interpolator. Dragging the time never
     /// allocates afterwards.
     pub fn prepare(&mut self, sample_rate: f32, _max_block: usize) {
-        self.sample_rate = sample_rate.max(1.0);
+        self.sample_rate = sample_rate.max(crate::MIN_DESIGN_SAMPLE_RATE);
         let fs = self.sample_rate as f64;
         self.table.design();
-        self.max_time_samples = (SYNCED_TIME_MS_MAX as f64 * 1e-3 * fs).max(MIN_READ_DELAY);
+        // Above 384 kHz the longest time shrinks instead of the memory growing (see
+        // `LINE_MEMORY_RATE_HZ`): 16 s at 1.536 MHz would be 197 MB of stereo line.
+        let memory_fs = crate::line_memory_rate(self.sample_rate) as f64;
+        self.max_time_samples = (SYNCED_TIME_MS_MAX as f64 * 1e-3 * memory_fs).max(MIN_READ_DELAY);
         let modulation_reach = MOD_DEPTH_MS_RANGE.1 as f64 * 0.5e-3 * fs;
         for line in &mut self.lines {
             line.allocate(self.max_time_samples + modulation_reach + 1.0);

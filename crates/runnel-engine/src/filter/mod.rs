@@ -395,6 +395,8 @@ impl Filter {
 
     /// Allocates for blocks of up to `max_block` frames at `sample_rate` and resets.
     pub fn prepare(&mut self, sample_rate: f32, max_block: usize) {
+        // Design frequencies clamp to 0.49·fs and to ≥ 1 Hz, which needs fs > 2 Hz.
+        let sample_rate = sample_rate.max(crate::MIN_DESIGN_SAMPLE_RATE);
         self.sample_rate = sample_rate;
         self.scratch = vec![[0.0; 2]; max_block.max(1)];
         self.high_pass.prepare(sample_rate);

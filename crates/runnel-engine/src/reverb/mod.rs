@@ -449,11 +449,16 @@ impl Reverb {
     /// Allocates every buffer for the largest Size, decay, pre-delay, early size and modulation
     /// at `sample_rate`, then resets.
     pub fn prepare(&mut self, sample_rate: f32, _max_block: usize) {
-        let fs = sample_rate.clamp(8_000.0, 384_000.0);
+        // Any rate: filters clamp their cutoffs below Nyquist, lines keep their minimum lengths,
+        // and above 384 kHz the longest lines shrink instead of the memory growing (see
+        // `LINE_MEMORY_RATE_HZ`).
+        let fs = sample_rate.max(crate::MIN_DESIGN_SAMPLE_RATE);
+        let memory_fs = crate::line_memory_rate(fs);
         self.sample_rate = fs;
         let fade = (CROSSFADE_MS * 0.001 * fs).round() as u32;
-        let max_early =
-            (PRE_DELAY_MS_RANGE.1 * 0.001 + EARLY_SIZE_M_RANGE.1 * early::SECONDS_PER_METRE) * fs;
+        let max_early = (PRE_DELAY_MS_RANGE.1 * 0.001
+            + EARLY_SIZE_M_RANGE.1 * early::SECONDS_PER_METRE)
+            * memory_fs;
         self.early.prepare(fs, max_early.ceil() as usize, fade);
         self.diffuser_left.prepare(fs, &diffuser::LEFT_STAGES);
         self.diffuser_right.prepare(fs, &diffuser::RIGHT_STAGES);
@@ -462,7 +467,7 @@ impl Reverb {
             decay_s: DECAY_S_RANGE.1,
             ..ReverbSettings::default()
         };
-        let max_mean = largest.mean_line_seconds() as f64 * fs as f64;
+        let max_mean = largest.mean_line_seconds() as f64 * memory_fs as f64;
         self.fdn
             .prepare(fs, max_mean, MOD_DEPTH_MS_RANGE.1 * 0.001 * fs, fade);
         self.decay.set_ramp(fs);
