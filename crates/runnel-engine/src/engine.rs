@@ -268,7 +268,7 @@ impl Engine {
         self.bypass.set_enabled(!bypassed);
     }
 
-    /// Whether the engine is bypassed or fading towards bypass.
+    /// Whether the engine is fully bypassed (the fade is over and the chain no longer runs).
     pub fn is_bypassed(&self) -> bool {
         self.bypass.state() == SwitchState::Bypassed
     }

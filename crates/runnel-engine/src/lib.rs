@@ -1,10 +1,15 @@
 //! The Runnel DSP engine. Nothing in this tree imports nice-plug: the plugin, the standalone, the
 //! offline renderer and the tests all drive these plain structs.
 //!
-//! Every stage follows one lifecycle:
-//! - `prepare(sample_rate, max_block)` allocates everything the stage will ever need;
+//! Every stage implements [`stage::Stage`] and follows one lifecycle:
+//! - `prepare(sample_rate, max_block)` allocates everything the stage will ever need, at any
+//!   positive sample rate;
 //! - `reset()` clears state (delay lines, filter memories, envelopes) without allocating;
 //! - `process(...)` never allocates, locks or blocks.
+//!
+//! [`engine::Engine`] runs them as a list (the chain order is data: `engine::default_stages`),
+//! each behind a latency-aligned on/off switch ([`stage_switch`]), and reports their summed
+//! latency and tail.
 
 pub mod delay;
 pub mod denormal;
