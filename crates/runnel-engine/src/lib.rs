@@ -32,10 +32,12 @@ pub const MIN_DESIGN_SAMPLE_RATE: f32 = 8.0;
 /// Lines (the delay's recording, the reverb's network and pre-delay) are sized for their
 /// longest times at no more than this rate. Above it the longest reachable times shrink by
 /// `LINE_MEMORY_RATE_HZ / sample_rate` instead of the memory growing: at 1.536 MHz the delay's
-/// 16 s of synced time would take 197 MB (stereo f32) and is capped to 4 s (49 MB, the same as
-/// 16 s at 384 kHz; the free-running 4 s range stays whole up to 1.536 MHz), and the reverb's
-/// largest rooms and 500 ms pre-delay shrink likewise. Only validators and converters run that
-/// high; up to 384 kHz (the top of Runnel 0.1's range) nothing is capped.
+/// 16 s of synced time would take 268 MB (stereo f32 rings, rounded up to powers of two) and is
+/// capped to 4 s (67 MB, the same as 16 s at 384 kHz; the free-running 4 s range stays whole up
+/// to 1.536 MHz); the reverb's network (17 MB) and pre-delay (4 MB) stay at their 384 kHz size,
+/// so its largest rooms and 500 ms pre-delay shrink likewise (decay times do not: absorption is
+/// designed per sample). Only validators and converters run that high; up to 384 kHz (the top
+/// of Runnel 0.1's range) nothing is capped.
 pub const LINE_MEMORY_RATE_HZ: f32 = 384_000.0;
 
 /// The rate a line should be sized for at `sample_rate`: the rate itself up to

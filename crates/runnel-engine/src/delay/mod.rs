@@ -248,7 +248,7 @@ impl Delay {
         let fs = self.sample_rate as f64;
         self.table.design();
         // Above 384 kHz the longest time shrinks instead of the memory growing (see
-        // `LINE_MEMORY_RATE_HZ`): 16 s at 1.536 MHz would be 197 MB of stereo line.
+        // `LINE_MEMORY_RATE_HZ`): 16 s at 1.536 MHz would be 268 MB of stereo rings.
         let memory_fs = crate::line_memory_rate(self.sample_rate) as f64;
         self.max_time_samples = (SYNCED_TIME_MS_MAX as f64 * 1e-3 * memory_fs).max(MIN_READ_DELAY);
         let modulation_reach = MOD_DEPTH_MS_RANGE.1 as f64 * 0.5e-3 * fs;
