@@ -86,19 +86,10 @@ impl LatencyReport {
 }
 
 impl Runnel {
-    /// The latency the chain currently has, in samples.
-    ///
-    /// MERGE: the engine's `Engine::latency_samples()` comes from the Stage-trait work; until
-    /// it lands every stage is causal and zero-latency. Replace the body with
-    /// `self.engine.latency_samples()`.
-    fn engine_latency_samples(&self) -> u32 {
-        0
-    }
-
     /// Tells the host the chain's latency while activating. Hosts read it right after
     /// `activate()`; the wrapper only passes on values that differ from what the host has.
     fn report_latency_on_activate(&mut self, context: &mut impl ActivateContext<Self>) {
-        let latency = self.engine_latency_samples();
+        let latency = self.engine.latency_samples();
         self.latency_report.last = Some(latency);
         context.set_latency_samples(latency);
     }
@@ -107,7 +98,7 @@ impl Runnel {
     /// changed (a report makes CLAP hosts restart the plugin). Real-time safe: nice-plug queues
     /// the host notification without allocating.
     fn report_latency_change(&mut self, context: &mut impl ProcessContext<Self>) {
-        if let Some(latency) = self.latency_report.update(self.engine_latency_samples()) {
+        if let Some(latency) = self.latency_report.update(self.engine.latency_samples()) {
             context.set_latency_samples(latency);
         }
     }
@@ -200,13 +191,8 @@ impl Plugin for Runnel {
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        let sample_rate = buffer_config.sample_rate;
-        if !(runnel_engine::engine::SAMPLE_RATE_RANGE.0..=runnel_engine::engine::SAMPLE_RATE_RANGE.1)
-            .contains(&sample_rate)
-        {
-            return false;
-        }
-        self.engine.prepare(sample_rate, buffer_config.max_buffer_size as usize);
+        // Any positive rate is accepted: the engine clamps internally what its designs need.
+        self.engine.prepare(buffer_config.sample_rate, buffer_config.max_buffer_size as usize);
         // Report explicitly, even zero, so hosts never guess.
         self.report_latency_on_activate(context);
         true
@@ -224,8 +210,8 @@ impl Plugin for Runnel {
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         let frames = buffer.samples();
-        let tempo = context.transport().tempo.unwrap_or(DEFAULT_TEMPO_BPM);
-        let settings = self.params.engine_settings(tempo);
+        self.engine.set_tempo(context.transport().tempo.unwrap_or(DEFAULT_TEMPO_BPM));
+        let settings = self.params.engine_settings();
         self.engine.set_settings(&settings);
         self.report_latency_change(context);
 

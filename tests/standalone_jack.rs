@@ -428,7 +428,7 @@ fn measure(channel: &[f32], name: &str) -> Measurement {
 /// default parameters. The filter is the only stage that could reshape the dry impulse; its
 /// default bands leave it untouched today, but the expectation should not depend on that.
 fn filtered_impulse_peak() -> f32 {
-    let settings = RunnelParams::default().engine_settings(120.0);
+    let settings = RunnelParams::default().engine_settings();
     let mut filter = Filter::new();
     filter.prepare(SAMPLE_RATE as f32, PERIOD_FRAMES as usize);
     filter.set_settings(&settings.filter);

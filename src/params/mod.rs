@@ -56,8 +56,8 @@ impl Default for RunnelParams {
 }
 
 impl RunnelParams {
-    /// The engine settings these parameters describe, with the host's tempo.
-    pub fn engine_settings(&self, tempo_bpm: f64) -> EngineSettings {
+    /// The engine settings these parameters describe (the tempo goes to the engine separately).
+    pub fn engine_settings(&self) -> EngineSettings {
         EngineSettings {
             input_gain_db: self.gain.input_db.value(),
             filter_on: self.filter.enabled.value(),
@@ -67,7 +67,6 @@ impl RunnelParams {
             reverb_on: self.reverb.enabled.value(),
             reverb: self.reverb.settings(),
             output_gain_db: self.gain.output_db.value(),
-            tempo_bpm,
         }
     }
 }

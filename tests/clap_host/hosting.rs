@@ -230,7 +230,6 @@ fn reactivating_with_unchanged_latency_requests_nothing() {
 }
 
 #[test]
-#[ignore = "enable after engine merge: Runnel 0.1's activate() refuses rates outside 8-384 kHz"]
 fn activates_at_unusual_sample_rates_with_finite_output_tail_and_true_latency() {
     for sr in UNUSUAL_SAMPLE_RATES {
         // Default settings: everything that rings is on.

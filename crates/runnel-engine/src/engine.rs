@@ -1,28 +1,36 @@
 //! The whole signal chain: input gain → filter → delay → reverb → output gain.
 //!
-//! [`Engine`] is what the plugin, the standalone, the offline renderer and the tests drive. It
-//! owns one instance of every stage, the click-free on/off switch of each stage, and the input
-//! sanitizing that keeps NaN/Inf from ever reaching a recursive state.
+//! [`Engine`] is what the plugin, the standalone, the command-line tools and the tests drive.
+//! It owns the chain (a list of [`Stage`]s, each behind a latency-aligned on/off
+//! [`StageSwitch`]), the whole-engine bypass, the host tempo, and the input sanitizing that keeps
+//! NaN/Inf from ever reaching a recursive state.
+//!
+//! The chain order is data: [`default_stages`] lists the stages once, in signal order; adding a
+//! stage is one line there (plus its [`Stage`] implementation and its part of
+//! [`EngineSettings`]).
 
 use super::delay::{Delay, DelaySettings};
 use super::denormal::DenormalGuard;
 use super::filter::{Filter, FilterSettings};
-use super::gain::Gain;
+use super::gain::GainStage;
 use super::reverb::{Reverb, ReverbSettings};
+use super::stage::Stage;
 use super::stage_switch::{StageSwitch, SwitchState};
 
 /// Input samples are clamped to ±this (≈ +60 dBFS). Anything louder is a broken upstream plugin,
 /// and letting it through would only push the feedback paths into their safety limiters.
 pub const INPUT_CLAMP: f32 = 1000.0;
 
-/// Sample-rate range the engine supports.
-pub const SAMPLE_RATE_RANGE: (f32, f32) = (8_000.0, 384_000.0);
+/// Sample rate assumed when `prepare` is given one that is not a positive finite number (every
+/// positive rate is accepted as is; each stage clamps what its design needs).
+pub const FALLBACK_SAMPLE_RATE: f32 = 48_000.0;
 
 /// Tempo used when no host transport provides one (the delay's own default).
 pub use super::delay::DEFAULT_TEMPO_BPM;
 
-/// Everything the chain needs to know for one block. The plugin fills it from its parameters;
-/// the offline renderer and the tests fill it directly.
+/// Every stage's settings for one block. The plugin fills it from its parameters; the
+/// command-line tools and the tests fill it directly. Transport (tempo) is not a setting: see
+/// [`Engine::set_tempo`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EngineSettings {
     /// Input gain in dB (bottom of the range mutes).
@@ -41,8 +49,6 @@ pub struct EngineSettings {
     pub reverb: ReverbSettings,
     /// Output gain in dB (bottom of the range mutes).
     pub output_gain_db: f32,
-    /// Tempo for synced delay times, from the host transport.
-    pub tempo_bpm: f64,
 }
 
 impl Default for EngineSettings {
@@ -56,29 +62,102 @@ impl Default for EngineSettings {
             reverb_on: true,
             reverb: ReverbSettings::default(),
             output_gain_db: 0.0,
-            tempo_bpm: DEFAULT_TEMPO_BPM,
         }
+    }
+}
+
+/// Runnel's stages in signal order: the one place the chain is defined.
+pub fn default_stages() -> Vec<Box<dyn Stage>> {
+    vec![
+        Box::new(GainStage::input()),
+        Box::new(Filter::new()),
+        Box::new(Delay::new()),
+        Box::new(Reverb::new()),
+        Box::new(GainStage::output()),
+    ]
+}
+
+/// One place in the chain: a stage and its on/off switch.
+struct Slot {
+    /// The stage.
+    stage: Box<dyn Stage>,
+    /// Its click-free, latency-aligned on/off switch.
+    switch: StageSwitch,
+}
+
+/// The stages in signal order, run one after the other on the same block. A [`Stage`] itself,
+/// so the whole-engine bypass is the same latency-aligned switch as every stage's.
+struct Chain {
+    /// The slots, in signal order.
+    slots: Vec<Slot>,
+}
+
+impl Stage for Chain {
+    fn name(&self) -> &'static str {
+        "Chain"
+    }
+
+    fn prepare(&mut self, sample_rate: f32, max_block: usize) {
+        for slot in &mut self.slots {
+            slot.stage.prepare(sample_rate, max_block);
+            slot.switch.prepare(sample_rate, max_block, slot.stage.latency_samples());
+        }
+    }
+
+    fn reset(&mut self) {
+        for slot in &mut self.slots {
+            slot.stage.reset();
+            slot.switch.reset();
+        }
+    }
+
+    fn apply(&mut self, settings: &EngineSettings) {
+        for slot in &mut self.slots {
+            slot.switch.set_enabled(slot.stage.is_enabled(settings));
+            slot.stage.apply(settings);
+        }
+    }
+
+    fn is_enabled(&self, _settings: &EngineSettings) -> bool {
+        true
+    }
+
+    fn set_tempo(&mut self, bpm: f64) {
+        for slot in &mut self.slots {
+            slot.stage.set_tempo(bpm);
+        }
+    }
+
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        for slot in &mut self.slots {
+            slot.switch.run(slot.stage.as_mut(), left, right);
+        }
+    }
+
+    /// The sum of the switches' latencies (each equal to its stage's, on or off).
+    fn latency_samples(&self) -> u32 {
+        self.slots.iter().map(|slot| slot.switch.latency_samples()).sum()
+    }
+
+    /// The sum of the audible stages' tails (an off stage contributes its dry path's delay),
+    /// since each stage feeds the next; `None` as soon as one is unbounded.
+    fn tail_samples(&self) -> Option<u32> {
+        self.slots.iter().try_fold(0u32, |total, slot| {
+            Some(total.saturating_add(slot.switch.tail_samples(slot.stage.as_ref())?))
+        })
     }
 }
 
 /// The Runnel signal chain.
 pub struct Engine {
-    /// Gain applied before everything else.
-    input_gain: Gain,
-    /// High-pass, low-pass and tone bands.
-    filter: Filter,
-    /// Crossfades the filter in and out.
-    filter_switch: StageSwitch,
-    /// Echo with feedback.
-    delay: Delay,
-    /// Crossfades the delay in and out.
-    delay_switch: StageSwitch,
-    /// Algorithmic reverb.
-    reverb: Reverb,
-    /// Crossfades the reverb in and out.
-    reverb_switch: StageSwitch,
-    /// Gain applied after everything else.
-    output_gain: Gain,
+    /// The stages with their switches.
+    chain: Chain,
+    /// The whole-engine bypass: crossfades to the input delayed by the chain's latency.
+    bypass: StageSwitch,
+    /// Host tempo in BPM, handed to every stage (and to stages inserted later).
+    tempo_bpm: f64,
+    /// Sample rate given to `prepare()`; 0 before.
+    sample_rate: f32,
     /// Block size given to `prepare()`; longer calls to `process` are split into such chunks.
     max_block: usize,
     /// Right channel used when processing a mono signal, sized in `prepare()`.
@@ -92,78 +171,119 @@ impl Default for Engine {
 }
 
 impl Engine {
-    /// An engine that must be [`prepare`](Self::prepare)d before processing.
+    /// Runnel's chain ([`default_stages`]); must be [`prepare`](Self::prepare)d before
+    /// processing.
     pub fn new() -> Self {
+        Self::with_stages(default_stages())
+    }
+
+    /// An engine running `stages` in this order (e.g. a custom or a test chain).
+    pub fn with_stages(stages: Vec<Box<dyn Stage>>) -> Self {
+        let slots = stages.into_iter().map(|stage| Slot { stage, switch: StageSwitch::new() });
         Self {
-            input_gain: Gain::new(),
-            filter: Filter::new(),
-            filter_switch: StageSwitch::new(),
-            delay: Delay::new(),
-            delay_switch: StageSwitch::new(),
-            reverb: Reverb::new(),
-            reverb_switch: StageSwitch::new(),
-            output_gain: Gain::new(),
+            chain: Chain { slots: slots.collect() },
+            bypass: StageSwitch::new(),
+            tempo_bpm: DEFAULT_TEMPO_BPM,
+            sample_rate: 0.0,
             max_block: 0,
             mono_scratch: Vec::new(),
         }
     }
 
-    /// Allocates every buffer of every stage for this sample rate and block size.
+    /// Inserts `stage` at `index` in the chain (clamped to the end); allocates, so call it
+    /// outside the audio thread. On a prepared engine the stage is prepared at once, and
+    /// [`latency_samples`](Self::latency_samples) changes by the stage's latency (report it to
+    /// the host again).
+    pub fn insert_stage(&mut self, index: usize, mut stage: Box<dyn Stage>) {
+        stage.set_tempo(self.tempo_bpm);
+        let mut switch = StageSwitch::new();
+        if self.max_block > 0 {
+            stage.prepare(self.sample_rate, self.max_block);
+            switch.prepare(self.sample_rate, self.max_block, stage.latency_samples());
+        }
+        let index = index.min(self.chain.slots.len());
+        self.chain.slots.insert(index, Slot { stage, switch });
+        if self.max_block > 0 {
+            self.bypass.prepare(self.sample_rate, self.max_block, self.chain.latency_samples());
+        }
+    }
+
+    /// The stages' names in signal order.
+    pub fn stage_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.chain.slots.iter().map(|slot| slot.stage.name())
+    }
+
+    /// Allocates every buffer of every stage for this sample rate and block size. Any positive
+    /// rate is accepted (each stage clamps what its design needs: cutoffs below Nyquist, minimum
+    /// line lengths, memory caps at extreme rates); a non-positive or non-finite one is replaced
+    /// by [`FALLBACK_SAMPLE_RATE`].
     pub fn prepare(&mut self, sample_rate: f32, max_block: usize) {
+        let sample_rate = if sample_rate.is_finite() && sample_rate > 0.0 {
+            sample_rate
+        } else {
+            FALLBACK_SAMPLE_RATE
+        };
         let max_block = max_block.max(1);
+        self.sample_rate = sample_rate;
         self.max_block = max_block;
-        self.input_gain.prepare(sample_rate, max_block);
-        self.filter.prepare(sample_rate, max_block);
-        self.filter_switch.prepare(sample_rate, max_block);
-        self.delay.prepare(sample_rate, max_block);
-        self.delay_switch.prepare(sample_rate, max_block);
-        self.reverb.prepare(sample_rate, max_block);
-        self.reverb_switch.prepare(sample_rate, max_block);
-        self.output_gain.prepare(sample_rate, max_block);
+        self.chain.prepare(sample_rate, max_block);
+        self.bypass.prepare(sample_rate, max_block, self.chain.latency_samples());
         self.mono_scratch = vec![0.0; max_block];
     }
 
-    /// Clears all state (echoes, reverb tail, filter memories); the next settings apply at once.
+    /// Clears all state (echoes, reverb tail, filter memories, aligned dry paths); the next
+    /// settings apply at once.
     pub fn reset(&mut self) {
-        self.input_gain.reset();
-        self.filter.reset();
-        self.filter_switch.reset();
-        self.delay.reset();
-        self.delay_switch.reset();
-        self.reverb.reset();
-        self.reverb_switch.reset();
-        self.output_gain.reset();
+        self.chain.reset();
+        self.bypass.reset();
     }
 
     /// Sets the targets for the following samples. Call once per block (or sub-block, for
     /// sample-accurate automation); values ramp, they never jump.
     pub fn set_settings(&mut self, settings: &EngineSettings) {
-        self.input_gain.set_gain_db(settings.input_gain_db);
-        self.filter_switch.set_enabled(settings.filter_on);
-        self.filter.set_settings(&settings.filter);
-        self.delay_switch.set_enabled(settings.delay_on);
-        self.delay.set_tempo(settings.tempo_bpm);
-        self.delay.set_settings(&settings.delay);
-        self.reverb_switch.set_enabled(settings.reverb_on);
-        self.reverb.set_settings(&settings.reverb);
-        self.output_gain.set_gain_db(settings.output_gain_db);
+        self.chain.apply(settings);
+    }
+
+    /// Sets the host tempo in BPM for synced delay times (default [`DEFAULT_TEMPO_BPM`]; NaN,
+    /// zero and negative values are ignored). Call it before `set_settings` on the first block,
+    /// so a synced time starts at the host's tempo instead of gliding to it.
+    pub fn set_tempo(&mut self, bpm: f64) {
+        if bpm.is_finite() && bpm > 0.0 {
+            self.tempo_bpm = bpm;
+        }
+        self.chain.set_tempo(bpm);
+    }
+
+    /// The tempo given to the stages.
+    pub fn tempo(&self) -> f64 {
+        self.tempo_bpm
+    }
+
+    /// Bypasses the whole engine (a host's bypass): crossfades over
+    /// [`SWITCH_FADE_MS`](crate::stage_switch::SWITCH_FADE_MS) to the input delayed by
+    /// [`latency_samples`](Self::latency_samples), so the output stays aligned and the host's
+    /// delay compensation holds. A bypassed chain costs nothing and is reset before it fades
+    /// back in. Right after `prepare`/`reset` the first call takes effect at once.
+    pub fn set_bypassed(&mut self, bypassed: bool) {
+        self.bypass.set_enabled(!bypassed);
+    }
+
+    /// Whether the engine is fully bypassed (the fade is over and the chain no longer runs).
+    pub fn is_bypassed(&self) -> bool {
+        self.bypass.state() == SwitchState::Bypassed
+    }
+
+    /// Samples the output lags the input: the sum of the stages' latencies, the same whether
+    /// stages are on or off and whether the engine is bypassed. This is what a host is told.
+    pub fn latency_samples(&self) -> u32 {
+        self.bypass.latency_samples()
     }
 
     /// Samples of output that can follow silent input: `None` while it is unbounded (infinite
-    /// feedback or freeze), otherwise the filter's ringing, then the delay's echoes, then the
-    /// reverb's tail, since each stage feeds the next.
+    /// feedback or freeze), otherwise the sum of the audible stages' tails (each stage feeds the
+    /// next), or the latency while the engine is bypassed.
     pub fn tail_samples(&self) -> Option<u32> {
-        let audible = |switch: &StageSwitch, tail: Option<u32>| {
-            if switch.state() == SwitchState::Bypassed {
-                Some(0)
-            } else {
-                tail
-            }
-        };
-        let filter = audible(&self.filter_switch, self.filter.tail_samples())?;
-        let delay = audible(&self.delay_switch, self.delay.tail_samples())?;
-        let reverb = audible(&self.reverb_switch, self.reverb.tail_samples())?;
-        Some(filter.saturating_add(delay).saturating_add(reverb))
+        self.bypass.tail_samples(&self.chain)
     }
 
     /// Processes a stereo signal in place. Any length is accepted; it is split into chunks of at
@@ -191,7 +311,7 @@ impl Engine {
             let right = &mut scratch[..chunk.len()];
             sanitize(chunk);
             right.copy_from_slice(chunk);
-            self.process_sanitized(chunk, right);
+            self.bypass.run(&mut self.chain, chunk, right);
             for (m, r) in chunk.iter_mut().zip(right.iter()) {
                 *m = 0.5 * (*m + *r);
             }
@@ -203,32 +323,7 @@ impl Engine {
     fn process_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
         sanitize(left);
         sanitize(right);
-        self.process_sanitized(left, right);
-    }
-
-    /// The chain itself, on finite input.
-    fn process_sanitized(&mut self, left: &mut [f32], right: &mut [f32]) {
-        self.input_gain.process(left, right);
-
-        if self.filter_switch.take_reset_request() {
-            self.filter.reset();
-        }
-        let filter = &mut self.filter;
-        self.filter_switch.run(left, right, |l, r| filter.process(l, r));
-
-        if self.delay_switch.take_reset_request() {
-            self.delay.reset();
-        }
-        let delay = &mut self.delay;
-        self.delay_switch.run(left, right, |l, r| delay.process(l, r));
-
-        if self.reverb_switch.take_reset_request() {
-            self.reverb.reset();
-        }
-        let reverb = &mut self.reverb;
-        self.reverb_switch.run(left, right, |l, r| reverb.process(l, r));
-
-        self.output_gain.process(left, right);
+        self.bypass.run(&mut self.chain, left, right);
     }
 }
 

@@ -1,6 +1,8 @@
 //! The input and output gain stages.
 
+use super::engine::EngineSettings;
 use super::smoothing::LinearSmoother;
+use super::stage::Stage;
 
 /// Gain range offered to users, in dB. The bottom of the range means silence (−∞ dB).
 pub const GAIN_DB_RANGE: (f32, f32) = (-60.0, 24.0);
@@ -74,6 +76,56 @@ impl Gain {
             *l *= g;
             *r *= g;
         }
+    }
+}
+
+/// A [`Gain`] as a chain stage, reading one gain of the [`EngineSettings`]. Always on.
+#[derive(Debug, Clone)]
+pub struct GainStage {
+    /// "Input Gain" or "Output Gain".
+    name: &'static str,
+    /// The smoothed gain.
+    gain: Gain,
+    /// Which setting this stage follows.
+    gain_db_of: fn(&EngineSettings) -> f32,
+}
+
+impl GainStage {
+    /// The input gain (first in the chain), following [`EngineSettings::input_gain_db`].
+    pub fn input() -> Self {
+        Self { name: "Input Gain", gain: Gain::new(), gain_db_of: |s| s.input_gain_db }
+    }
+
+    /// The output gain (last in the chain), following [`EngineSettings::output_gain_db`].
+    pub fn output() -> Self {
+        Self { name: "Output Gain", gain: Gain::new(), gain_db_of: |s| s.output_gain_db }
+    }
+}
+
+impl Stage for GainStage {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn prepare(&mut self, sample_rate: f32, max_block: usize) {
+        self.gain.prepare(sample_rate, max_block);
+    }
+    fn reset(&mut self) {
+        self.gain.reset();
+    }
+    fn apply(&mut self, settings: &EngineSettings) {
+        self.gain.set_gain_db((self.gain_db_of)(settings));
+    }
+    fn is_enabled(&self, _settings: &EngineSettings) -> bool {
+        true
+    }
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        self.gain.process(left, right);
+    }
+    fn latency_samples(&self) -> u32 {
+        0
+    }
+    fn tail_samples(&self) -> Option<u32> {
+        Some(0)
     }
 }
 

@@ -1,10 +1,15 @@
 //! The Runnel DSP engine. Nothing in this tree imports nice-plug: the plugin, the standalone, the
 //! offline renderer and the tests all drive these plain structs.
 //!
-//! Every stage follows one lifecycle:
-//! - `prepare(sample_rate, max_block)` allocates everything the stage will ever need;
+//! Every stage implements [`stage::Stage`] and follows one lifecycle:
+//! - `prepare(sample_rate, max_block)` allocates everything the stage will ever need, at any
+//!   positive sample rate;
 //! - `reset()` clears state (delay lines, filter memories, envelopes) without allocating;
 //! - `process(...)` never allocates, locks or blocks.
+//!
+//! [`engine::Engine`] runs them as a list (the chain order is data: `engine::default_stages`),
+//! each behind a latency-aligned on/off switch ([`stage_switch`]), and reports their summed
+//! latency and tail.
 
 pub mod delay;
 pub mod denormal;
@@ -13,7 +18,33 @@ pub mod filter;
 pub mod gain;
 pub mod reverb;
 pub mod smoothing;
+pub mod stage;
 pub mod stage_switch;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+/// The lowest sample rate any stage designs for. Below it no audio exists (a 2 Hz rate cannot
+/// even hold the 1 Hz one-pole the delay's loop filters clamp to); hosts only go there by
+/// mistake and fuzzers on purpose, so a stage prepared at a lower rate runs as if at this one:
+/// its times stretch in proportion, nothing panics and the output stays finite.
+pub const MIN_DESIGN_SAMPLE_RATE: f32 = 8.0;
+
+/// Lines (the delay's recording, the reverb's network and pre-delay) are sized for their
+/// longest times at no more than this rate. Above it the longest reachable times shrink by
+/// `LINE_MEMORY_RATE_HZ / sample_rate` instead of the memory growing: at 1.536 MHz the delay's
+/// 16 s of synced time would take 268 MB (stereo f32 rings, rounded up to powers of two) and is
+/// capped to 4 s (67 MB, the same as 16 s at 384 kHz; the free-running 4 s range stays whole up
+/// to 1.536 MHz); the reverb's network (17 MB) and pre-delay (4 MB) stay at their 384 kHz size,
+/// so its largest rooms and 500 ms pre-delay shrink likewise (decay times do not: absorption is
+/// designed per sample). Only validators and converters run that high; up to 384 kHz (the top
+/// of Runnel 0.1's range) nothing is capped.
+pub const LINE_MEMORY_RATE_HZ: f32 = 384_000.0;
+
+/// The rate a line should be sized for at `sample_rate`: the rate itself up to
+/// [`LINE_MEMORY_RATE_HZ`], that above. See there for what it means for the longest times.
+pub fn line_memory_rate(sample_rate: f32) -> f32 {
+    sample_rate.min(LINE_MEMORY_RATE_HZ)
+}
 
 /// Clamps a setting into `range`, replacing NaN/±Inf with `fallback`, so a host (or a fuzzer)
 /// sending garbage can never put a non-finite value into a coefficient or a delay time. Every

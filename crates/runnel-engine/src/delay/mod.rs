@@ -244,10 +244,13 @@ impl Delay {
     /// modulation depth) at `sample_rate` and designs the interpolator. Dragging the time never
     /// allocates afterwards.
     pub fn prepare(&mut self, sample_rate: f32, _max_block: usize) {
-        self.sample_rate = sample_rate.max(1.0);
+        self.sample_rate = sample_rate.max(crate::MIN_DESIGN_SAMPLE_RATE);
         let fs = self.sample_rate as f64;
         self.table.design();
-        self.max_time_samples = (SYNCED_TIME_MS_MAX as f64 * 1e-3 * fs).max(MIN_READ_DELAY);
+        // Above 384 kHz the longest time shrinks instead of the memory growing (see
+        // `LINE_MEMORY_RATE_HZ`): 16 s at 1.536 MHz would be 268 MB of stereo rings.
+        let memory_fs = crate::line_memory_rate(self.sample_rate) as f64;
+        self.max_time_samples = (SYNCED_TIME_MS_MAX as f64 * 1e-3 * memory_fs).max(MIN_READ_DELAY);
         let modulation_reach = MOD_DEPTH_MS_RANGE.1 as f64 * 0.5e-3 * fs;
         for line in &mut self.lines {
             line.allocate(self.max_time_samples + modulation_reach + 1.0);
@@ -420,6 +423,38 @@ impl Delay {
         }
         let total = repeats * (longest + ring * fs) + self.head_timing.fade_samples() as f64;
         Some(total.ceil().min(u32::MAX as f64) as u32)
+    }
+}
+
+/// The delay as a chain stage: follows `EngineSettings::delay`, switched by
+/// `EngineSettings::delay_on`; zero latency.
+impl crate::stage::Stage for Delay {
+    fn name(&self) -> &'static str {
+        "Delay"
+    }
+    fn prepare(&mut self, sample_rate: f32, max_block: usize) {
+        Delay::prepare(self, sample_rate, max_block);
+    }
+    fn reset(&mut self) {
+        Delay::reset(self);
+    }
+    fn apply(&mut self, settings: &crate::engine::EngineSettings) {
+        self.set_settings(&settings.delay);
+    }
+    fn is_enabled(&self, settings: &crate::engine::EngineSettings) -> bool {
+        settings.delay_on
+    }
+    fn set_tempo(&mut self, bpm: f64) {
+        Delay::set_tempo(self, bpm);
+    }
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        Delay::process(self, left, right);
+    }
+    fn latency_samples(&self) -> u32 {
+        0
+    }
+    fn tail_samples(&self) -> Option<u32> {
+        Delay::tail_samples(self)
     }
 }
 

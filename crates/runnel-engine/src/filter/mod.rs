@@ -395,6 +395,8 @@ impl Filter {
 
     /// Allocates for blocks of up to `max_block` frames at `sample_rate` and resets.
     pub fn prepare(&mut self, sample_rate: f32, max_block: usize) {
+        // Design frequencies clamp to 0.49·fs and to ≥ 1 Hz, which needs fs > 2 Hz.
+        let sample_rate = sample_rate.max(crate::MIN_DESIGN_SAMPLE_RATE);
         self.sample_rate = sample_rate;
         self.scratch = vec![[0.0; 2]; max_block.max(1)];
         self.high_pass.prepare(sample_rate);
@@ -520,5 +522,34 @@ impl Filter {
             }
             *out = (10.0 * power.max(floor).log10()) as f32;
         }
+    }
+}
+
+/// The filter as a chain stage: follows `EngineSettings::filter`, switched by
+/// `EngineSettings::filter_on`; zero latency.
+impl crate::stage::Stage for Filter {
+    fn name(&self) -> &'static str {
+        "Filter"
+    }
+    fn prepare(&mut self, sample_rate: f32, max_block: usize) {
+        Filter::prepare(self, sample_rate, max_block);
+    }
+    fn reset(&mut self) {
+        Filter::reset(self);
+    }
+    fn apply(&mut self, settings: &crate::engine::EngineSettings) {
+        self.set_settings(&settings.filter);
+    }
+    fn is_enabled(&self, settings: &crate::engine::EngineSettings) -> bool {
+        settings.filter_on
+    }
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        Filter::process(self, left, right);
+    }
+    fn latency_samples(&self) -> u32 {
+        0
+    }
+    fn tail_samples(&self) -> Option<u32> {
+        Filter::tail_samples(self)
     }
 }

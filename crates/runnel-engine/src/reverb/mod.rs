@@ -449,11 +449,16 @@ impl Reverb {
     /// Allocates every buffer for the largest Size, decay, pre-delay, early size and modulation
     /// at `sample_rate`, then resets.
     pub fn prepare(&mut self, sample_rate: f32, _max_block: usize) {
-        let fs = sample_rate.clamp(8_000.0, 384_000.0);
+        // Any rate: filters clamp their cutoffs below Nyquist, lines keep their minimum lengths,
+        // and above 384 kHz the longest lines shrink instead of the memory growing (see
+        // `LINE_MEMORY_RATE_HZ`).
+        let fs = sample_rate.max(crate::MIN_DESIGN_SAMPLE_RATE);
+        let memory_fs = crate::line_memory_rate(fs);
         self.sample_rate = fs;
         let fade = (CROSSFADE_MS * 0.001 * fs).round() as u32;
-        let max_early =
-            (PRE_DELAY_MS_RANGE.1 * 0.001 + EARLY_SIZE_M_RANGE.1 * early::SECONDS_PER_METRE) * fs;
+        let max_early = (PRE_DELAY_MS_RANGE.1 * 0.001
+            + EARLY_SIZE_M_RANGE.1 * early::SECONDS_PER_METRE)
+            * memory_fs;
         self.early.prepare(fs, max_early.ceil() as usize, fade);
         self.diffuser_left.prepare(fs, &diffuser::LEFT_STAGES);
         self.diffuser_right.prepare(fs, &diffuser::RIGHT_STAGES);
@@ -462,7 +467,7 @@ impl Reverb {
             decay_s: DECAY_S_RANGE.1,
             ..ReverbSettings::default()
         };
-        let max_mean = largest.mean_line_seconds() as f64 * fs as f64;
+        let max_mean = largest.mean_line_seconds() as f64 * memory_fs as f64;
         self.fdn
             .prepare(fs, max_mean, MOD_DEPTH_MS_RANGE.1 * 0.001 * fs, fade);
         self.decay.set_ramp(fs);
@@ -650,5 +655,34 @@ impl Reverb {
     /// The delay-line lengths (samples) the network uses once pending crossfades are done.
     pub fn line_lengths(&self) -> [u32; LINES] {
         self.fdn.target_lengths()
+    }
+}
+
+/// The reverb as a chain stage: follows `EngineSettings::reverb`, switched by
+/// `EngineSettings::reverb_on`; zero latency.
+impl crate::stage::Stage for Reverb {
+    fn name(&self) -> &'static str {
+        "Reverb"
+    }
+    fn prepare(&mut self, sample_rate: f32, max_block: usize) {
+        Reverb::prepare(self, sample_rate, max_block);
+    }
+    fn reset(&mut self) {
+        Reverb::reset(self);
+    }
+    fn apply(&mut self, settings: &crate::engine::EngineSettings) {
+        self.set_settings(&settings.reverb);
+    }
+    fn is_enabled(&self, settings: &crate::engine::EngineSettings) -> bool {
+        settings.reverb_on
+    }
+    fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        Reverb::process(self, left, right);
+    }
+    fn latency_samples(&self) -> u32 {
+        0
+    }
+    fn tail_samples(&self) -> Option<u32> {
+        Reverb::tail_samples(self)
     }
 }
