@@ -11,6 +11,7 @@ pub mod denormal;
 pub mod engine;
 pub mod filter;
 pub mod gain;
+pub mod params;
 pub mod reverb;
 pub mod smoothing;
 pub mod stage_switch;
