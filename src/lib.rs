@@ -111,6 +111,11 @@ impl Plugin for Runnel {
         self.params.clone()
     }
 
+    /// States from older versions are rewritten into the current parameter layout first.
+    fn filter_state(state: &mut PluginState) {
+        params::migration::migrate(state);
+    }
+
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         editor::create(self.params.clone())
     }

@@ -95,7 +95,7 @@ impl TextFormat {
     pub fn accepted_forms(self) -> &'static str {
         match self {
             TextFormat::Frequency => "Hz or kHz: 1200, 1.2k, 1.2 kHz, 80 Hz",
-            TextFormat::Decibels => "dB: -6, -6 dB, +3.5dB, -inf",
+            TextFormat::Decibels => "dB: -6, -6 dB, +3.5dB",
             TextFormat::Milliseconds | TextFormat::SignedMilliseconds => "ms or s: 350, 350ms, 0.35 s",
             TextFormat::Seconds => "s or ms: 2.5, 2.5 s, 2500ms",
             TextFormat::Percent => "percent: 35, 35%, 35 %",
@@ -265,7 +265,8 @@ impl ParamSpec {
                 self.clamped(v).unwrap_or(min)
             }
             Kind::Choice { count, .. } => (t * (count - 1) as f32).round(),
-            Kind::Switch => switch_value(t >= 0.5),
+            // As hosts and nice-plug read a switch: on above one half.
+            Kind::Switch => switch_value(t > 0.5),
         }
     }
 
@@ -308,12 +309,27 @@ impl ParamSpec {
         }
     }
 
-    /// The value text without the plugin unit ("-6.0 ", "1.20 kHz", "On", "24 dB/oct").
+    /// The value text without the plugin unit: the number and a space when the unit follows
+    /// ("-6.0 " + "dB"), else the whole text ("1.20 kHz", "0.707", "On", "24 dB/oct").
     pub fn value_text_without_unit(&self, value: f32) -> String {
+        let text = self.number_text(value);
+        if self.plugin_unit().is_empty() {
+            text.trim_end().to_string()
+        } else {
+            text
+        }
+    }
+
+    /// The formatter's text for a value (numbers end in a space, ready for a unit).
+    fn number_text(&self, value: f32) -> String {
         match self.kind {
-            Kind::Float { text, range, .. } => match text {
+            Kind::Float { text, range, off, .. } => match text {
                 TextFormat::Frequency => format::frequency(value),
-                TextFormat::Decibels => format::decibels(value, range.0),
+                // "-inf" only where −∞ is the row's off value (gains), never for a −24 dB bell.
+                TextFormat::Decibels => {
+                    let floor = if off.is_some_and(|o| o.value == f32::NEG_INFINITY) { range.0 } else { f32::NEG_INFINITY };
+                    format::decibels(value, floor)
+                }
                 TextFormat::Milliseconds => format::milliseconds(value),
                 TextFormat::SignedMilliseconds => format::milliseconds_signed(value),
                 TextFormat::Seconds => format::seconds(value),
@@ -327,13 +343,7 @@ impl ParamSpec {
 
     /// The full value text, unit included ("-6.0 dB", "1.20 kHz", "35 %", "On").
     pub fn value_text(&self, value: f32) -> String {
-        let text = self.value_text_without_unit(value);
-        let unit = self.plugin_unit();
-        if unit.is_empty() {
-            text.trim_end().to_string()
-        } else {
-            format!("{text}{unit}")
-        }
+        format!("{}{}", self.value_text_without_unit(value), self.plugin_unit())
     }
 
     /// Parses what a user types into a value in DSP units (not range-checked; see
@@ -372,7 +382,11 @@ impl ParamSpec {
     pub fn accepted_forms(&self) -> String {
         match self.kind {
             Kind::Float { text, off, .. } => {
-                let off = if off.is_some() && text != TextFormat::Decibels { ", off" } else { "" };
+                let off = match off {
+                    Some(o) if o.value == f32::NEG_INFINITY => ", -inf or off",
+                    Some(_) => ", off",
+                    None => "",
+                };
                 format!("{}{off}", text.accepted_forms())
             }
             Kind::Choice { count, label } => {
