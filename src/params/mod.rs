@@ -17,7 +17,9 @@ use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditorState;
 
 use runnel_engine::engine::EngineSettings;
+use nice_plug::plugin::ParamValue;
 use runnel_engine::params::{Kind, Mapping, ParamSpec, ParamValues, Target, PARAMS};
+use runnel_engine::presets::Preset;
 
 /// The editor's initial logical size.
 pub const EDITOR_SIZE: (u32, u32) = (1040, 720);
@@ -140,6 +142,36 @@ impl RunnelParams {
             let _ = values.set(spec.id, spec.from_plugin_plain(param.plain()));
         }
         values
+    }
+}
+
+/// Presets from and to the plugin's parameters (for the editor's preset browser and hosts'
+/// preset loading).
+impl RunnelParams {
+    /// The current parameters as a preset.
+    pub fn to_preset(&self, name: &str, category: &str, description: &str) -> Preset {
+        Preset::new(name, category, description, self.values())
+    }
+
+    /// A plugin state that sets every preset parameter to the preset's value and leaves the
+    /// host bypass alone. Apply it like any saved state (`GuiContext::set_state` from the
+    /// editor), so hosts are told about every change. Frequencies keep 0.01 Hz resolution.
+    pub fn preset_state(preset: &Preset) -> PluginState {
+        let params = preset
+            .values
+            .iter()
+            .filter(|(spec, _)| spec.in_presets())
+            .map(|(spec, value)| {
+                let plain = spec.to_plugin_plain(value);
+                let stored = match spec.kind {
+                    Kind::Float { .. } => ParamValue::F32(plain),
+                    Kind::Choice { .. } => ParamValue::I32(plain as i32),
+                    Kind::Switch => ParamValue::Bool(plain >= 0.5),
+                };
+                (spec.id.to_string(), stored)
+            })
+            .collect();
+        PluginState { version: env!("CARGO_PKG_VERSION").to_string(), params, fields: migration::layout_fields() }
     }
 }
 

@@ -8,6 +8,7 @@ use nice_plug::prelude::*;
 
 use runnel_engine::engine::{Engine, EngineSettings};
 use runnel_engine::params::{find, parse_assignment, ParamValues, Target, PARAMS};
+use runnel_engine::presets::{factory, Preset};
 
 use super::migration::{self, LAYOUT_KEY};
 use super::{PluginParam, RunnelParams};
@@ -77,6 +78,11 @@ fn every_param_round_trips_plugin_values_settings_and_cli_text() {
             values.set(spec.id, value).unwrap();
             if let Target::Settings { read, .. } = spec.target {
                 assert_eq!(read(&values.to_settings()), value, "{} through settings", spec.id);
+            }
+            // Preset file: written and read back.
+            let file = Preset::new("walk", "test", "", values.clone()).to_file_text();
+            if spec.in_presets() {
+                assert_eq!(Preset::parse(&file).unwrap().values.get(spec.id), Some(value), "{} through a preset file", spec.id);
             }
             // CLI text: `id=<text>` parses to a value with the same text.
             let text = spec.value_text(value);
@@ -186,4 +192,19 @@ fn state_from_0_1_0_loads_into_bit_identical_settings_and_audio() {
     let before = format!("{:?}", saved.params);
     migration::migrate(&mut saved);
     assert_eq!(format!("{:?}", saved.params), before);
+}
+
+#[test]
+fn factory_presets_load_into_the_plugin_and_come_back() {
+    for preset in factory::presets() {
+        let params = RunnelParams::default();
+        set_normalized(params.param("bypass").unwrap(), 1.0);
+        let mut state = RunnelParams::preset_state(&preset);
+        assert!(!state.params.contains_key("bypass"), "presets never touch the host bypass");
+        load(&params, &mut state);
+        assert!(params.bypassed(), "{}: loading a preset changed the bypass", preset.name);
+        let back = params.to_preset(&preset.name, &preset.category, &preset.description);
+        assert_eq!(back.values.to_settings(), preset.values.to_settings(), "{}", preset.name);
+        assert_eq!(params.engine_settings(120.0).delay, preset.values.to_settings().delay, "{}", preset.name);
+    }
 }

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod filter;
 pub mod gain;
 pub mod params;
+pub mod presets;
 pub mod reverb;
 pub mod smoothing;
 pub mod stage_switch;
