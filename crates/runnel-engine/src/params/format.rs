@@ -37,30 +37,55 @@ fn split_number(text: &str) -> Option<(f32, String)> {
     Some((number, lower[end..].trim().to_string()))
 }
 
-/// Formats with `decimals` decimals, then drops trailing zeros ("20.50" → "20.5", "80.00" → "80").
-fn trimmed(value: f32, decimals: usize) -> String {
+/// Significant digits value texts carry (up to each format's decimal cap). Hosts such as
+/// pedalboard scan a parameter's texts at 1001 positions and snap numbers they are given to the
+/// grid those texts form; with six digits every scan step has its own text, so they see a
+/// continuous range. Trailing zeros are dropped, so round values still read "1.20 kHz", "350 ms".
+const SIGNIFICANT_DIGITS: i32 = 6;
+
+/// `value` with [`SIGNIFICANT_DIGITS`] significant digits but at most `max_decimals` decimals,
+/// then trailing zeros dropped down to `min_decimals(rounded value)` decimals. The minimum is
+/// chosen from the rounded value so that a value and the value its text parses to always get
+/// the same text (9.999996 kHz and 10 kHz both read "10.0 kHz").
+fn precise(value: f32, min_decimals: impl Fn(f32) -> usize, max_decimals: usize) -> String {
+    let magnitude = if value == 0.0 { 0 } else { value.abs().log10().floor() as i32 };
+    let decimals = ((SIGNIFICANT_DIGITS - 1 - magnitude).max(0) as usize).min(max_decimals);
     let text = format!("{value:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    let rounded: f32 = text.parse().unwrap_or(value);
+    let keep = min_decimals(rounded).min(decimals);
+    trim_zeros(&text, keep)
+}
+
+/// Drops trailing zeros after the decimal point, keeping at least `keep` decimals.
+fn trim_zeros(text: &str, keep: usize) -> String {
+    let Some(point) = text.find('.') else {
+        return text.to_string();
+    };
+    let mut end = text.len();
+    while end > point + 1 + keep && text.as_bytes()[end - 1] == b'0' {
+        end -= 1;
+    }
+    if end == point + 1 {
+        end = point;
+    }
+    let trimmed = &text[..end];
+    // "-0" and "-0.0" read as zero.
+    if trimmed.trim_start_matches('-').trim_matches(|c| c == '0' || c == '.').is_empty() {
+        trimmed.trim_start_matches('-').to_string()
     } else {
-        text
+        trimmed.to_string()
     }
 }
 
-/// Frequency with its unit: "20.01 Hz" / "80 Hz" below 100 Hz (decimals only where they matter:
-/// the bottom of a log-like range moves slowly), "350 Hz", then "1.20 kHz" from 1 kHz.
+/// Frequency with its unit: "80 Hz", "20.5 Hz", "997.66 Hz" below 1 kHz (at most 0.001 Hz
+/// resolution), then "1.20 kHz", "1.0046 kHz", "15.0 kHz" (at most 0.01 Hz).
 pub fn frequency(hz: f32) -> String {
-    // Thresholds sit where rounding would carry into the next format ("9999.7" must read
-    // "10.0 kHz", not "10.00 kHz"), so every value has exactly one text.
-    if hz < 99.995 {
-        format!("{} Hz", trimmed(hz, 2))
-    } else if hz < 999.5 {
-        format!("{hz:.0} Hz")
-    } else if hz < 9_995.0 {
-        format!("{:.2} kHz", hz / 1000.0)
-    } else {
-        format!("{:.1} kHz", hz / 1000.0)
+    let in_hz = precise(hz, |_| 0, 3);
+    if in_hz.parse::<f32>().is_ok_and(|rounded| rounded < 1000.0) {
+        return format!("{in_hz} Hz");
     }
+    let khz = precise(hz / 1000.0, |k| if k < 10.0 { 2 } else { 1 }, 5);
+    format!("{khz} kHz")
 }
 
 /// Parses "1.2k", "1.2 kHz", "1200", "1200 Hz" into hertz.
@@ -73,15 +98,13 @@ pub fn parse_frequency(text: &str) -> Option<f32> {
     }
 }
 
-/// Gain: "-6.0 " with one decimal, "-inf " for −∞ (and anything at or below `floor_db`).
+/// Gain: "-6.0 ", "-6.03 " (one to three decimals), "-inf " for −∞ (and anything at or below
+/// `floor_db`).
 pub fn decibels(db: f32, floor_db: f32) -> String {
     if db <= floor_db {
         "-inf ".to_string()
-    } else if db.abs() < 0.05 {
-        // Avoid "-0.0 dB" for values that round to zero.
-        "0.0 ".to_string()
     } else {
-        format!("{db:.1} ")
+        format!("{} ", precise(db, |_| 1, 3))
     }
 }
 
@@ -101,21 +124,29 @@ pub fn parse_decibels(text: &str) -> Option<f32> {
     rest.is_empty().then_some(number)
 }
 
-/// Milliseconds with three significant digits: "1.00 ", "12.5 ", "350 ".
-pub fn milliseconds(ms: f32) -> String {
+/// The fewest decimals a millisecond text shows: "1.00", "12.5", "350".
+fn millisecond_decimals(ms: f32) -> usize {
     match ms.abs() {
-        a if a < 9.995 => format!("{ms:.2} "),
-        a if a < 99.95 => format!("{ms:.1} "),
-        _ => format!("{ms:.0} "),
+        a if a < 10.0 => 2,
+        a if a < 100.0 => 1,
+        _ => 0,
     }
+}
+
+/// Milliseconds: "1.00 ", "12.5 ", "350 ", "350.25 " (at most 10 ns resolution).
+pub fn milliseconds(ms: f32) -> String {
+    format!("{} ", precise(ms, millisecond_decimals, 5))
 }
 
 /// Signed milliseconds for offsets: "+12.5 " / "-12.5 " / "0.0 ".
 pub fn milliseconds_signed(ms: f32) -> String {
-    if ms.abs() < 0.05 {
+    let text = precise(ms, |_| 1, 3);
+    if text.trim_start_matches('-').trim_matches(|c| c == '0' || c == '.').is_empty() {
         "0.0 ".to_string()
+    } else if text.starts_with('-') {
+        format!("{text} ")
     } else {
-        format!("{ms:+.1} ")
+        format!("+{text} ")
     }
 }
 
@@ -129,13 +160,9 @@ pub fn parse_milliseconds(text: &str) -> Option<f32> {
     }
 }
 
-/// Seconds: "0.350 " below 1 s, "2.5 " from 1 s.
+/// Seconds: "0.350 " below 1 s, "2.5 ", "2.5346 " from 1 s (at most 10 µs resolution).
 pub fn seconds(s: f32) -> String {
-    if s < 0.9995 {
-        format!("{s:.3} ")
-    } else {
-        format!("{s:.1} ")
-    }
+    format!("{} ", precise(s, |rounded| if rounded < 1.0 { 3 } else { 1 }, 5))
 }
 
 /// Parses "2.5", "2.5 s", "2500ms" into seconds.
@@ -148,9 +175,9 @@ pub fn parse_seconds(text: &str) -> Option<f32> {
     }
 }
 
-/// A 0–1 fraction shown as percent: 0.35 → "35 ".
+/// A 0–1 fraction shown as percent: 0.35 → "35 ", 0.3541 → "35.41 " (at most 0.0001 %).
 pub fn percent(fraction: f32) -> String {
-    format!("{:.0} ", fraction * 100.0)
+    format!("{} ", precise(fraction * 100.0, |_| 0, 4))
 }
 
 /// Parses "35", "35%", "35 %" as percent and returns the fraction (0.35).
@@ -159,15 +186,16 @@ pub fn parse_percent(text: &str) -> Option<f32> {
     matches!(rest.as_str(), "" | "%").then_some(number / 100.0)
 }
 
-/// Plain numbers (Q, multipliers, metres) with three significant digits, so the bottom of a
-/// strongly skewed range still reads precisely: "0.102 ", "1.50 ", "12.0 ".
+/// Plain numbers (Q, multipliers, metres): at least three significant digits, so the bottom
+/// of a strongly skewed range still reads precisely ("0.102 ", "1.50 ", "12.0 "), and up to
+/// six ("0.707107 ").
 pub fn plain(v: f32) -> String {
-    let decimals = match v.abs() {
-        a if a < 0.9995 => 3,
-        a if a < 9.995 => 2,
+    let min_decimals = |rounded: f32| match rounded.abs() {
+        a if a < 1.0 => 3,
+        a if a < 10.0 => 2,
         _ => 1,
     };
-    format!("{v:.decimals$} ")
+    format!("{} ", precise(v, min_decimals, 6))
 }
 
 /// Parses a plain number, ignoring a trailing `unit` in any case (e.g. "x", "Hz").
@@ -185,12 +213,17 @@ mod tests {
         assert_eq!(frequency(80.0), "80 Hz");
         assert_eq!(frequency(20.24), "20.24 Hz");
         assert_eq!(frequency(20.5), "20.5 Hz");
-        assert_eq!(frequency(350.4), "350 Hz");
-        assert_eq!(frequency(99.999), "100 Hz");
-        assert_eq!(frequency(999.7), "1.00 kHz");
-        assert_eq!(frequency(9999.7), "10.0 kHz");
+        assert_eq!(frequency(350.4), "350.4 Hz");
+        assert_eq!(frequency(350.0), "350 Hz");
+        assert_eq!(frequency(99.9999), "100 Hz");
+        assert_eq!(frequency(999.7), "999.7 Hz");
+        assert_eq!(frequency(999.9999), "1.00 kHz");
+        assert_eq!(frequency(1004.6), "1.0046 kHz");
+        assert_eq!(frequency(9999.7), "9.9997 kHz");
+        assert_eq!(frequency(9999.999), "10.0 kHz");
         assert_eq!(frequency(1200.0), "1.20 kHz");
         assert_eq!(frequency(15000.0), "15.0 kHz");
+        assert_eq!(frequency(20000.0), "20.0 kHz");
         for typed in ["1.2k", "1.2 kHz", "1200", "1200 Hz", "1,2k", "1.2KHZ"] {
             assert_eq!(parse_frequency(typed), Some(1200.0), "{typed}");
         }
@@ -202,7 +235,8 @@ mod tests {
     #[test]
     fn decibel_text_round_trips() {
         assert_eq!(format!("{}dB", decibels(-6.0, -60.0)), "-6.0 dB");
-        assert_eq!(format!("{}dB", decibels(-0.01, -60.0)), "0.0 dB");
+        assert_eq!(format!("{}dB", decibels(-0.0001, -60.0)), "0.0 dB");
+        assert_eq!(format!("{}dB", decibels(-6.03, -60.0)), "-6.03 dB");
         assert_eq!(format!("{}dB", decibels(-60.0, -60.0)), "-inf dB");
         assert_eq!(format!("{}dB", decibels(f32::NEG_INFINITY, -60.0)), "-inf dB");
         for typed in ["-6", "−6 dB", "-6.0dB", " -6 "] {
@@ -222,6 +256,11 @@ mod tests {
         assert_eq!(format!("{}ms", milliseconds(12.5)), "12.5 ms");
         assert_eq!(format!("{}ms", milliseconds_signed(-12.5)), "-12.5 ms");
         assert_eq!(format!("{}ms", milliseconds_signed(12.5)), "+12.5 ms");
+        assert_eq!(format!("{}ms", milliseconds_signed(-0.0001)), "0.0 ms");
+        assert_eq!(format!("{}ms", milliseconds(350.25)), "350.25 ms");
+        assert_eq!(format!("{}ms", milliseconds(1.0)), "1.00 ms");
+        assert_eq!(format!("{}s", seconds(0.35)), "0.350 s");
+        assert_eq!(format!("{}s", seconds(3.5000005)), "3.5 s");
         assert_eq!(parse_milliseconds("\u{2212}12.5 ms"), Some(-12.5));
         assert_eq!(parse_milliseconds("350ms"), Some(350.0));
         assert_eq!(parse_milliseconds("0.35 s"), Some(350.0));
@@ -239,7 +278,6 @@ mod tests {
         assert_eq!(parse_percent("35"), Some(0.35));
         assert_eq!(parse_plain("1.5x", "x"), Some(1.5));
         assert_eq!(format!("{}m", plain(25.0)), "25.0 m");
-        assert_eq!(plain(0.5004), "0.500 ");
         assert_eq!(format!("{}x", plain(1.5)), "1.50 x");
         assert_eq!(parse_plain("0.71", ""), Some(0.71));
         assert_eq!(parse_plain("0.50 Hz", "Hz"), Some(0.5));

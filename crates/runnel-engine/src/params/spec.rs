@@ -684,3 +684,60 @@ pub fn index(id: &str) -> Option<usize> {
 pub fn ids() -> impl Iterator<Item = &'static str> {
     PARAMS.iter().map(|p| p.id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_names_are_unique_and_groups_start_with_a_stage() {
+        let mut ids: Vec<&str> = ids().collect();
+        let mut names: Vec<&str> = PARAMS.iter().map(|p| p.name).collect();
+        ids.sort_unstable();
+        names.sort_unstable();
+        let (id_count, name_count) = (ids.len(), names.len());
+        ids.dedup();
+        names.dedup();
+        assert_eq!(ids.len(), id_count, "duplicate id");
+        assert_eq!(names.len(), name_count, "duplicate name");
+        for p in PARAMS.iter() {
+            let stage = p.group.split('/').next().unwrap();
+            assert!(STAGES.contains(&stage) || matches!(p.target, Target::HostBypass), "{}: group {}", p.id, p.group);
+            assert!(p.accepts(p.default_value()), "{}: default outside its range", p.id);
+        }
+    }
+
+    /// Every ID Runnel 0.1 had (its `#[id]`/`id_prefix` attributes) is still here: hosts, saved
+    /// projects and automation refer to them.
+    #[test]
+    fn every_0_1_id_is_kept() {
+        const IDS_0_1: &str = "in_gain out_gain filter_on hp_on hp_freq hp_slope hp_q lp_on lp_freq lp_slope lp_q \
+            ls_on ls_freq ls_gain ls_q hs_on hs_freq hs_gain hs_q b1_on b1_freq b1_gain b1_q b2_on b2_freq b2_gain b2_q \
+            notch_on notch_mode notch_freq notch_q delay_on dly_time dly_sync dly_note dly_note_mod dly_offset \
+            dly_pingpong dly_feedback dly_lowcut dly_highcut dly_saturation dly_time_mode dly_mod_rate dly_mod_depth \
+            dly_duck dly_duck_release dly_freeze dly_mix reverb_on rv_decay rv_size rv_predelay rv_low_mult \
+            rv_low_xover rv_high_mult rv_high_xover rv_early_level rv_early_size rv_mod_rate rv_mod_depth rv_width \
+            rv_lowcut rv_highcut rv_freeze rv_mix rv_mix_law";
+        for id in IDS_0_1.split_whitespace() {
+            assert!(find(id).is_some(), "0.1 id `{id}` is gone");
+        }
+        assert_eq!(PARAMS.len(), IDS_0_1.split_whitespace().count() + 1, "0.1's ids plus the host bypass");
+    }
+
+    /// pedalboard (and hosts like it) scan 1001 evenly spaced positions and treat a parameter as
+    /// stepped where neighbouring positions share a text; every continuous row must show a new
+    /// text at every scan step, except where the value moves by less than 0.01 % of the range
+    /// (the flat bottom of a skewed range, e.g. microseconds of modulation depth).
+    #[test]
+    fn neighbouring_scan_positions_have_different_texts() {
+        for p in PARAMS.iter().filter(|p| p.is_continuous()) {
+            let Kind::Float { range, .. } = p.kind else { unreachable!() };
+            let values: Vec<f32> = (0..=1000).map(|k| p.unnormalize(k as f32 / 1000.0)).collect();
+            for pair in values.windows(2) {
+                let (a, b) = (p.value_text(pair[0]), p.value_text(pair[1]));
+                let moved = (pair[1] - pair[0]).abs() / (range.1 - range.0);
+                assert!(a != b || moved < 1e-4, "{}: {} and {} both read {a:?}", p.id, pair[0], pair[1]);
+            }
+        }
+    }
+}
