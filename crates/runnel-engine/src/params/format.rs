@@ -98,13 +98,13 @@ pub fn parse_frequency(text: &str) -> Option<f32> {
     }
 }
 
-/// Gain: "-6.0 ", "-6.03 " (one to three decimals), "-inf " for −∞ (and anything at or below
+/// Gain: "-6.0 ", "-6.03 " (one to five decimals), "-inf " for −∞ (and anything at or below
 /// `floor_db`).
 pub fn decibels(db: f32, floor_db: f32) -> String {
     if db <= floor_db {
         "-inf ".to_string()
     } else {
-        format!("{} ", precise(db, |_| 1, 3))
+        format!("{} ", precise(db, |_| 1, 5))
     }
 }
 
@@ -235,7 +235,8 @@ mod tests {
     #[test]
     fn decibel_text_round_trips() {
         assert_eq!(format!("{}dB", decibels(-6.0, -60.0)), "-6.0 dB");
-        assert_eq!(format!("{}dB", decibels(-0.0001, -60.0)), "0.0 dB");
+        assert_eq!(format!("{}dB", decibels(-0.000001, -60.0)), "0.0 dB");
+        assert_eq!(format!("{}dB", decibels(0.5904, -60.0)), "0.5904 dB");
         assert_eq!(format!("{}dB", decibels(-6.03, -60.0)), "-6.03 dB");
         assert_eq!(format!("{}dB", decibels(-60.0, -60.0)), "-inf dB");
         assert_eq!(format!("{}dB", decibels(f32::NEG_INFINITY, -60.0)), "-inf dB");
