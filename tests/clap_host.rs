@@ -1382,6 +1382,23 @@ fn renders_for_the_vst3_comparison_are_written() {
     for n in 1..=3 {
         sets.push((format!("random-{n}"), random_settings(&probe, &mut rng)));
     }
+    // Every factory preset, so the VST3 suite loads each one too and compares it with CLAP.
+    for preset in factory::presets() {
+        let settings = preset
+            .values
+            .iter()
+            .filter(|(spec, _)| spec.in_presets())
+            .map(|(spec, value)| {
+                let d = probe.expect_param(spec.id);
+                // CLAP values: normalized for continuous parameters, the step for stepped ones
+                // (normalized × steps carries f32 noise, so it is rounded).
+                let clap_value = spec.normalize(value) as f64 * d.max;
+                (d.id, if d.is_stepped() { clap_value.round() } else { clap_value })
+            })
+            .collect();
+        let stem = runnel_engine::presets::user::file_name(&preset.name);
+        sets.push((format!("preset-{}", stem.trim_end_matches(".toml")), settings));
+    }
 
     let input = concat(program(0.75, sr, 77), &silence(36_000, 2));
     signals::write_npy(&dir.join("input.npy"), &input);
