@@ -181,6 +181,11 @@ impl Plugin for Runnel {
         self.params.clone()
     }
 
+    /// States from older versions are rewritten into the current parameter layout first.
+    fn filter_state(state: &mut PluginState) {
+        params::migration::migrate(state);
+    }
+
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         editor::create(self.params.clone())
     }
@@ -213,6 +218,8 @@ impl Plugin for Runnel {
         self.engine.set_tempo(context.transport().tempo.unwrap_or(DEFAULT_TEMPO_BPM));
         let settings = self.params.engine_settings();
         self.engine.set_settings(&settings);
+        // The host's bypass crossfades the whole chain to its latency-aligned input.
+        self.engine.set_bypassed(self.params.bypassed());
         self.report_latency_change(context);
 
         let channels = buffer.as_slice();

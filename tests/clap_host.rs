@@ -27,6 +27,9 @@ use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
 
 use harness::{clap_id_for, entry, Automation, ParamDesc, Plugin, Processor, PLUGIN_ID};
+use runnel_engine::params::PARAMS;
+use runnel_engine::presets::factory;
+use runnel_plugin::params::RunnelParams;
 use signals::{concat, first_non_finite, is_subnormal, peak, program, silence, sine, TestRng};
 use spec::{
     display_to_plain, PARAM_SPECS, STAGE_MODULES, STAGE_SWITCHES, TAIL_STAGE_SWITCHES,
@@ -383,6 +386,11 @@ fn param_ids_are_stable_unique_and_all_saved_in_state() {
 fn param_modules_are_stage_groups() {
     let p = Plugin::new();
     for d in &p.params {
+        // The host's bypass switch belongs to no stage.
+        if d.flags.contains(clack_extensions::params::ParamInfoFlags::IS_BYPASS) {
+            assert_eq!(d.module, "", "the bypass switch is top-level");
+            continue;
+        }
         let top = d.module.split('/').next().unwrap_or_default();
         assert!(
             STAGE_MODULES.contains(&top),
@@ -404,6 +412,55 @@ fn param_modules_are_stage_groups() {
                 d.module
             );
         }
+    }
+}
+
+/// Every row of the engine's parameter table is a host parameter with the row's ID, name, module
+/// and texts, and there is nothing else: adding a row is all it takes for a parameter to reach
+/// hosts.
+#[test]
+fn every_row_of_the_parameter_table_is_a_host_parameter() {
+    let mut p = Plugin::new();
+    assert_eq!(p.params.len(), PARAMS.len(), "host parameters vs table rows");
+    for (d, spec) in p.params.clone().iter().zip(PARAMS.iter()) {
+        assert_eq!(d.string_id.as_deref(), Some(spec.id), "order of the table");
+        assert_eq!(d.name, spec.name, "`{}` name", spec.id);
+        assert_eq!(d.module, spec.group, "`{}` module", spec.id);
+        let expected = [
+            (d.min, spec.value_text(spec.unnormalize(0.0))),
+            (d.max, spec.value_text(spec.unnormalize(1.0))),
+            (d.default, spec.value_text(spec.default_value())),
+        ];
+        for (value, text) in expected {
+            assert_eq!(p.text(d.id, value), Some(text), "`{}` at {value}", spec.id);
+        }
+    }
+    let bypass = p.expect_param("bypass");
+    use clack_extensions::params::ParamInfoFlags as F;
+    assert!(bypass.flags.contains(F::IS_BYPASS), "`bypass` carries the CLAP bypass flag");
+}
+
+/// Every factory preset loads into the plugin through `clap.state` (as the editor's browser and
+/// hosts will load them), shows the preset's values, and sounds: finite, audible, bounded.
+#[test]
+fn every_factory_preset_loads_through_the_host_and_sounds() {
+    let sr = 48_000.0;
+    let input = concat(program(0.5, sr, 5), &silence(24_000, 2));
+    for preset in factory::presets() {
+        let mut p = Plugin::new();
+        let json = serde_json::to_vec(&RunnelParams::preset_state(&preset)).unwrap();
+        let mut bytes = (json.len() as u64).to_le_bytes().to_vec();
+        bytes.extend(json);
+        p.load_state(&bytes).unwrap_or_else(|e| panic!("{}: {e}", preset.name));
+        for (spec, value) in preset.values.iter().filter(|(spec, _)| spec.in_presets()) {
+            let d = p.expect_param(spec.id);
+            assert_eq!(p.current_text(d.id), spec.value_text(value), "{}: `{}`", preset.name, spec.id);
+        }
+        let mut proc = p.activate(sr, 512).unwrap();
+        let out = proc.render_fixed(&input, 512);
+        p.deactivate(proc);
+        assert_finite_bounded(&out, 4.0, &preset.name);
+        assert!(peak(&out) > 1e-2, "{}: silent", preset.name);
     }
 }
 
@@ -1328,6 +1385,23 @@ fn renders_for_the_vst3_comparison_are_written() {
     let mut rng = TestRng::new(4242);
     for n in 1..=3 {
         sets.push((format!("random-{n}"), random_settings(&probe, &mut rng)));
+    }
+    // Every factory preset, so the VST3 suite loads each one too and compares it with CLAP.
+    for preset in factory::presets() {
+        let settings = preset
+            .values
+            .iter()
+            .filter(|(spec, _)| spec.in_presets())
+            .map(|(spec, value)| {
+                let d = probe.expect_param(spec.id);
+                // CLAP values: normalized for continuous parameters, the step for stepped ones
+                // (normalized × steps carries f32 noise, so it is rounded).
+                let clap_value = spec.normalize(value) as f64 * d.max;
+                (d.id, if d.is_stepped() { clap_value.round() } else { clap_value })
+            })
+            .collect();
+        let stem = runnel_engine::presets::user::file_name(&preset.name);
+        sets.push((format!("preset-{}", stem.trim_end_matches(".toml")), settings));
     }
 
     let input = concat(program(0.75, sr, 77), &silence(36_000, 2));

@@ -354,3 +354,91 @@ def test_state_restore_after_changes_brings_back_what_the_host_set():
     plugin.raw_state = saved
     problems = _differences(_values(plugin), requested, PLUGIN_GRID)
     assert not problems, "not restored on setStateInformation:\n" + "\n".join(problems)
+
+
+def continuous_params(plugin, manifest):
+    """(manifest entry, pedalboard parameter) for every continuous parameter."""
+    for spec in manifest["params"]:
+        if not spec["stepped"] and not spec["switch"]:
+            yield spec, param_by_name(plugin, spec["name"])
+
+
+def test_continuous_params_look_continuous_to_pedalboard(plugin, manifest):
+    """pedalboard scans 1001 positions and infers a grid from repeated texts ("1.00 kHz" over
+    several positions made hp_cutoff a 8.77 Hz grid in 0.1). Value texts carry six significant
+    digits, so every scan position reads differently. (For linear ranges pedalboard still
+    reports the even scan spacing as `step_size`; it never rounds to it.)"""
+    problems = []
+    for spec, param in continuous_params(plugin, manifest):
+        distinct = len(set(param.valid_values))
+        if param.type is not float or distinct < 990:
+            problems.append(f"{spec['name']}: {param.type.__name__}, {distinct} distinct texts of 1001")
+    assert not problems, "\n".join(problems)
+
+
+def python_name(plugin, spec) -> str:
+    """The attribute pedalboard exposes for a parameter; asserted to exist, because pedalboard
+    silently stores unknown attributes on the plugin object instead of failing."""
+    name = param_by_name(plugin, spec["name"]).python_name
+    assert name in plugin.parameters, f"{spec['name']}: no attribute {name!r}"
+    return name
+
+
+def shown_value(plugin, param) -> float:
+    return display_to_plain(f"{param.string_value}{vst3_unit(plugin, param)}")
+
+
+# Fractions of each range at which values are requested (then rounded to 4 significant digits,
+# as people type them); values within 1 % of the span from zero are skipped (relative error
+# means nothing there).
+REQUEST_POSITIONS = (0.0123, 0.1, 0.2345, 0.37, 0.5, 0.61803, 0.777, 0.9, 0.987)
+PRECISION = 1e-4  # 0.01 %
+
+
+def test_setting_by_value_lands_on_the_request(plugin, manifest):
+    """`plugin.hp_cutoff = 1000` gave 1004.6 Hz in 0.1. pedalboard keeps the normalized value
+    the plugin parses from the requested number only if it lies inside the scan cell of the
+    scanned text nearest to the request; otherwise it snaps to that cell's start. With texts
+    exact at the scan positions (six digits), that means:
+    - a request whose nearest scanned value lies at or below it lands within 0.01 % (in 0.1 even
+      these snapped, e.g. 1000 Hz next to the text "1.00 kHz" shown from 1004.6 Hz on);
+    - any other request lands on the next scan position, at most half a scan step away (0.35 %
+      for 20 Hz–20 kHz): pedalboard's own grid, which no honest value text can move, because
+      the texts it scans are exact values at its scan positions."""
+    # The issue's example.
+    cutoff = next(spec for spec in manifest["params"] if spec["id"] == "hp_freq")
+    setattr(plugin, python_name(plugin, cutoff), 1000.0)
+    got = shown_value(plugin, param_by_name(plugin, cutoff["name"]))
+    assert abs(got - 1000.0) <= PRECISION * 1000.0, f"hp_cutoff = 1000 gave {got}"
+
+    problems, worst, worst_exact, exact, snapped = [], (0.0, ""), 0.0, 0, 0
+    for spec, param in continuous_params(plugin, manifest):
+        name = python_name(plugin, spec)
+        scanned = sorted(v for v in param.valid_values if math.isfinite(v))
+        lo, hi = scanned[0], scanned[-1]
+        for position in REQUEST_POSITIONS:
+            request = float(f"{lo + position * (hi - lo):.4g}")
+            if abs(request) < 0.01 * (hi - lo):
+                continue
+            setattr(plugin, name, request)
+            got = shown_value(plugin, param)
+            error = abs(got - request) / abs(request)
+            nearest = min(scanned, key=lambda v: abs(v - request))
+            i = max(1, min(len(scanned) - 1, sum(v <= request for v in scanned)))
+            half_step = (scanned[i] - scanned[i - 1]) / 2
+            if error > worst[0]:
+                worst = (error, f"{spec['name']} = {request} → {got}")
+            if nearest <= request:
+                exact += 1
+                worst_exact = max(worst_exact, error)
+                if error > PRECISION:
+                    problems.append(f"{spec['name']} = {request}: {got} ({error:.2e} off)")
+            else:
+                snapped += 1
+                if abs(got - request) > half_step * 1.001 + PRECISION * abs(request):
+                    problems.append(f"{spec['name']} = {request}: {got}, more than half a scan step ({half_step:.4g}) off")
+    print(
+        f"{exact} requests kept (worst {worst_exact:.2e}), {snapped} snapped to pedalboard's scan grid "
+        f"(worst {worst[0]:.2e}: {worst[1]})"
+    )
+    assert exact > 0 and not problems, "\n".join(problems)

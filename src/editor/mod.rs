@@ -10,6 +10,8 @@ use nice_plug_egui::{
     create_egui_editor, EguiEditor, EguiNiceSettings, NiceEguiApp, RepaintNotifier,
 };
 
+use runnel_engine::params::{PARAMS, STAGES};
+
 use crate::params::RunnelParams;
 
 /// Smallest size the editor can be resized to.
@@ -70,8 +72,40 @@ impl NiceEguiApp for RunnelEditor {
     }
 }
 
-/// Which stages go in which column, in signal-flow order.
-const COLUMNS: [&[&str]; 3] = [&["Gain", "Filter"], &["Delay"], &["Reverb"]];
+/// How many columns the stages are laid out in.
+const COLUMN_COUNT: usize = 3;
+
+/// The stages of the parameter table in signal-flow order, split into at most `columns`
+/// consecutive runs so that the tallest column (in parameters) is as short as possible. With
+/// today's table: Gain + Filter | Delay | Reverb. Parameters outside a stage (the host bypass)
+/// are the host's and not shown.
+pub fn stage_columns(columns: usize) -> Vec<Vec<&'static str>> {
+    let rows = |stage: &str| PARAMS.iter().filter(|p| p.group.split('/').next() == Some(stage)).count();
+    let heights: Vec<usize> = STAGES.iter().map(|s| rows(s)).collect();
+    // Best split of stages[start..] into `k` runs: (tallest column, run lengths).
+    fn best(heights: &[usize], k: usize) -> (usize, Vec<usize>) {
+        if k == 1 || heights.len() <= 1 {
+            return (heights.iter().sum(), vec![heights.len()]);
+        }
+        (1..=heights.len() - 1)
+            .map(|first| {
+                let (rest, mut runs) = best(&heights[first..], k - 1);
+                runs.insert(0, first);
+                (heights[..first].iter().sum::<usize>().max(rest), runs)
+            })
+            .min_by_key(|(tallest, _)| *tallest)
+            .unwrap_or((0, Vec::new()))
+    }
+    let (_, runs) = best(&heights, columns.min(STAGES.len()).max(1));
+    let mut start = 0;
+    runs.into_iter()
+        .map(|len| {
+            let column = STAGES[start..start + len].to_vec();
+            start += len;
+            column
+        })
+        .collect()
+}
 
 /// A parameter as the editor lists it.
 struct Row {
@@ -99,8 +133,9 @@ fn draw_groups(ui: &mut egui::Ui, params: &RunnelParams, setter: &ParamSetter) {
             Row { ptr, name, stage, band }
         })
         .collect();
-    ui.columns(COLUMNS.len(), |columns| {
-        for (column, stages) in columns.iter_mut().zip(COLUMNS) {
+    let layout = stage_columns(COLUMN_COUNT);
+    ui.columns(layout.len(), |columns| {
+        for (column, stages) in columns.iter_mut().zip(&layout) {
             for stage in stages {
                 draw_stage(column, stage, rows.iter().filter(|r| r.stage == *stage), setter);
             }
@@ -159,5 +194,23 @@ fn add_slider(ui: &mut egui::Ui, ptr: &ParamPtr, setter: &ParamSetter) {
             ParamPtr::BoolParam(p) => ui.add(ParamSlider::for_param(&**p, setter).with_width(WIDTH)),
             ParamPtr::EnumParam(p) => ui.add(ParamSlider::for_param(&**p, setter).with_width(WIDTH)),
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_come_from_the_table_and_keep_the_0_1_layout() {
+        assert_eq!(stage_columns(3), vec![vec!["Gain", "Filter"], vec!["Delay"], vec!["Reverb"]]);
+        assert_eq!(stage_columns(1), vec![STAGES.to_vec()]);
+        // Every stage of the table is shown exactly once.
+        let shown: Vec<&str> = stage_columns(COLUMN_COUNT).concat();
+        assert_eq!(shown, STAGES.to_vec());
+        // And every parameter but the host bypass belongs to a shown stage.
+        for spec in PARAMS.iter().filter(|p| p.in_presets()) {
+            assert!(shown.contains(&spec.group.split('/').next().unwrap()), "{}", spec.id);
+        }
     }
 }

@@ -180,8 +180,9 @@ pub const PARAM_SPECS: &[ParamSpec] = &[
     },
 ];
 
-/// Top-level module (stage group) names a parameter may live in.
-pub const STAGE_MODULES: &[&str] = &["Gain", "Filter", "Delay", "Reverb"];
+/// Top-level module (stage group) names a parameter may live in: the stages of the engine's
+/// parameter table (the host bypass, at the top level, is checked separately).
+pub const STAGE_MODULES: &[&str] = &runnel_engine::params::STAGES;
 
 /// String IDs of the stage on/off switches; turning all of them off must give bit-exact
 /// passthrough (with unity gains).

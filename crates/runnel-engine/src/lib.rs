@@ -16,6 +16,8 @@ pub mod denormal;
 pub mod engine;
 pub mod filter;
 pub mod gain;
+pub mod params;
+pub mod presets;
 pub mod reverb;
 pub mod smoothing;
 pub mod stage;
