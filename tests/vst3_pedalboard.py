@@ -1,9 +1,10 @@
 """Runnel in a real VST3 host: pedalboard loads the bundled Runnel.vst3.
 
-Order matters: `cargo test` runs first. Its CLAP host test
-(`renders_for_the_vst3_comparison_are_written` in tests/clap_host.rs) writes the parameter list
-and renders of the same input under several settings to `target/host-compare/`; this file
-renders the same input with the same settings through VST3 and compares.
+The CLAP host test `renders_for_the_vst3_comparison_are_written` (tests/clap_host.rs) writes the
+parameter list and renders of one input under several settings to `target/host-compare/`; this
+file renders the same input with the same settings through VST3 and compares. It does not rely
+on another suite having run first: when those renders are missing or older than the bundle, the
+session fixture runs that one CLAP test itself (`cargo test --test clap_host -- --exact …`).
 
 Bundle folder: $RUNNEL_BUNDLE_DIR, else target/bundled. Renders: $CARGO_TARGET_DIR/host-compare,
 else target/host-compare (relative paths are taken from the package root, as cargo does).
@@ -13,6 +14,7 @@ import json
 import math
 import os
 import pathlib
+import subprocess
 
 import numpy as np
 import pedalboard
@@ -45,16 +47,35 @@ def load_runnel() -> pedalboard.VST3Plugin:
     return plugin
 
 
-@pytest.fixture(scope="session")
-def manifest() -> dict:
+# The CLAP test that writes the comparison renders and the parameter list.
+CLAP_WRITER_TEST = "renders_for_the_vst3_comparison_are_written"
+
+
+def _read_manifest():
+    """The CLAP side's manifest if it exists and is newer than the VST3 bundle, else None."""
     path = COMPARE_DIR / "manifest.json"
-    # Missing renders are a broken test order, not a reason to skip.
-    assert path.exists(), f"{path} missing: run `cargo test` (the CLAP host suite) before pytest"
+    if not path.exists():
+        return None
     data = json.loads(path.read_text())
     bundle_time = max(p.stat().st_mtime for p in VST3.rglob("*") if p.is_file())
-    assert data["created_unix"] >= bundle_time, (
-        "the CLAP renders are older than the VST3 bundle: re-run `cargo test` after bundling"
-    )
+    return data if data["created_unix"] >= bundle_time else None
+
+
+@pytest.fixture(scope="session")
+def manifest() -> dict:
+    assert VST3.exists(), f"{VST3} missing: run `cargo xtask bundle runnel --release` first"
+    data = _read_manifest()
+    if data is None:
+        # Write the CLAP renders now rather than depend on `cargo test` having run first.
+        env = dict(os.environ)
+        env.setdefault("RUNNEL_BUNDLE_DIR", str(BUNDLE_DIR))
+        subprocess.run(
+            ["cargo", "test", "--quiet", "-p", "runnel-plugin", "--test", "clap_host", "--",
+             "--exact", CLAP_WRITER_TEST],
+            cwd=ROOT, env=env, check=True,
+        )
+        data = _read_manifest()
+    assert data is not None, f"{COMPARE_DIR / 'manifest.json'} still missing or stale after {CLAP_WRITER_TEST}"
     return data
 
 
