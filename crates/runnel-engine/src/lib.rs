@@ -6,6 +6,7 @@
 //! - `reset()` clears state (delay lines, filter memories, envelopes) without allocating;
 //! - `process(...)` never allocates, locks or blocks.
 
+mod core;
 pub mod delay;
 pub mod denormal;
 pub mod engine;

@@ -20,6 +20,8 @@
 //! Switching mode mid-change is seamless: a fade in flight always completes first, and a glide
 //! that is interrupted by Crossfade simply becomes the old head of the next fade.
 
+use crate::core::one_pole::smoothing_coefficient;
+
 /// Tape glide: time constant of the delay's approach to a new target.
 pub const TAPE_GLIDE_MS: f32 = 150.0;
 
@@ -80,7 +82,7 @@ impl HeadTiming {
         let velocity_time_constant = glide_samples / 4.0;
         Self {
             glide_samples,
-            velocity_coefficient: 1.0 - (-1.0 / velocity_time_constant).exp(),
+            velocity_coefficient: smoothing_coefficient(velocity_time_constant),
             fade_samples: ((CROSSFADE_MS * 1e-3 * sample_rate).round() as u32).max(1),
         }
     }

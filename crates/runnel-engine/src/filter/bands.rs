@@ -13,7 +13,7 @@
 //! - a band that is fully off is skipped and its state cleared, so it costs nothing and re-enters
 //!   from silence underneath a fade-in.
 
-use super::design::{PassDesign, PassKind, SvfCoefficients, ToneShape};
+use super::design::{tone, PassDesign, PassKind, SvfCoefficients, ToneShape};
 use super::svf::{Frame, PassCascade, SvfSection};
 use super::{
     FilterSlope, NotchMode, NotchSettings, PassSettings, CONTROL_INTERVAL, PARAMETER_RAMP_MS,
@@ -432,7 +432,7 @@ impl ToneBand {
     /// The target design, `None` when off or at 0 dB (identity).
     pub(super) fn target_design(&self) -> Option<SvfCoefficients> {
         (effective_gain(&self.target) != 0.0).then(|| {
-            SvfCoefficients::tone(
+            tone(
                 self.shape,
                 self.target.freq_hz as f64,
                 self.target.q as f64,
@@ -472,7 +472,7 @@ impl ToneBand {
                 self.needs_design = true;
             }
             if self.needs_design {
-                self.coefficients = SvfCoefficients::tone(
+                self.coefficients = tone(
                     self.shape,
                     smoothed_log2(&self.freq_log2, self.target.freq_hz),
                     smoothed_log2(&self.q_log2, self.target.q),

@@ -27,7 +27,7 @@ use super::absorption::{DecayProfile, LineAbsorption, ShelfWarp};
 use super::crossfade::ChainedCrossfade;
 use super::modulation::WanderLfo;
 use super::primes::PrimeTable;
-use super::svf::SvfBank;
+use crate::core::svf::SvfBank;
 use crate::denormal::flush;
 
 /// Number of delay lines.
@@ -141,9 +141,9 @@ pub struct FeedbackDelayNetwork {
     /// Broadband trip gain for the `to` lengths.
     gain_to: [f32; LINES],
     /// Shelves at the low crossover, one per line (designed for the `to` lengths).
-    low_shelves: SvfBank<LINES>,
+    low_shelves: SvfBank<f32, LINES>,
     /// Shelves at the high crossover, one per line.
-    high_shelves: SvfBank<LINES>,
+    high_shelves: SvfBank<f32, LINES>,
     /// One random modulator per line.
     lfos: [WanderLfo; LINES],
     /// Decay targets the absorption is designed for.

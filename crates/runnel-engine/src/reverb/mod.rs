@@ -21,13 +21,12 @@ pub mod early;
 pub mod fdn;
 pub mod modulation;
 pub mod primes;
-pub mod svf;
 
 use self::absorption::DecayProfile;
 use self::diffuser::Diffuser;
 use self::early::EarlyReflections;
 use self::fdn::FeedbackDelayNetwork;
-use self::svf::{SvfCoefficients, SvfState};
+use crate::core::svf::{prewarp, SvfCoefficients, SvfState, BUTTERWORTH_K};
 use crate::denormal::DenormalGuard;
 use crate::smoothing::{LinearSmoother, DEFAULT_RAMP_MS};
 
@@ -340,26 +339,29 @@ struct WetFilters {
     /// log2 of the high-cut frequency.
     high_cut_log2: LinearSmoother,
     /// High-pass coefficients.
-    low_cut: SvfCoefficients,
+    low_cut: SvfCoefficients<f32>,
     /// Low-pass coefficients.
-    high_cut: SvfCoefficients,
-    /// Memories: left high-pass, right high-pass, left low-pass, right low-pass.
-    states: [SvfState; 4],
+    high_cut: SvfCoefficients<f32>,
+    /// Left and right memories of the high-pass.
+    low_cut_state: SvfState<f32, 2>,
+    /// Left and right memories of the low-pass.
+    high_cut_state: SvfState<f32, 2>,
 }
 
 impl WetFilters {
     /// Recomputes the coefficients from the smoothers' current values.
     fn design(&mut self, fs: f64) {
-        self.low_cut = SvfCoefficients::highpass(self.low_cut_log2.current().exp2() as f64, fs);
-        self.high_cut = SvfCoefficients::lowpass(self.high_cut_log2.current().exp2() as f64, fs);
+        let low_cut = prewarp(self.low_cut_log2.current().exp2() as f64, fs);
+        let high_cut = prewarp(self.high_cut_log2.current().exp2() as f64, fs);
+        self.low_cut = SvfCoefficients::highpass_prewarped(low_cut, BUTTERWORTH_K);
+        self.high_cut = SvfCoefficients::lowpass_prewarped(high_cut, BUTTERWORTH_K);
     }
 
     /// Filters one stereo sample.
     #[inline]
     fn process(&mut self, left: f32, right: f32) -> (f32, f32) {
-        let [hl, hr, ll, lr] = &mut self.states;
-        let left = ll.process(&self.high_cut, hl.process(&self.low_cut, left));
-        let right = lr.process(&self.high_cut, hr.process(&self.low_cut, right));
+        let high_passed = self.low_cut_state.tick(&self.low_cut, [left, right]);
+        let [left, right] = self.high_cut_state.tick(&self.high_cut, high_passed);
         (left, right)
     }
 }
@@ -493,7 +495,8 @@ impl Reverb {
         self.early.reset();
         self.diffuser_left.reset();
         self.diffuser_right.reset();
-        self.wet_filters.states.iter_mut().for_each(SvfState::reset);
+        self.wet_filters.low_cut_state.reset();
+        self.wet_filters.high_cut_state.reset();
         let settings = self.settings;
         self.apply(&settings, true);
         self.fdn.reset();

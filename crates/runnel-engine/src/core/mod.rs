@@ -1,0 +1,8 @@
+//! The building blocks every stage is made of, each written once: the state-variable filter,
+//! the one-pole, the envelope follower and the sample types they run in. Stages combine these;
+//! none carries its own copy.
+
+pub(crate) mod envelope;
+pub(crate) mod one_pole;
+pub(crate) mod sample;
+pub(crate) mod svf;
