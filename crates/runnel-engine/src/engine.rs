@@ -19,7 +19,7 @@ pub const INPUT_CLAMP: f32 = 1000.0;
 pub const SAMPLE_RATE_RANGE: (f32, f32) = (8_000.0, 384_000.0);
 
 /// Tempo used when no host transport provides one (the delay's own default).
-pub use super::delay::DEFAULT_TEMPO_BPM;
+pub use super::delay::TEMPO_BPM_DEFAULT;
 
 /// Everything the chain needs to know for one block. The plugin fills it from its parameters;
 /// the offline renderer and the tests fill it directly.
@@ -56,7 +56,7 @@ impl Default for EngineSettings {
             reverb_on: true,
             reverb: ReverbSettings::default(),
             output_gain_db: 0.0,
-            tempo_bpm: DEFAULT_TEMPO_BPM,
+            tempo_bpm: TEMPO_BPM_DEFAULT,
         }
     }
 }

@@ -136,18 +136,6 @@ impl<T: Sample> SvfCoefficients<T> {
         Self::from_parts(g, k, 1.0, -k, -1.0)
     }
 
-    /// Second-order low-pass with quality factor `q` (RBJ LPF).
-    #[inline]
-    pub fn lowpass(freq_hz: f64, q: f64, sample_rate: f64) -> Self {
-        Self::lowpass_prewarped(prewarp(freq_hz, sample_rate), 1.0 / q)
-    }
-
-    /// Second-order high-pass with quality factor `q` (RBJ HPF).
-    #[inline]
-    pub fn highpass(freq_hz: f64, q: f64, sample_rate: f64) -> Self {
-        Self::highpass_prewarped(prewarp(freq_hz, sample_rate), 1.0 / q)
-    }
-
     /// Band-pass with 0 dB peak `(s/Q)/(s² + s/Q + 1)` (RBJ BPF, constant 0 dB peak gain).
     #[inline]
     pub fn bandpass(freq_hz: f64, q: f64, sample_rate: f64) -> Self {
@@ -422,8 +410,9 @@ mod tests {
     fn butterworth_sections_are_3db_at_cutoff() {
         let fs = 44_100.0;
         let q = std::f64::consts::FRAC_1_SQRT_2;
-        let lp = SvfCoefficients::<f32>::lowpass(1000.0, q, fs);
-        let hp = SvfCoefficients::<f32>::highpass(1000.0, q, fs);
+        let g = prewarp(1000.0, fs);
+        let lp = SvfCoefficients::<f32>::lowpass_prewarped(g, 1.0 / q);
+        let hp = SvfCoefficients::<f32>::highpass_prewarped(g, 1.0 / q);
         assert!((measured_db(&lp, 1000.0, fs) + 3.0103).abs() < 0.01);
         assert!((measured_db(&hp, 1000.0, fs) + 3.0103).abs() < 0.01);
         assert!(measured_db(&lp, 100.0, fs).abs() < 0.01);

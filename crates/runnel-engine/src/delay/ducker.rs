@@ -94,6 +94,7 @@ impl Ducker {
     }
 
     /// The reduction currently applied, in dB (≥ 0).
+    #[cfg(test)]
     pub fn reduction_db(&self) -> f32 {
         self.reduction_db.value()
     }

@@ -28,7 +28,7 @@
 
 use crate::core::one_pole::{tpt_gain, OnePole};
 use crate::denormal::flush;
-use crate::smoothing::{LinearSmoother, DEFAULT_RAMP_MS};
+use crate::smoothing::{LinearSmoother, RAMP_MS_DEFAULT};
 
 /// Low cut (loop high-pass) cutoff range in Hz; at the bottom the high-pass is off.
 pub const LOW_CUT_HZ_RANGE: (f32, f32) = (20.0, 2000.0);
@@ -39,7 +39,7 @@ pub const SAFETY_KNEE: f32 = 2.0;
 /// The loop content never exceeds this magnitude (+12 dBFS).
 pub const SAFETY_CEILING: f32 = 4.0;
 /// Ramp time for cutoff sweeps (in octaves, so a sweep sounds even).
-const CUTOFF_RAMP_MS: f32 = DEFAULT_RAMP_MS;
+const CUTOFF_RAMP_MS: f32 = RAMP_MS_DEFAULT;
 
 /// Tone-filter coefficients for one sample, shared by both channels (stateless design).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -203,7 +203,7 @@ impl FeedbackPath {
     pub fn prepare(&mut self, sample_rate: f32) {
         self.sample_rate = sample_rate;
         for s in self.smoothers_mut() {
-            s.set_ramp(sample_rate, DEFAULT_RAMP_MS);
+            s.set_ramp(sample_rate, RAMP_MS_DEFAULT);
         }
         self.low_cut_log2.set_ramp(sample_rate, CUTOFF_RAMP_MS);
         self.high_cut_log2.set_ramp(sample_rate, CUTOFF_RAMP_MS);

@@ -84,6 +84,7 @@ impl SincTable {
     }
 
     /// The kernel tabulated for μ = `phase / INTERPOLATOR_PHASES`, for inspection by tests.
+    #[cfg(any(test, feature = "testing"))]
     pub fn row(&self, phase: usize) -> &[f32; INTERPOLATOR_TAPS] {
         &self.rows[phase]
     }
@@ -227,6 +228,7 @@ impl DelayLine {
     }
 
     /// The raw ring (including the mirror), for state inspection in tests.
+    #[cfg(test)]
     pub fn recorded(&self) -> &[f32] {
         &self.buffer
     }

@@ -1,7 +1,7 @@
 //! What happens when the delay time changes: the read heads.
 //!
 //! Each channel has two read heads over its delay line; their delays are in samples (f64, since
-//! 4 s at 384 kHz needs more than f32's 24 bits to keep sub-sample precision).
+//! 16 s at 384 kHz (6.1 M samples) needs more than f32's 24 bits to keep sub-sample precision).
 //!
 //! - **Tape**: one head is heard. Its delay follows the target like a tape machine's motor
 //!   changing speed: a critically damped second-order glide (position time constant
@@ -139,6 +139,7 @@ impl ReadHeads {
     }
 
     /// Whether the heads are at rest on `target` (no glide, no fade).
+    #[cfg(test)]
     pub fn is_settled_at(&self, target: f64) -> bool {
         self.fade_elapsed == 0 && self.velocity == 0.0 && self.active == target
     }

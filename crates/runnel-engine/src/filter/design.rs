@@ -9,8 +9,6 @@
 //! `z = e^{jω}` that gives `s = j·tan(ω/2)/g`, which is how `magnitude_squared` evaluates a
 //! response with one `tan` and no complex exponentials.
 
-use std::f64::consts::PI;
-
 use crate::core::one_pole::tpt_gain_prewarped;
 pub(crate) use crate::core::svf::{prewarp, response_tan};
 
@@ -48,8 +46,9 @@ pub enum ToneShape {
 /// The analog Butterworth poles lie on the unit circle at angles `(2i+1)·π/(2N)` from the
 /// imaginary axis; a conjugate pair at angle θ from that axis has `Q = 1/(2·sin θ)`, so
 /// `k = 2·sin((2i+1)·π/(2N))` for `i = 0..N/2`. Odd orders add one real pole (a one-pole section).
-#[inline]
+#[cfg(test)]
 pub fn butterworth_damping(order: usize, index: usize) -> f64 {
+    use std::f64::consts::PI;
     2.0 * ((2 * index + 1) as f64 * PI / (2 * order) as f64).sin()
 }
 
@@ -90,13 +89,6 @@ pub struct OnePoleCoefficients {
 }
 
 impl OnePoleCoefficients {
-    /// First-order Butterworth section with its corner at `freq_hz`.
-    #[inline]
-    pub fn new(kind: PassKind, freq_hz: f64, sample_rate: f64) -> Self {
-        let g = prewarp(freq_hz, sample_rate);
-        Self { g, g_ratio: tpt_gain_prewarped(g), highpass: kind == PassKind::HighPass }
-    }
-
     /// `|H|²` at the digital frequency whose [`response_tan`] is `tan_half_omega`.
     #[inline]
     pub fn magnitude_squared(&self, tan_half_omega: f64) -> f64 {

@@ -44,12 +44,6 @@ pub fn trip_attenuation_db(delay_samples: f64, sample_rate: f64, t60_s: f64, fre
     -60.0 * delay_samples / (sample_rate * t60_s) * (1.0 - freeze.clamp(0.0, 1.0))
 }
 
-/// Linear broadband gain of one trip (the mid-band part of the absorption).
-#[inline]
-pub fn trip_gain(delay_samples: f64, sample_rate: f64, t60_s: f64, freeze: f64) -> f32 {
-    10f64.powf(trip_attenuation_db(delay_samples, sample_rate, t60_s, freeze) / 20.0) as f32
-}
-
 /// The complete absorption of one line: broadband gain, then a shelf at the low crossover,
 /// then a shelf at the high crossover.
 ///
@@ -77,7 +71,9 @@ impl LineAbsorption {
     ///
     /// The high band is treated as decaying no slower than the mids (`high_s ≤ mid_s`, which the
     /// public ranges guarantee); with every plateau ≤ 0 dB and cut-only shelves the loop gain is
-    /// ≤ 1 at every frequency.
+    /// ≤ 1 at every frequency. (The network designs a bank at once with
+    /// [`design_with`](Self::design_with); this single-line form serves the unit tests.)
+    #[cfg(test)]
     pub fn design(
         delay_samples: f64,
         sample_rate: f64,

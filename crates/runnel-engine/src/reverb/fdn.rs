@@ -253,10 +253,6 @@ impl FeedbackDelayNetwork {
         }
     }
 
-    /// The lengths in use once pending crossfades are done.
-    pub fn target_lengths(&self) -> [u32; LINES] {
-        *self.lengths.latest()
-    }
 
     /// Sets the decay targets and the freeze amount, redesigning every line's absorption.
     pub fn set_absorption(&mut self, profile: DecayProfile, freeze: f64) {
