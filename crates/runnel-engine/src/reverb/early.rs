@@ -8,7 +8,7 @@
 //! pre-delay or early size moves every tap; that move is a crossfade ([`ChainedCrossfade`]) so
 //! it never clicks.
 
-use super::crossfade::ChainedCrossfade;
+use crate::core::crossfade::ChainedCrossfade;
 use crate::core::ring::Ring;
 use super::diffuser::SchroederAllpass;
 

@@ -24,10 +24,10 @@
 //!   and is passive (|H| ≤ 1), so it never adds energy.
 
 use super::absorption::{DecayProfile, LineAbsorption, ShelfWarp};
-use super::crossfade::ChainedCrossfade;
 use super::modulation::WanderLfo;
 use super::primes::PrimeTable;
 use crate::core::svf::SvfBank;
+use crate::core::crossfade::ChainedCrossfade;
 use crate::core::ring::Ring;
 use crate::denormal::flush;
 

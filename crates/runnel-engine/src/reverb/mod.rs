@@ -15,7 +15,6 @@
 //! stretches the lines), pre-delay or early size crossfades read positions, so nothing clicks.
 
 pub(crate) mod absorption;
-pub(crate) mod crossfade;
 pub(crate) mod diffuser;
 pub(crate) mod early;
 pub(crate) mod fdn;
