@@ -252,21 +252,30 @@ impl<T: Sample, const N: usize> SvfState<T, N> {
     /// Advances one frame and returns the band-pass (`v1`) and low-pass (`v2`) outputs, for
     /// callers that mix them themselves.
     #[inline(always)]
+    // Indexing the parallel lane arrays by one counter is the form that vectorises.
+    #[allow(clippy::needless_range_loop)]
     pub fn tick_outputs(&mut self, c: &SvfCoefficients<T>, input: [T; N]) -> ([T; N], [T; N]) {
         let mut band = [T::ZERO; N];
         let mut low = [T::ZERO; N];
         for lane in 0..N {
-            (band[lane], low[lane]) =
+            let (v1, v2) =
                 integrate(&mut self.ic1[lane], &mut self.ic2[lane], c.a1, c.a2, c.a3, input[lane]);
+            band[lane] = v1;
+            low[lane] = v2;
         }
         (band, low)
     }
 
     /// Advances one frame and returns `m0·input + m1·band + m2·low`.
     #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
     pub fn tick(&mut self, c: &SvfCoefficients<T>, input: [T; N]) -> [T; N] {
         let (band, low) = self.tick_outputs(c, input);
-        std::array::from_fn(|lane| c.m0 * input[lane] + c.m1 * band[lane] + c.m2 * low[lane])
+        let mut out = [T::ZERO; N];
+        for lane in 0..N {
+            out[lane] = c.m0 * input[lane] + c.m1 * band[lane] + c.m2 * low[lane];
+        }
+        out
     }
 }
 

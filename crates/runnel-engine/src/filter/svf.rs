@@ -31,15 +31,14 @@ impl OnePoleSection {
 
     /// Advances one frame and returns the low- or high-pass output chosen by `c`.
     #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
     pub fn tick(&mut self, c: &OnePoleCoefficients, input: Frame) -> Frame {
-        std::array::from_fn(|ch| {
+        let mut out = [0.0; 2];
+        for ch in 0..2 {
             let low = self.lanes[ch].lowpass(input[ch], c.g_ratio);
-            if c.highpass {
-                input[ch] - low
-            } else {
-                low
-            }
-        })
+            out[ch] = if c.highpass { input[ch] - low } else { low };
+        }
+        out
     }
 }
 
