@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use nice_plug::prelude::*;
 
-use runnel_engine::engine::{Engine, DEFAULT_TEMPO_BPM};
+use runnel_engine::engine::{Engine, TEMPO_BPM_DEFAULT};
 use crate::params::RunnelParams;
 
 /// Input below this level (≈ −140 dBFS) counts as silence for tail tracking; once the tail is
@@ -215,7 +215,7 @@ impl Plugin for Runnel {
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         let frames = buffer.samples();
-        self.engine.set_tempo(context.transport().tempo.unwrap_or(DEFAULT_TEMPO_BPM));
+        self.engine.set_tempo(context.transport().tempo.unwrap_or(TEMPO_BPM_DEFAULT));
         let settings = self.params.engine_settings();
         self.engine.set_settings(&settings);
         // The host's bypass crossfades the whole chain to its latency-aligned input.

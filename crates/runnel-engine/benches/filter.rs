@@ -1,7 +1,7 @@
 //! Cost of the filter stage per stereo frame, per band/section type, at 48 kHz in 256-frame
 //! blocks: settled ("steady") and while a frequency ramps every block ("modulating": the target
 //! alternates between two values each block, so coefficients are re-derived every
-//! `CONTROL_INTERVAL` frames all the time).
+//! `CONTROL_INTERVAL` (16) frames all the time).
 //!
 //! `cargo bench --bench filter` ; criterion prints time per 256-frame block; divide by 256 for
 //! ns per stereo frame (the throughput line shows frames/s).

@@ -26,7 +26,7 @@ pub const INPUT_CLAMP: f32 = 1000.0;
 pub const FALLBACK_SAMPLE_RATE: f32 = 48_000.0;
 
 /// Tempo used when no host transport provides one (the delay's own default).
-pub use super::delay::DEFAULT_TEMPO_BPM;
+pub use super::delay::TEMPO_BPM_DEFAULT;
 
 /// Every stage's settings for one block. The plugin fills it from its parameters; the
 /// command-line tools and the tests fill it directly. Transport (tempo) is not a setting: see
@@ -183,7 +183,7 @@ impl Engine {
         Self {
             chain: Chain { slots: slots.collect() },
             bypass: StageSwitch::new(),
-            tempo_bpm: DEFAULT_TEMPO_BPM,
+            tempo_bpm: TEMPO_BPM_DEFAULT,
             sample_rate: 0.0,
             max_block: 0,
             mono_scratch: Vec::new(),
@@ -244,7 +244,7 @@ impl Engine {
         self.chain.apply(settings);
     }
 
-    /// Sets the host tempo in BPM for synced delay times (default [`DEFAULT_TEMPO_BPM`]; NaN,
+    /// Sets the host tempo in BPM for synced delay times (default [`TEMPO_BPM_DEFAULT`]; NaN,
     /// zero and negative values are ignored). Call it before `set_settings` on the first block,
     /// so a synced time starts at the host's tempo instead of gliding to it.
     pub fn set_tempo(&mut self, bpm: f64) {

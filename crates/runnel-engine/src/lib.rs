@@ -1,5 +1,5 @@
-//! The Runnel DSP engine. Nothing in this tree imports nice-plug: the plugin, the standalone, the
-//! offline renderer and the tests all drive these plain structs.
+//! The Runnel DSP engine. Nothing in this crate imports nice-plug: the plugin, the standalone, the
+//! command-line tools and the tests all drive these plain structs.
 //!
 //! Every stage implements [`stage::Stage`] and follows one lifecycle:
 //! - `prepare(sample_rate, max_block)` allocates everything the stage will ever need, at any
@@ -10,20 +10,51 @@
 //! [`engine::Engine`] runs them as a list (the chain order is data: `engine::default_stages`),
 //! each behind a latency-aligned on/off switch ([`stage_switch`]), and reports their summed
 //! latency and tail.
+//!
+//! # Public API
+//! The crate root re-exports what a user of the engine needs: [`Engine`] and [`EngineSettings`],
+//! each stage with its settings types and enums. Each stage's module (`filter`, `delay`,
+//! `reverb`, `gain`, `engine`) holds the same items plus its ranges and defaults (`X_RANGE`,
+//! `X_DEFAULT`; e.g. `reverb::MIX_RANGE` and `delay::MIX_RANGE` differ, hence no root
+//! re-export of constants). The building blocks ([`core`](crate::core): SVF, one-pole,
+//! envelope follower) and every stage's internals are private to the crate; the crate's own
+//! tests and benches reach the few internals they check through the `testing` feature.
+//!
+//! # Conventions
+//! - constants: `X_RANGE` and `X_DEFAULT` (never `DEFAULT_X`), units in the name (`_HZ`, `_MS`,
+//!   `_S`, `_DB`, `_M`);
+//! - `Settings::clamped()` returns settings with every value in its range (non-finite values
+//!   replaced by the default), see [`clamp_setting`];
+//! - a stage's `snap_next` flag makes the next `set_settings` jump instead of ramp (set by
+//!   `prepare`/`reset`);
+//! - [`CONTROL_INTERVAL`](smoothing::CONTROL_INTERVAL): samples between coefficient updates
+//!   while a parameter ramps, shared by every stage.
 
+mod core;
 pub mod delay;
-pub mod denormal;
+mod denormal;
 pub mod engine;
 pub mod filter;
 pub mod gain;
 pub mod params;
 pub mod presets;
 pub mod reverb;
-pub mod smoothing;
+mod smoothing;
 pub mod stage;
-pub mod stage_switch;
+mod stage_switch;
 #[cfg(feature = "testing")]
 pub mod testing;
+
+pub use delay::{Delay, DelaySettings, NoteModifier, NoteValue, TimeChangeMode};
+pub use engine::{Engine, EngineSettings};
+pub use filter::{
+    BellSettings, Filter, FilterSettings, FilterSlope, NotchMode, NotchSettings, PassSettings,
+    ShelfSettings,
+};
+pub use gain::Gain;
+pub use reverb::{MixLaw, Reverb, ReverbSettings};
+pub use stage::Stage;
+pub use stage_switch::SWITCH_FADE_MS;
 
 /// The lowest sample rate any stage designs for. Below it no audio exists (a 2 Hz rate cannot
 /// even hold the 1 Hz one-pole the delay's loop filters clamp to); hosts only go there by

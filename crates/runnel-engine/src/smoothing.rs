@@ -2,11 +2,18 @@
 //!
 //! Every continuous parameter in the engine is driven through a [`LinearSmoother`] so that a host
 //! jumping a value (automation, a preset change, a user typing a number) produces a ramp instead
-//! of a step. The smoother lives in the DSP tree, not in the plugin wrapper, so that the offline
-//! renderer and the tests get exactly the same behaviour as a DAW.
+//! of a step. The smoother lives in the engine crate, not in the plugin wrapper, so that the
+//! command-line tools and the tests get exactly the same behaviour as a DAW.
 
 /// Default ramp length for gains, mixes and other amplitude-like parameters.
-pub const DEFAULT_RAMP_MS: f32 = 20.0;
+pub const RAMP_MS_DEFAULT: f32 = 20.0;
+
+/// Samples between coefficient updates while a parameter ramps, in every stage (the filter's
+/// bands, the reverb's absorption, wet cuts and modulation rate). Each update re-derives the
+/// coefficients exactly (`tan` prewarp, shelf designs) from the smoothers; 16 samples is
+/// 0.33 ms at 48 kHz, so the steps of a 20–50 ms ramp are far below audibility while the
+/// redesign cost is spread over 16 samples.
+pub const CONTROL_INTERVAL: usize = 16;
 
 /// A linear ramp from the current value to a target over a fixed time.
 ///

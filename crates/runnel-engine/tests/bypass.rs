@@ -3,7 +3,7 @@
 //! a chain that starts fresh (reset, then primed with the input it missed) when it fades back.
 
 use runnel_engine::engine::{Engine, EngineSettings};
-use runnel_engine::stage_switch::SWITCH_FADE_MS;
+use runnel_engine::SWITCH_FADE_MS;
 use runnel_engine::testing::LatencyStage;
 
 const SAMPLE_RATE: f32 = 48_000.0;

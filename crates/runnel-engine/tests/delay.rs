@@ -6,11 +6,11 @@
 
 use std::f64::consts::{PI, TAU};
 
-use runnel_engine::delay::feedback::SAFETY_CEILING;
-use runnel_engine::delay::line::{SincTable, INTERPOLATOR_PHASES, INTERPOLATOR_TAPS};
-use runnel_engine::delay::sync::note_seconds;
-use runnel_engine::delay::time_change::{CROSSFADE_MS, TAPE_MAX_GLIDE_RATE};
 use runnel_engine::delay::*;
+use runnel_engine::testing::delay::{
+    note_seconds, SincTable, CROSSFADE_MS, INTERPOLATOR_PHASES, INTERPOLATOR_TAPS, SAFETY_CEILING,
+    TAPE_MAX_GLIDE_RATE,
+};
 
 // Allocation check: nice-plug's `assert_process_allocs` installs an allocator in every test
 // binary that aborts on any allocation inside `assert_no_alloc` (tests/plugin_process.rs proves

@@ -8,9 +8,8 @@
 //!
 //! Run `cargo test --test filter -- --nocapture --test-threads=1` to see the error tables.
 
-use runnel_engine::filter::design::{PassDesign, PassKind};
-use runnel_engine::filter::svf::PassCascade;
 use runnel_engine::filter::*;
+use runnel_engine::testing::filter::{PassCascade, PassDesign, PassKind};
 
 // Allocation check: nice-plug's `assert_process_allocs` installs an allocator in every test
 // binary that aborts on any allocation inside `assert_no_alloc` (tests/plugin_process.rs proves

@@ -8,7 +8,7 @@
 use std::sync::atomic::Ordering;
 
 use runnel_engine::engine::{Engine, EngineSettings};
-use runnel_engine::stage_switch::SWITCH_FADE_MS;
+use runnel_engine::SWITCH_FADE_MS;
 use runnel_engine::testing::LatencyStage;
 
 const SAMPLE_RATE: f32 = 48_000.0;

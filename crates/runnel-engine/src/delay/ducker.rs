@@ -12,7 +12,7 @@
 //! reduction; the slow release turns that into a ripple of about `amount · (gap / release)` —
 //! under 0.1 dB for a 12 dB duck of a 100 Hz tone at 250 ms release.
 
-use crate::denormal::flush;
+use crate::core::envelope::EnvelopeFollower;
 
 /// Ducking amount range: dB of reduction while the input is loud (0 = off).
 pub const DUCK_AMOUNT_DB_RANGE: (f32, f32) = (0.0, 48.0);
@@ -32,10 +32,9 @@ pub const DUCK_ATTACK_MS: f32 = 5.0;
 /// Below this many dB the reduction is treated as finished (gain 1 to f32 precision).
 const REDUCTION_FLOOR_DB: f32 = 1e-6;
 
-/// One-pole coefficient for a time constant of `ms` at `sample_rate`.
-fn one_pole_coefficient(ms: f32, sample_rate: f32) -> f32 {
-    let samples = (ms as f64 * 1e-3 * sample_rate as f64).max(1e-3);
-    (1.0 - (-1.0 / samples).exp()) as f32
+/// A time in milliseconds as samples at `sample_rate`.
+fn samples(ms: f32, sample_rate: f32) -> f64 {
+    ms as f64 * 1e-3 * sample_rate as f64
 }
 
 /// The ducker's envelope: the current reduction in dB and its ballistics.
@@ -43,12 +42,8 @@ fn one_pole_coefficient(ms: f32, sample_rate: f32) -> f32 {
 pub struct Ducker {
     /// Sample rate, for the release coefficient.
     sample_rate: f32,
-    /// Current reduction in dB (≥ 0).
-    reduction_db: f32,
-    /// One-pole coefficient while the reduction grows.
-    attack_coefficient: f32,
-    /// One-pole coefficient while the reduction shrinks.
-    release_coefficient: f32,
+    /// Current reduction in dB (≥ 0), with the attack and release ballistics.
+    reduction_db: EnvelopeFollower,
     /// The release time the coefficient was computed for (avoids an `exp` per block).
     release_ms: f32,
     /// Linear peak where the knee starts (`DUCK_FULL_LEVEL_DB − DUCK_KNEE_DB`).
@@ -68,9 +63,7 @@ impl Ducker {
     pub fn new() -> Self {
         let mut d = Self {
             sample_rate: 48_000.0,
-            reduction_db: 0.0,
-            attack_coefficient: 0.0,
-            release_coefficient: 0.0,
+            reduction_db: EnvelopeFollower::default(),
             release_ms: 250.0,
             knee_start: 10f32.powf((DUCK_FULL_LEVEL_DB - DUCK_KNEE_DB) / 20.0),
             knee_end: 10f32.powf(DUCK_FULL_LEVEL_DB / 20.0),
@@ -82,8 +75,8 @@ impl Ducker {
     /// Recomputes the coefficients for `sample_rate`.
     pub fn prepare(&mut self, sample_rate: f32) {
         self.sample_rate = sample_rate;
-        self.attack_coefficient = one_pole_coefficient(DUCK_ATTACK_MS, sample_rate);
-        self.release_coefficient = one_pole_coefficient(self.release_ms, sample_rate);
+        self.reduction_db.set_attack_samples(samples(DUCK_ATTACK_MS, sample_rate));
+        self.reduction_db.set_release_samples(samples(self.release_ms, sample_rate));
     }
 
     /// Sets the release time constant (recomputes only on change).
@@ -91,25 +84,26 @@ impl Ducker {
         let release_ms = release_ms.clamp(DUCK_RELEASE_MS_RANGE.0, DUCK_RELEASE_MS_RANGE.1);
         if release_ms != self.release_ms {
             self.release_ms = release_ms;
-            self.release_coefficient = one_pole_coefficient(release_ms, self.sample_rate);
+            self.reduction_db.set_release_samples(samples(release_ms, self.sample_rate));
         }
     }
 
     /// Releases any reduction at once.
     pub fn reset(&mut self) {
-        self.reduction_db = 0.0;
+        self.reduction_db.set_value(0.0);
     }
 
     /// The reduction currently applied, in dB (≥ 0).
+    #[cfg(test)]
     pub fn reduction_db(&self) -> f32 {
-        self.reduction_db
+        self.reduction_db.value()
     }
 
     /// Advances one sample with key `peak` (= max |input|) and `amount_db` of ducking;
     /// returns the linear gain for the wet signal.
     #[inline]
     pub fn next_gain(&mut self, peak: f32, amount_db: f32) -> f32 {
-        if amount_db <= 0.0 && self.reduction_db == 0.0 {
+        if amount_db <= 0.0 && self.reduction_db.value() == 0.0 {
             return 1.0;
         }
         // Outside the knee the fraction is 0 or 1 without taking a logarithm.
@@ -122,14 +116,13 @@ impl Ducker {
             ((level_db - (DUCK_FULL_LEVEL_DB - DUCK_KNEE_DB)) / DUCK_KNEE_DB).clamp(0.0, 1.0)
         };
         let target = amount_db.max(0.0) * fraction;
-        let coefficient =
-            if target > self.reduction_db { self.attack_coefficient } else { self.release_coefficient };
-        self.reduction_db = flush(self.reduction_db + (target - self.reduction_db) * coefficient);
-        if self.reduction_db < REDUCTION_FLOOR_DB {
-            self.reduction_db = 0.0;
+        let mut reduction_db = self.reduction_db.next(target);
+        if reduction_db < REDUCTION_FLOOR_DB {
+            reduction_db = 0.0;
+            self.reduction_db.set_value(0.0);
         }
         // 10^(−dB/20) = exp(−dB · ln10/20).
-        (-self.reduction_db * (std::f32::consts::LN_10 / 20.0)).exp()
+        (-reduction_db * (std::f32::consts::LN_10 / 20.0)).exp()
     }
 }
 

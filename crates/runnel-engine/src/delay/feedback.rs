@@ -26,8 +26,9 @@
 //! signal, the routing matrices, the clipper), so with feedback ≤ 100 % the loop cannot grow;
 //! the limiter covers the rest (interpolator ripple, input added on top of a full loop).
 
+use crate::core::one_pole::{tpt_gain, OnePole};
 use crate::denormal::flush;
-use crate::smoothing::{LinearSmoother, DEFAULT_RAMP_MS};
+use crate::smoothing::{LinearSmoother, RAMP_MS_DEFAULT};
 
 /// Low cut (loop high-pass) cutoff range in Hz; at the bottom the high-pass is off.
 pub const LOW_CUT_HZ_RANGE: (f32, f32) = (20.0, 2000.0);
@@ -38,7 +39,7 @@ pub const SAFETY_KNEE: f32 = 2.0;
 /// The loop content never exceeds this magnitude (+12 dBFS).
 pub const SAFETY_CEILING: f32 = 4.0;
 /// Ramp time for cutoff sweeps (in octaves, so a sweep sounds even).
-const CUTOFF_RAMP_MS: f32 = DEFAULT_RAMP_MS;
+const CUTOFF_RAMP_MS: f32 = RAMP_MS_DEFAULT;
 
 /// Tone-filter coefficients for one sample, shared by both channels (stateless design).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -59,45 +60,19 @@ impl ToneCoefficients {
         Self { high_pass_gain: 0.0, high_pass_amount: 0.0, low_pass_gain: 1.0, low_pass_amount: 0.0 };
 }
 
-/// The TPT one-pole integrator gain `G = g/(1+g)` with the pre-warped `g = tan(π·fc/fs)`.
-/// The cutoff is kept below 0.49·fs, where `tan` is still finite and the filter still sensible.
+/// The TPT one-pole loop gain `G = g/(1+g)` for a cutoff in Hz (the engine's one one-pole
+/// design, with the SVF's frequency clamp rule).
 pub fn one_pole_gain(cutoff_hz: f32, sample_rate: f32) -> f32 {
-    let fc = cutoff_hz.clamp(1.0, 0.49 * sample_rate) as f64;
-    let g = (std::f64::consts::PI * fc / sample_rate as f64).tan();
-    (g / (1.0 + g)) as f32
-}
-
-/// A topology-preserving-transform one-pole low-pass: one state variable, unconditionally
-/// stable for any gain in (0, 1), so its cutoff can be swept per sample.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OnePoleLowPass {
-    /// The trapezoidal integrator's state.
-    state: f32,
-}
-
-impl OnePoleLowPass {
-    /// Filters one sample with integrator gain `gain` (from [`one_pole_gain`]).
-    #[inline]
-    pub fn process(&mut self, x: f32, gain: f32) -> f32 {
-        let v = (x - self.state) * gain;
-        let low = v + self.state;
-        self.state = flush(low + v);
-        low
-    }
-
-    /// Clears the state.
-    pub fn reset(&mut self) {
-        self.state = 0.0;
-    }
+    tpt_gain(cutoff_hz as f64, sample_rate as f64) as f32
 }
 
 /// One channel's tone stage: high-pass then low-pass, each blended with its input.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LoopTone {
     /// The high-pass is `x − lowpass(x)`; this is that low-pass.
-    high_pass_core: OnePoleLowPass,
+    high_pass_core: OnePole<f32>,
     /// The low-pass proper.
-    low_pass: OnePoleLowPass,
+    low_pass: OnePole<f32>,
 }
 
 impl LoopTone {
@@ -106,8 +81,8 @@ impl LoopTone {
     #[inline]
     pub fn process(&mut self, x: f32, c: &ToneCoefficients) -> f32 {
         // x − a·LP(x): a = 1 is the high-pass, a = 0 is the input; |H| ≤ 1 for every a.
-        let after_high_pass = x - c.high_pass_amount * self.high_pass_core.process(x, c.high_pass_gain);
-        let low = self.low_pass.process(after_high_pass, c.low_pass_gain);
+        let after_high_pass = x - c.high_pass_amount * self.high_pass_core.lowpass(x, c.high_pass_gain);
+        let low = self.low_pass.lowpass(after_high_pass, c.low_pass_gain);
         after_high_pass + c.low_pass_amount * (low - after_high_pass)
     }
 
@@ -228,7 +203,7 @@ impl FeedbackPath {
     pub fn prepare(&mut self, sample_rate: f32) {
         self.sample_rate = sample_rate;
         for s in self.smoothers_mut() {
-            s.set_ramp(sample_rate, DEFAULT_RAMP_MS);
+            s.set_ramp(sample_rate, RAMP_MS_DEFAULT);
         }
         self.low_cut_log2.set_ramp(sample_rate, CUTOFF_RAMP_MS);
         self.high_cut_log2.set_ramp(sample_rate, CUTOFF_RAMP_MS);
@@ -385,25 +360,5 @@ mod tests {
         // Continuous slope at the knee.
         let d = (safety_limit(SAFETY_KNEE + 1e-3) - SAFETY_KNEE) / 1e-3;
         assert!((d - 1.0).abs() < 1e-2, "{d}");
-    }
-
-    #[test]
-    fn one_pole_low_pass_is_minus_3_db_at_cutoff() {
-        let fs = 48_000.0f32;
-        let fc = 1000.0f32;
-        let g = one_pole_gain(fc, fs);
-        let mut lp = OnePoleLowPass::default();
-        let w = 2.0 * std::f64::consts::PI * fc as f64 / fs as f64;
-        let (mut re, mut im) = (0.0f64, 0.0f64);
-        let n = 48_000;
-        for i in 0..2 * n {
-            let y = lp.process((w * i as f64).sin() as f32, g) as f64;
-            if i >= n {
-                re += y * (w * i as f64).sin();
-                im += y * (w * i as f64).cos();
-            }
-        }
-        let mag = 2.0 * (re * re + im * im).sqrt() / n as f64;
-        assert!((20.0 * mag.log10() + 3.0103).abs() < 0.01, "{}", 20.0 * mag.log10());
     }
 }

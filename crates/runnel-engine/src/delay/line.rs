@@ -25,6 +25,8 @@
 //! needs the read to compute the write), the shortest readable delay is [`MIN_READ_DELAY`] = 16
 //! samples (0.36 ms at 44.1 kHz; below 16 kHz the 1 ms minimum time is raised to 16 samples).
 
+use crate::core::ring::Ring;
+
 /// Number of FIR taps of the fractional read.
 pub const INTERPOLATOR_TAPS: usize = 32;
 
@@ -84,6 +86,7 @@ impl SincTable {
     }
 
     /// The kernel tabulated for μ = `phase / INTERPOLATOR_PHASES`, for inspection by tests.
+    #[cfg(any(test, feature = "testing"))]
     pub fn row(&self, phase: usize) -> &[f32; INTERPOLATOR_TAPS] {
         &self.rows[phase]
     }
@@ -186,19 +189,14 @@ fn bessel_i0(x: f64) -> f64 {
     sum
 }
 
-/// A circular buffer of one channel's recorded signal, read at fractional delays.
+/// One channel's recorded signal (the engine's [`Ring`]), read at fractional delays.
 ///
-/// The buffer length is a power of two (index wrap is a mask) plus a mirrored copy of its first
-/// `INTERPOLATOR_TAPS` samples at the end, so the 32 samples under the FIR are always contiguous
-/// and the read needs no wrap check.
+/// The ring mirrors its first `INTERPOLATOR_TAPS` samples after its end, so the 32 samples under
+/// the FIR are always one contiguous slice and the read needs no wrap check.
 #[derive(Debug, Clone, Default)]
 pub struct DelayLine {
-    /// Power-of-two ring followed by the mirror of its first `INTERPOLATOR_TAPS` samples.
-    buffer: Vec<f32>,
-    /// Ring length − 1.
-    mask: usize,
-    /// Where the next sample will be written; the newest written sample is at `write − 1`.
-    write: usize,
+    /// The recorded samples; `at(1)` is the newest.
+    ring: Ring,
 }
 
 impl DelayLine {
@@ -211,52 +209,42 @@ impl DelayLine {
     /// Allocates; call from `prepare`. Clears the content.
     pub fn allocate(&mut self, max_delay: f64) {
         let needed = max_delay.ceil() as usize + INTERPOLATOR_TAPS + 2;
-        let ring = needed.next_power_of_two();
-        self.buffer = vec![0.0; ring + INTERPOLATOR_TAPS];
-        self.mask = ring - 1;
-        self.write = 0;
+        self.ring.allocate(needed, INTERPOLATOR_TAPS);
     }
 
     /// The longest delay (samples) that [`read`](Self::read) accepts, 0 before allocation.
     pub fn max_delay(&self) -> f64 {
-        if self.buffer.is_empty() {
-            0.0
+        if self.ring.is_allocated() {
+            (self.ring.capacity() - INTERPOLATOR_TAPS - 2) as f64
         } else {
-            (self.mask + 1 - INTERPOLATOR_TAPS - 2) as f64
+            0.0
         }
     }
 
     /// The raw ring (including the mirror), for state inspection in tests.
+    #[cfg(test)]
     pub fn recorded(&self) -> &[f32] {
-        &self.buffer
+        self.ring.storage()
     }
 
     /// Silences the line without reallocating.
     pub fn clear(&mut self) {
-        self.buffer.fill(0.0);
-        self.write = 0;
+        self.ring.clear();
     }
 
     /// Appends one sample (the "record head").
     #[inline]
     pub fn push(&mut self, sample: f32) {
-        if self.buffer.is_empty() {
-            return;
+        if self.ring.is_allocated() {
+            self.ring.push(sample);
         }
-        let w = self.write;
-        self.buffer[w] = sample;
-        if w < INTERPOLATOR_TAPS {
-            // Keep the mirror identical so a window starting near the end stays contiguous.
-            self.buffer[w + self.mask + 1] = sample;
-        }
-        self.write = (w + 1) & self.mask;
     }
 
     /// The signal as it was `delay` samples before the sample about to be pushed, band-limited
     /// interpolated. `delay` is clamped to `[MIN_READ_DELAY, max_delay()]`.
     #[inline]
     pub fn read(&self, table: &SincTable, delay: f64) -> f32 {
-        if self.buffer.is_empty() || !table.is_ready() {
+        if !self.ring.is_allocated() || !table.is_ready() {
             return 0.0;
         }
         let delay = delay.clamp(MIN_READ_DELAY, self.max_delay());
@@ -265,11 +253,9 @@ impl DelayLine {
         let fraction = delay - whole as f64;
         if fraction == 0.0 {
             // Row 0 is a unit impulse, so this shortcut is the same arithmetic, only cheaper.
-            return self.buffer[self.write.wrapping_sub(whole) & self.mask];
+            return self.ring.at(whole);
         }
-        let start = self.write.wrapping_sub(whole + HALF_TAPS) & self.mask;
-        let window: &[f32; INTERPOLATOR_TAPS] =
-            self.buffer[start..start + INTERPOLATOR_TAPS].try_into().expect("mirrored ring");
+        let window = self.ring.window::<INTERPOLATOR_TAPS>(whole + HALF_TAPS);
         let position = fraction * INTERPOLATOR_PHASES as f64;
         let phase = (position as usize).min(INTERPOLATOR_PHASES - 1);
         let between = (position - phase as f64) as f32;

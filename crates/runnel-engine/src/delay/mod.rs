@@ -26,21 +26,21 @@
 //! clamped to [`TIME_MS_RANGE`], or to [`SYNCED_TIME_MS_MAX`] when synced (4 bars at 120 BPM is
 //! 8 s, longer than the free-running range).
 
-pub mod ducker;
-pub mod feedback;
-pub mod line;
-pub mod modulation;
-pub mod sync;
-pub mod time_change;
+pub(crate) mod ducker;
+pub(crate) mod feedback;
+pub(crate) mod line;
+pub(crate) mod modulation;
+pub(crate) mod sync;
+pub(crate) mod time_change;
 
 pub use ducker::{DUCK_AMOUNT_DB_RANGE, DUCK_RELEASE_MS_RANGE};
 pub use feedback::{HIGH_CUT_HZ_RANGE, LOW_CUT_HZ_RANGE};
 pub use modulation::{MOD_DEPTH_MS_RANGE, MOD_RATE_HZ_RANGE};
-pub use sync::{NoteModifier, NoteValue, DEFAULT_TEMPO_BPM};
+pub use sync::{NoteModifier, NoteValue, TEMPO_BPM_DEFAULT};
 pub use time_change::TimeChangeMode;
 
 use crate::denormal::DenormalGuard;
-use crate::smoothing::{LinearSmoother, DEFAULT_RAMP_MS};
+use crate::smoothing::{LinearSmoother, RAMP_MS_DEFAULT};
 use feedback::{FeedbackPath, FeedbackTargets};
 use line::{DelayLine, SincTable, INTERPOLATOR_TAPS, MIN_READ_DELAY};
 use modulation::ModulationLfo;
@@ -101,9 +101,11 @@ pub struct DelaySettings {
     pub mix: f32,
 }
 
-/// The plugin's default delay: 350 ms, 35 % feedback, 30 % mix, tape-style time changes,
-/// everything else off or flat.
-pub const DEFAULT_SETTINGS: DelaySettings = DelaySettings {
+impl Default for DelaySettings {
+    /// The plugin's default delay: 350 ms, 35 % feedback, 30 % mix, tape-style time changes,
+    /// everything else off or flat.
+    fn default() -> Self {
+        Self {
     time_ms: 350.0,
     sync: false,
     note: NoteValue::Eighth,
@@ -121,17 +123,13 @@ pub const DEFAULT_SETTINGS: DelaySettings = DelaySettings {
     duck_release_ms: 250.0,
     freeze: false,
     mix: 0.3,
-};
-
-impl Default for DelaySettings {
-    fn default() -> Self {
-        DEFAULT_SETTINGS
+        }
     }
 }
 
 impl DelaySettings {
     /// Every continuous value clamped to its range; non-finite values fall back to the default.
-    fn sanitized(&self) -> Self {
+    fn clamped(&self) -> Self {
         let d = Self::default();
         let fit = super::clamp_setting;
         Self {
@@ -178,12 +176,12 @@ fn snap_to_integer(samples: f64) -> f64 {
 pub struct Delay {
     /// Sample rate given to `prepare`; 0 before.
     sample_rate: f32,
-    /// The latest sanitized settings.
+    /// The latest clamped settings.
     settings: DelaySettings,
     /// Host tempo in BPM for synced times.
     tempo_bpm: f64,
     /// Set by prepare/reset: the next `set_settings` jumps instead of ramping.
-    first: bool,
+    snap_next: bool,
     /// The fractional-read kernel (shared by both lines).
     table: SincTable,
     /// Left and right recordings.
@@ -194,7 +192,7 @@ pub struct Delay {
     head_timing: HeadTiming,
     /// Where each channel's heads are heading, in samples.
     targets: [f64; 2],
-    /// The longest settable time (4 s) in samples at this rate.
+    /// The longest settable time ([`SYNCED_TIME_MS_MAX`], 16 s) in samples at this rate.
     max_time_samples: f64,
     /// Record path: routing, tone, saturation, limiter, freeze.
     feedback: FeedbackPath,
@@ -223,8 +221,8 @@ impl Delay {
         Self {
             sample_rate: 0.0,
             settings,
-            tempo_bpm: DEFAULT_TEMPO_BPM,
-            first: true,
+            tempo_bpm: TEMPO_BPM_DEFAULT,
+            snap_next: true,
             table: SincTable::new(),
             lines: [DelayLine::new(), DelayLine::new()],
             heads: [ReadHeads::default(); 2],
@@ -260,7 +258,7 @@ impl Delay {
         self.lfo.prepare(self.sample_rate);
         self.ducker.prepare(self.sample_rate);
         for s in [&mut self.mod_depth_ms, &mut self.duck_amount_db, &mut self.mix] {
-            s.set_ramp(self.sample_rate, DEFAULT_RAMP_MS);
+            s.set_ramp(self.sample_rate, RAMP_MS_DEFAULT);
         }
         self.reset();
     }
@@ -273,7 +271,7 @@ impl Delay {
         self.feedback.reset();
         self.lfo.reset();
         self.ducker.reset();
-        self.first = true;
+        self.snap_next = true;
         self.snap();
     }
 
@@ -294,7 +292,7 @@ impl Delay {
     /// Sets the parameter targets (cheap, no allocation). The first call after
     /// `prepare`/`reset` jumps; later calls ramp (or glide/crossfade, for the time).
     pub fn set_settings(&mut self, settings: &DelaySettings) {
-        let s = settings.sanitized();
+        let s = settings.clamped();
         self.settings = s;
         self.feedback.set_targets(&FeedbackTargets {
             feedback: s.feedback,
@@ -310,9 +308,9 @@ impl Delay {
         self.ducker.set_release_ms(s.duck_release_ms);
         self.mix.set_target(s.mix);
         self.update_targets();
-        if self.first {
+        if self.snap_next {
             self.snap();
-            self.first = false;
+            self.snap_next = false;
         }
     }
 

@@ -6,7 +6,7 @@
 //! stereo delay wide instead of wobbling both sides in lock-step. Slow rates sound like tape wow,
 //! fast ones like flutter.
 
-use crate::smoothing::{LinearSmoother, DEFAULT_RAMP_MS};
+use crate::smoothing::{LinearSmoother, RAMP_MS_DEFAULT};
 
 /// Modulation rate range in Hz.
 pub const MOD_RATE_HZ_RANGE: (f32, f32) = (0.05, 10.0);
@@ -50,7 +50,7 @@ impl ModulationLfo {
     /// Sets the sample rate and ramp time.
     pub fn prepare(&mut self, sample_rate: f32) {
         self.sample_rate = sample_rate;
-        self.rate_log2.set_ramp(sample_rate, DEFAULT_RAMP_MS);
+        self.rate_log2.set_ramp(sample_rate, RAMP_MS_DEFAULT);
         self.update_rotation();
     }
 

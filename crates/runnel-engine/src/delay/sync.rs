@@ -5,7 +5,7 @@
 //! mainstream delay plugin assumes for its "1 bar" setting too.
 
 /// Tempo used until the host (or the standalone's `--tempo`) reports one.
-pub const DEFAULT_TEMPO_BPM: f64 = 120.0;
+pub const TEMPO_BPM_DEFAULT: f64 = 120.0;
 
 /// Tempos outside this range are clamped. The bounds only protect the arithmetic (no division by
 /// zero, no absurd lengths); the synced time is clamped to the delay's time range afterwards.
@@ -119,7 +119,7 @@ impl NoteModifier {
 /// Length of `note` with `modifier` at `bpm`, in seconds. The tempo is clamped to
 /// [`TEMPO_BPM_RANGE`]; the result is not clamped to the delay's time range (the caller does that).
 pub fn note_seconds(note: NoteValue, modifier: NoteModifier, bpm: f64) -> f64 {
-    let bpm = sanitize_tempo(bpm).unwrap_or(DEFAULT_TEMPO_BPM);
+    let bpm = sanitize_tempo(bpm).unwrap_or(TEMPO_BPM_DEFAULT);
     note.beats() * modifier.factor() * 60.0 / bpm
 }
 

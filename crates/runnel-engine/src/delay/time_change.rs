@@ -1,7 +1,7 @@
 //! What happens when the delay time changes: the read heads.
 //!
 //! Each channel has two read heads over its delay line; their delays are in samples (f64, since
-//! 4 s at 384 kHz needs more than f32's 24 bits to keep sub-sample precision).
+//! 16 s at 384 kHz (6.1 M samples) needs more than f32's 24 bits to keep sub-sample precision).
 //!
 //! - **Tape**: one head is heard. Its delay follows the target like a tape machine's motor
 //!   changing speed: a critically damped second-order glide (position time constant
@@ -19,6 +19,9 @@
 //!
 //! Switching mode mid-change is seamless: a fade in flight always completes first, and a glide
 //! that is interrupted by Crossfade simply becomes the old head of the next fade.
+
+use crate::core::crossfade::{Fade, FadeCurve};
+use crate::core::one_pole::smoothing_coefficient;
 
 /// Tape glide: time constant of the delay's approach to a new target.
 pub const TAPE_GLIDE_MS: f32 = 150.0;
@@ -80,7 +83,7 @@ impl HeadTiming {
         let velocity_time_constant = glide_samples / 4.0;
         Self {
             glide_samples,
-            velocity_coefficient: 1.0 - (-1.0 / velocity_time_constant).exp(),
+            velocity_coefficient: smoothing_coefficient(velocity_time_constant),
             fade_samples: ((CROSSFADE_MS * 1e-3 * sample_rate).round() as u32).max(1),
         }
     }
@@ -109,27 +112,33 @@ pub struct HeadPositions {
 }
 
 /// One channel's pair of read heads.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct ReadHeads {
     /// Delay of the head that is heard (when not fading) or faded out (when fading).
     active: f64,
-    /// Delay of the head being faded in; meaningful only while `fade_elapsed > 0`.
+    /// Delay of the head being faded in; meaningful only while `fade` is in flight.
     incoming: f64,
-    /// Samples since the fade started; 0 = no fade in flight.
-    fade_elapsed: u32,
+    /// The crossfade from `active` to `incoming` (raised cosine, equal gain).
+    fade: Fade,
     /// Tape: current rate of change of `active`, samples per sample.
     velocity: f64,
+}
+
+impl Default for ReadHeads {
+    fn default() -> Self {
+        Self { active: 0.0, incoming: 0.0, fade: Fade::new(FadeCurve::RaisedCosine), velocity: 0.0 }
+    }
 }
 
 impl ReadHeads {
     /// Puts the heard head at `delay` at once, cancelling any glide or fade.
     pub fn snap(&mut self, delay: f64) {
-        *self = Self { active: delay, incoming: delay, fade_elapsed: 0, velocity: 0.0 };
+        *self = Self { active: delay, incoming: delay, ..Self::default() };
     }
 
     /// The longest delay either head is reading, for the tail estimate.
     pub fn longest_delay(&self) -> f64 {
-        if self.fade_elapsed > 0 {
+        if self.fade.is_fading() {
             self.active.max(self.incoming)
         } else {
             self.active
@@ -137,27 +146,23 @@ impl ReadHeads {
     }
 
     /// Whether the heads are at rest on `target` (no glide, no fade).
+    #[cfg(test)]
     pub fn is_settled_at(&self, target: f64) -> bool {
-        self.fade_elapsed == 0 && self.velocity == 0.0 && self.active == target
+        !self.fade.is_fading() && self.velocity == 0.0 && self.active == target
     }
 
     /// Advances one sample towards `target` (samples) and returns where to read.
     #[inline]
     pub fn advance(&mut self, target: f64, mode: TimeChangeMode, timing: &HeadTiming) -> HeadPositions {
-        if self.fade_elapsed > 0 {
-            if self.fade_elapsed >= timing.fade_samples {
-                self.active = self.incoming;
-                self.fade_elapsed = 0;
-            } else {
-                let progress = self.fade_elapsed as f32 / timing.fade_samples as f32;
-                let weight = 0.5 - 0.5 * (std::f32::consts::PI * progress).cos();
-                self.fade_elapsed += 1;
+        if self.fade.is_fading() {
+            if self.fade.step(timing.fade_samples) {
                 return HeadPositions {
                     outgoing: self.active,
                     incoming: self.incoming,
-                    incoming_weight: weight,
+                    incoming_weight: self.fade.weight(timing.fade_samples),
                 };
             }
+            self.active = self.incoming;
         }
         match mode {
             TimeChangeMode::Tape => self.glide(target, timing),
@@ -166,7 +171,7 @@ impl ReadHeads {
                 if (target - self.active).abs() > CROSSFADE_MIN_CHANGE {
                     self.incoming = target;
                     // Weight 0 this sample, then 1/N, 2/N, … : the fade takes N samples.
-                    self.fade_elapsed = 1;
+                    self.fade.start();
                 }
             }
         }

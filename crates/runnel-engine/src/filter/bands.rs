@@ -5,7 +5,7 @@
 //! - frequencies and Qs are smoothed in the log2 domain, gains in dB, all with
 //!   [`PARAMETER_RAMP_MS`](super::PARAMETER_RAMP_MS) ramps;
 //! - while any of them ramps, the block is split into sub-blocks of
-//!   [`CONTROL_INTERVAL`](super::CONTROL_INTERVAL) frames and the coefficients are re-derived
+//!   `CONTROL_INTERVAL` frames and the coefficients are re-derived
 //!   (exact `tan` prewarp) at the start of each; once settled, coefficients are not touched and the
 //!   exact target values (not `exp2(log2(x))`) are used, so a settled band measures exactly;
 //! - discrete changes (on/off, slope, notch/band-pass mode) are crossfades of
@@ -13,13 +13,13 @@
 //! - a band that is fully off is skipped and its state cleared, so it costs nothing and re-enters
 //!   from silence underneath a fade-in.
 
-use super::design::{PassDesign, PassKind, SvfCoefficients, ToneShape};
+use super::design::{tone, PassDesign, PassKind, SvfCoefficients, ToneShape};
 use super::svf::{Frame, PassCascade, SvfSection};
 use super::{
-    FilterSlope, NotchMode, NotchSettings, PassSettings, CONTROL_INTERVAL, PARAMETER_RAMP_MS,
+    FilterSlope, NotchMode, NotchSettings, PassSettings, PARAMETER_RAMP_MS,
     SWITCH_FADE_MS,
 };
-use crate::smoothing::LinearSmoother;
+use crate::smoothing::{LinearSmoother, CONTROL_INTERVAL};
 
 /// Frames processed at once while a crossfade runs: the dry copy lives on the stack.
 const FADE_CHUNK: usize = 64;
@@ -61,7 +61,7 @@ pub(super) struct PassBand {
     kind: PassKind,
     /// Sample rate from `prepare`, in Hz.
     sample_rate: f64,
-    /// The latest (sanitised) settings.
+    /// The latest (clamped) settings.
     target: PassSettings,
     /// Cutoff in log2(Hz), smoothed.
     cutoff_log2: LinearSmoother,
@@ -365,7 +365,7 @@ pub(super) struct ToneBand {
     shape: ToneShape,
     /// Sample rate from `prepare`, in Hz.
     sample_rate: f64,
-    /// The latest (sanitised) settings.
+    /// The latest (clamped) settings.
     target: ToneTarget,
     /// Frequency in log2(Hz), smoothed.
     freq_log2: LinearSmoother,
@@ -432,7 +432,7 @@ impl ToneBand {
     /// The target design, `None` when off or at 0 dB (identity).
     pub(super) fn target_design(&self) -> Option<SvfCoefficients> {
         (effective_gain(&self.target) != 0.0).then(|| {
-            SvfCoefficients::tone(
+            tone(
                 self.shape,
                 self.target.freq_hz as f64,
                 self.target.q as f64,
@@ -472,7 +472,7 @@ impl ToneBand {
                 self.needs_design = true;
             }
             if self.needs_design {
-                self.coefficients = SvfCoefficients::tone(
+                self.coefficients = tone(
                     self.shape,
                     smoothed_log2(&self.freq_log2, self.target.freq_hz),
                     smoothed_log2(&self.q_log2, self.target.q),
@@ -508,7 +508,7 @@ fn effective_gain(target: &ToneTarget) -> f32 {
 pub(super) struct NotchBand {
     /// Sample rate from `prepare`, in Hz.
     sample_rate: f64,
-    /// The latest (sanitised) settings.
+    /// The latest (clamped) settings.
     target: NotchSettings,
     /// Centre frequency in log2(Hz), smoothed.
     freq_log2: LinearSmoother,

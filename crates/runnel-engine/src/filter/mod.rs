@@ -37,7 +37,7 @@
 //!
 //! # Smoothing and switching
 //! See [`bands`]: log2-domain smoothing of frequencies and Qs, dB smoothing of gains, coefficients
-//! re-derived every [`CONTROL_INTERVAL`] frames only while something ramps, crossfades for every
+//! re-derived every `CONTROL_INTERVAL` (shared by every stage) frames only while something ramps, crossfades for every
 //! on/off, slope and mode change, and gain ramps to 0 dB for switched-off shelves and bells.
 //!
 //! # Response display
@@ -45,8 +45,8 @@
 //! targets, without touching the audio state.
 
 mod bands;
-pub mod design;
-pub mod svf;
+pub(crate) mod design;
+pub(crate) mod svf;
 
 use super::clamp_setting;
 use bands::{NotchBand, PassBand, ToneBand, ToneTarget};
@@ -73,38 +73,34 @@ pub const NOTCH_Q_RANGE: (f32, f32) = (0.1, 18.0);
 pub const BUTTERWORTH_Q: f32 = std::f32::consts::FRAC_1_SQRT_2;
 
 /// Default high-pass cutoff, in Hz (a typical rumble/low-mud cut).
-pub const DEFAULT_HIGH_PASS_HZ: f32 = 80.0;
+pub const HIGH_PASS_HZ_DEFAULT: f32 = 80.0;
 /// Default low-pass cutoff, in Hz.
-pub const DEFAULT_LOW_PASS_HZ: f32 = 12_000.0;
+pub const LOW_PASS_HZ_DEFAULT: f32 = 12_000.0;
 /// Default high/low-pass slope.
-pub const DEFAULT_SLOPE: FilterSlope = FilterSlope::Db12;
+pub const SLOPE_DEFAULT: FilterSlope = FilterSlope::Db12;
 /// Default low-shelf corner, in Hz.
-pub const DEFAULT_LOW_SHELF_HZ: f32 = 100.0;
+pub const LOW_SHELF_HZ_DEFAULT: f32 = 100.0;
 /// Default high-shelf corner, in Hz.
-pub const DEFAULT_HIGH_SHELF_HZ: f32 = 8_000.0;
+pub const HIGH_SHELF_HZ_DEFAULT: f32 = 8_000.0;
 /// Default shelf Q.
-pub const DEFAULT_SHELF_Q: f32 = BUTTERWORTH_Q;
+pub const SHELF_Q_DEFAULT: f32 = BUTTERWORTH_Q;
 /// Default centre of bell 1, in Hz.
-pub const DEFAULT_BELL_1_HZ: f32 = 400.0;
+pub const BELL_1_HZ_DEFAULT: f32 = 400.0;
 /// Default centre of bell 2, in Hz.
-pub const DEFAULT_BELL_2_HZ: f32 = 2_500.0;
+pub const BELL_2_HZ_DEFAULT: f32 = 2_500.0;
 /// Default bell Q (about 1.4 octaves wide).
-pub const DEFAULT_BELL_Q: f32 = 1.0;
+pub const BELL_Q_DEFAULT: f32 = 1.0;
 /// Default notch/band-pass centre, in Hz.
-pub const DEFAULT_NOTCH_HZ: f32 = 1_000.0;
+pub const NOTCH_HZ_DEFAULT: f32 = 1_000.0;
 /// Default notch/band-pass Q.
-pub const DEFAULT_NOTCH_Q: f32 = 2.0;
+pub const NOTCH_Q_DEFAULT: f32 = 2.0;
 /// Default notch/band-pass mode.
-pub const DEFAULT_NOTCH_MODE: NotchMode = NotchMode::Notch;
+pub const NOTCH_MODE_DEFAULT: NotchMode = NotchMode::Notch;
 
 /// Ramp time of every continuous parameter (frequencies in log2, Qs in log2, gains in dB).
 pub const PARAMETER_RAMP_MS: f32 = 20.0;
 /// Crossfade time of on/off, slope and notch/band-pass mode changes.
 pub const SWITCH_FADE_MS: f32 = 15.0;
-/// While a parameter ramps, coefficients are re-derived every this many frames (exact `tan`
-/// prewarp each time). 8 frames is 0.17 ms at 48 kHz: the steps are far below audibility and
-/// the cost stays a fraction of the per-sample recomputation (see the bench).
-pub const CONTROL_INTERVAL: usize = 8;
 
 /// Floor of [`Filter::magnitude_response_db`], in dB (instead of −∞ at an exact zero).
 pub const RESPONSE_FLOOR_DB: f32 = -300.0;
@@ -265,25 +261,25 @@ impl Default for FilterSettings {
         let pass = |cutoff_hz| PassSettings {
             enabled: false,
             cutoff_hz,
-            slope: DEFAULT_SLOPE,
+            slope: SLOPE_DEFAULT,
             resonance_q: BUTTERWORTH_Q,
         };
         let shelf =
-            |freq_hz| ShelfSettings { enabled: false, freq_hz, gain_db: 0.0, q: DEFAULT_SHELF_Q };
+            |freq_hz| ShelfSettings { enabled: false, freq_hz, gain_db: 0.0, q: SHELF_Q_DEFAULT };
         let bell =
-            |freq_hz| BellSettings { enabled: false, freq_hz, gain_db: 0.0, q: DEFAULT_BELL_Q };
+            |freq_hz| BellSettings { enabled: false, freq_hz, gain_db: 0.0, q: BELL_Q_DEFAULT };
         Self {
-            high_pass: pass(DEFAULT_HIGH_PASS_HZ),
-            low_pass: pass(DEFAULT_LOW_PASS_HZ),
-            low_shelf: shelf(DEFAULT_LOW_SHELF_HZ),
-            high_shelf: shelf(DEFAULT_HIGH_SHELF_HZ),
-            bell_1: bell(DEFAULT_BELL_1_HZ),
-            bell_2: bell(DEFAULT_BELL_2_HZ),
+            high_pass: pass(HIGH_PASS_HZ_DEFAULT),
+            low_pass: pass(LOW_PASS_HZ_DEFAULT),
+            low_shelf: shelf(LOW_SHELF_HZ_DEFAULT),
+            high_shelf: shelf(HIGH_SHELF_HZ_DEFAULT),
+            bell_1: bell(BELL_1_HZ_DEFAULT),
+            bell_2: bell(BELL_2_HZ_DEFAULT),
             notch: NotchSettings {
                 enabled: false,
-                mode: DEFAULT_NOTCH_MODE,
-                freq_hz: DEFAULT_NOTCH_HZ,
-                q: DEFAULT_NOTCH_Q,
+                mode: NOTCH_MODE_DEFAULT,
+                freq_hz: NOTCH_HZ_DEFAULT,
+                q: NOTCH_Q_DEFAULT,
             },
         }
     }
@@ -292,7 +288,7 @@ impl Default for FilterSettings {
 
 impl FilterSettings {
     /// The same settings with every continuous value clamped to its range.
-    pub fn sanitized(&self) -> Self {
+    pub fn clamped(&self) -> Self {
         let defaults = Self::default();
         let freq = |v, d| clamp_setting(v, FREQUENCY_RANGE_HZ, d);
         let gain = |v| clamp_setting(v, GAIN_RANGE_DB, 0.0);
@@ -304,13 +300,13 @@ impl FilterSettings {
         let shelf = |s: ShelfSettings, d: ShelfSettings| ShelfSettings {
             freq_hz: freq(s.freq_hz, d.freq_hz),
             gain_db: gain(s.gain_db),
-            q: clamp_setting(s.q, SHELF_Q_RANGE, DEFAULT_SHELF_Q),
+            q: clamp_setting(s.q, SHELF_Q_RANGE, SHELF_Q_DEFAULT),
             ..s
         };
         let bell = |s: BellSettings, d: BellSettings| BellSettings {
             freq_hz: freq(s.freq_hz, d.freq_hz),
             gain_db: gain(s.gain_db),
-            q: clamp_setting(s.q, BELL_Q_RANGE, DEFAULT_BELL_Q),
+            q: clamp_setting(s.q, BELL_Q_RANGE, BELL_Q_DEFAULT),
             ..s
         };
         Self {
@@ -321,8 +317,8 @@ impl FilterSettings {
             bell_1: bell(self.bell_1, defaults.bell_1),
             bell_2: bell(self.bell_2, defaults.bell_2),
             notch: NotchSettings {
-                freq_hz: freq(self.notch.freq_hz, DEFAULT_NOTCH_HZ),
-                q: clamp_setting(self.notch.q, NOTCH_Q_RANGE, DEFAULT_NOTCH_Q),
+                freq_hz: freq(self.notch.freq_hz, NOTCH_HZ_DEFAULT),
+                q: clamp_setting(self.notch.q, NOTCH_Q_RANGE, NOTCH_Q_DEFAULT),
                 ..self.notch
             },
         }
@@ -346,10 +342,8 @@ impl From<BellSettings> for ToneTarget {
 pub struct Filter {
     /// Sample rate from `prepare`, in Hz.
     sample_rate: f32,
-    /// The latest sanitised settings (what the response display shows).
-    settings: FilterSettings,
     /// The next `set_settings` jumps instead of ramping (after `new`, `prepare`, `reset`).
-    first: bool,
+    snap_next: bool,
     /// High-pass band.
     high_pass: PassBand,
     /// Low-pass band.
@@ -380,8 +374,7 @@ impl Filter {
         let s = FilterSettings::default();
         Self {
             sample_rate: 48_000.0,
-            settings: s,
-            first: true,
+            snap_next: true,
             high_pass: PassBand::new(PassKind::HighPass, s.high_pass),
             low_pass: PassBand::new(PassKind::LowPass, s.low_pass),
             low_shelf: ToneBand::new(ToneShape::LowShelf, s.low_shelf.into()),
@@ -418,15 +411,14 @@ impl Filter {
         self.bell_2.reset();
         self.high_shelf.reset();
         self.notch.reset();
-        self.first = true;
+        self.snap_next = true;
     }
 
     /// Sets new targets (ramped; the first call after `prepare`/`reset` jumps). Cheap, no
     /// allocation; out-of-range or non-finite values are clamped/replaced.
     pub fn set_settings(&mut self, settings: &FilterSettings) {
-        let s = settings.sanitized();
-        let snap = std::mem::take(&mut self.first);
-        self.settings = s;
+        let s = settings.clamped();
+        let snap = std::mem::take(&mut self.snap_next);
         self.high_pass.set_target(s.high_pass, snap);
         self.low_pass.set_target(s.low_pass, snap);
         self.low_shelf.set_target(s.low_shelf.into(), snap);
@@ -434,11 +426,6 @@ impl Filter {
         self.bell_2.set_target(s.bell_2.into(), snap);
         self.high_shelf.set_target(s.high_shelf.into(), snap);
         self.notch.set_target(s.notch, snap);
-    }
-
-    /// The settings last passed to [`set_settings`](Self::set_settings), sanitised.
-    pub fn settings(&self) -> &FilterSettings {
-        &self.settings
     }
 
     /// Filters a stereo block in place. Blocks longer than `max_block` are processed in pieces;

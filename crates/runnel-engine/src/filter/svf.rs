@@ -1,89 +1,41 @@
-//! Stateful trapezoidal (TPT) filter sections, stereo, in `f64`.
-//!
-//! The state variables are the memories of trapezoidal integrators, i.e. they live in the same
-//! units as the band-pass and low-pass outputs. Changing `g` or `k` between two samples therefore
-//! changes only how the next input is integrated, never the stored signal itself: there is no
-//! "energy" hidden in coefficient-dependent state (as in direct-form biquads), which is why these
-//! sections tolerate coefficients that change every sample.
+//! The filter stage's stateful sections: the engine's one SVF ([`crate::core::svf`]) and
+//! one-pole ([`crate::core::one_pole`]), run on stereo frames in `f64`.
 //!
 //! Left and right are processed side by side (`[f64; 2]`): two independent recursions interleaved,
 //! which hides part of each one's latency and lets the compiler pair them in SIMD registers.
-//!
 //! State is `f64` so that 20 Hz at 384 kHz (`g ≈ 1.6e-4`) keeps its exact response and its noise
-//! floor far below −120 dB; every recursive variable is flushed with
-//! [`flush64`](crate::denormal::flush64) each sample.
+//! floor far below −120 dB (the scipy comparisons in tests/filter.rs hold to 0.0033 dB).
 
-use super::design::{OnePoleCoefficients, PassDesign, SvfCoefficients, MAX_SECTIONS};
-use crate::denormal::flush64;
+use super::design::{OnePoleCoefficients, PassDesign, MAX_SECTIONS};
+use crate::core::one_pole::OnePole;
+use crate::core::svf::SvfState;
 
 /// One stereo frame in the filter's internal precision.
 pub type Frame = [f64; 2];
 
-/// State of one stereo second-order TPT state-variable section.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SvfSection {
-    /// Memory of the first (band-pass) integrator, per channel.
-    ic1: Frame,
-    /// Memory of the second (low-pass) integrator, per channel.
-    ic2: Frame,
-}
+/// One stereo second-order section's state.
+pub type SvfSection = SvfState<f64, 2>;
 
-impl SvfSection {
-    /// Clears the integrators.
-    pub fn reset(&mut self) {
-        *self = Self::default();
-    }
-
-    /// Advances one frame and returns the band-pass (`v1`) and low-pass (`v2`) outputs, for
-    /// callers that mix them themselves.
-    #[inline(always)]
-    pub fn tick_outputs(&mut self, c: &SvfCoefficients, input: Frame) -> (Frame, Frame) {
-        let mut band = [0.0; 2];
-        let mut low = [0.0; 2];
-        for ch in 0..2 {
-            let v3 = input[ch] - self.ic2[ch];
-            let v1 = c.a1 * self.ic1[ch] + c.a2 * v3;
-            let v2 = self.ic2[ch] + c.a2 * self.ic1[ch] + c.a3 * v3;
-            self.ic1[ch] = flush64(2.0 * v1 - self.ic1[ch]);
-            self.ic2[ch] = flush64(2.0 * v2 - self.ic2[ch]);
-            band[ch] = v1;
-            low[ch] = v2;
-        }
-        (band, low)
-    }
-
-    /// Advances one frame and returns `m0·input + m1·band + m2·low`.
-    #[inline(always)]
-    pub fn tick(&mut self, c: &SvfCoefficients, input: Frame) -> Frame {
-        let (band, low) = self.tick_outputs(c, input);
-        [
-            c.m0 * input[0] + c.m1 * band[0] + c.m2 * low[0],
-            c.m0 * input[1] + c.m1 * band[1] + c.m2 * low[1],
-        ]
-    }
-}
-
-/// State of one stereo first-order TPT section.
+/// State of one stereo first-order TPT section (low- or high-pass by its coefficients).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OnePoleSection {
-    /// Memory of the trapezoidal integrator, per channel.
-    state: Frame,
+    /// The left and right one-poles.
+    lanes: [OnePole<f64>; 2],
 }
 
 impl OnePoleSection {
-    /// Clears the integrator.
+    /// Clears the integrators.
     pub fn reset(&mut self) {
         *self = Self::default();
     }
 
     /// Advances one frame and returns the low- or high-pass output chosen by `c`.
     #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
     pub fn tick(&mut self, c: &OnePoleCoefficients, input: Frame) -> Frame {
         let mut out = [0.0; 2];
         for ch in 0..2 {
-            let v = (input[ch] - self.state[ch]) * c.g_ratio;
-            let low = v + self.state[ch];
-            self.state[ch] = flush64(low + v);
+            let low = self.lanes[ch].lowpass(input[ch], c.g_ratio);
             out[ch] = if c.highpass { input[ch] - low } else { low };
         }
         out
@@ -116,11 +68,6 @@ impl PassCascade {
     #[inline]
     pub fn set_design(&mut self, design: PassDesign) {
         self.design = design;
-    }
-
-    /// The coefficients in use.
-    pub fn design(&self) -> &PassDesign {
-        &self.design
     }
 
     /// Clears every section.

@@ -13,7 +13,7 @@
 //! RBJ shelves, the plateau values are hit exactly; between plateaus the attenuation moves
 //! smoothly, half way (in dB) at each crossover.
 
-use super::svf::{prewarp, SvfCoefficients};
+use crate::core::svf::{cookbook_amplitude, prewarp, SvfCoefficients, BUTTERWORTH_K};
 
 /// Shelf cuts are clamped to this many dB. Beyond it the band is already silent for the purpose
 /// of a reverb and the clamp keeps `A²` a normal `f32`.
@@ -44,12 +44,6 @@ pub fn trip_attenuation_db(delay_samples: f64, sample_rate: f64, t60_s: f64, fre
     -60.0 * delay_samples / (sample_rate * t60_s) * (1.0 - freeze.clamp(0.0, 1.0))
 }
 
-/// Linear broadband gain of one trip (the mid-band part of the absorption).
-#[inline]
-pub fn trip_gain(delay_samples: f64, sample_rate: f64, t60_s: f64, freeze: f64) -> f32 {
-    10f64.powf(trip_attenuation_db(delay_samples, sample_rate, t60_s, freeze) / 20.0) as f32
-}
-
 /// The complete absorption of one line: broadband gain, then a shelf at the low crossover,
 /// then a shelf at the high crossover.
 ///
@@ -66,9 +60,9 @@ pub struct LineAbsorption {
     /// Broadband trip gain (the least attenuated of the low and mid plateaus).
     pub gain: f32,
     /// Shelf at the low crossover (a low shelf if `low_mult < 1`, else a high shelf).
-    pub low_shelf: SvfCoefficients,
+    pub low_shelf: SvfCoefficients<f32>,
     /// High shelf at the high crossover.
-    pub high_shelf: SvfCoefficients,
+    pub high_shelf: SvfCoefficients<f32>,
 }
 
 impl LineAbsorption {
@@ -77,7 +71,9 @@ impl LineAbsorption {
     ///
     /// The high band is treated as decaying no slower than the mids (`high_s ≤ mid_s`, which the
     /// public ranges guarantee); with every plateau ≤ 0 dB and cut-only shelves the loop gain is
-    /// ≤ 1 at every frequency.
+    /// ≤ 1 at every frequency. (The network designs a bank at once with
+    /// [`design_with`](Self::design_with); this single-line form serves the unit tests.)
+    #[cfg(test)]
     pub fn design(
         delay_samples: f64,
         sample_rate: f64,
@@ -108,19 +104,30 @@ impl LineAbsorption {
         let (gain_db, low_shelf) = if low >= mid {
             (
                 low,
-                SvfCoefficients::high_shelf_prewarped(warp.low, cut(mid - low)),
+                shelf(true, warp.low, cut(mid - low)),
             )
         } else {
             (
                 mid,
-                SvfCoefficients::low_shelf_prewarped(warp.low, cut(low - mid)),
+                shelf(false, warp.low, cut(low - mid)),
             )
         };
         Self {
             gain: 10f64.powf(gain_db / 20.0) as f32,
             low_shelf,
-            high_shelf: SvfCoefficients::high_shelf_prewarped(warp.high, cut(high - mid)),
+            high_shelf: shelf(true, warp.high, cut(high - mid)),
         }
+    }
+}
+
+/// A Butterworth-damped (no overshoot) cut-only shelf at the pre-warped crossover `warped`:
+/// a high shelf if `high`, else a low shelf. `gain_db == 0` is bit-transparent.
+fn shelf(high: bool, warped: f64, gain_db: f64) -> SvfCoefficients<f32> {
+    let amplitude = cookbook_amplitude(gain_db);
+    if high {
+        SvfCoefficients::high_shelf_prewarped(warped, BUTTERWORTH_K, amplitude)
+    } else {
+        SvfCoefficients::low_shelf_prewarped(warped, BUTTERWORTH_K, amplitude)
     }
 }
 
@@ -145,16 +152,16 @@ impl ShelfWarp {
 
 #[cfg(test)]
 mod tests {
-    use super::super::svf::SvfState;
+    use crate::core::svf::SvfState;
     use super::*;
 
     /// Magnitude (dB) of gain·shelves at `freq`, from the impulse response.
     fn line_db(a: &LineAbsorption, freq: f64, fs: f64) -> f64 {
-        let (mut lo, mut hi) = (SvfState::default(), SvfState::default());
+        let (mut lo, mut hi) = (SvfState::<f32, 1>::default(), SvfState::<f32, 1>::default());
         let (mut re, mut im) = (0.0f64, 0.0f64);
         for i in 0..(1 << 16) {
             let x = if i == 0 { a.gain } else { 0.0 };
-            let y = hi.process(&a.high_shelf, lo.process(&a.low_shelf, x)) as f64;
+            let y = hi.tick(&a.high_shelf, lo.tick(&a.low_shelf, [x]))[0] as f64;
             let w = -2.0 * std::f64::consts::PI * freq * i as f64 / fs;
             re += y * w.cos();
             im += y * w.sin();

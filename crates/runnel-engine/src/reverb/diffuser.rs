@@ -7,6 +7,7 @@
 //! milliseconds and differ between channels (decorrelation); they do not follow Size, so nothing
 //! here ever needs a crossfade.
 
+use crate::core::ring::Ring;
 use crate::denormal::flush;
 
 /// Stage lengths (ms) and feedback gains of the left chain. Lengths are spread over ~2 octaves
@@ -25,10 +26,10 @@ pub const RIGHT_STAGES: [(f32, f32); 4] = [(1.61, 0.65), (2.27, 0.65), (3.89, 0.
 /// One Schroeder all-pass, `H(z) = (−g + z⁻ᴰ) / (1 − g·z⁻ᴰ)`.
 #[derive(Debug, Clone, Default)]
 pub struct SchroederAllpass {
-    /// The internal signal `w[n] = x[n] + g·w[n−D]`, circular, exactly `D` long.
-    buffer: Vec<f32>,
-    /// Next slot to read (holds `w[n−D]`) and then overwrite.
-    index: usize,
+    /// The internal signal `w[n] = x[n] + g·w[n−D]`.
+    line: Ring,
+    /// The delay `D` in samples (≥ 1).
+    delay: usize,
     /// Feedback gain `g`, |g| < 1.
     gain: f32,
 }
@@ -36,27 +37,22 @@ pub struct SchroederAllpass {
 impl SchroederAllpass {
     /// Allocates a stage of `delay` samples (≥ 1) with gain `gain`.
     pub fn prepare(&mut self, delay: usize, gain: f32) {
-        self.buffer = vec![0.0; delay.max(1)];
-        self.index = 0;
+        self.delay = delay.max(1);
+        self.line.allocate(self.delay, 0);
         self.gain = gain;
     }
 
     /// Clears the memory.
     pub fn reset(&mut self) {
-        self.buffer.iter_mut().for_each(|v| *v = 0.0);
-        self.index = 0;
+        self.line.clear();
     }
 
     /// Filters one sample.
     #[inline]
     pub fn process(&mut self, x: f32) -> f32 {
-        let delayed = self.buffer[self.index];
+        let delayed = self.line.at(self.delay);
         let w = flush(x + self.gain * delayed);
-        self.buffer[self.index] = w;
-        self.index += 1;
-        if self.index == self.buffer.len() {
-            self.index = 0;
-        }
+        self.line.push(w);
         delayed - self.gain * w
     }
 }

@@ -8,7 +8,8 @@
 //! pre-delay or early size moves every tap; that move is a crossfade ([`ChainedCrossfade`]) so
 //! it never clicks.
 
-use super::crossfade::ChainedCrossfade;
+use crate::core::crossfade::ChainedCrossfade;
+use crate::core::ring::Ring;
 use super::diffuser::SchroederAllpass;
 
 /// Taps per channel.
@@ -109,14 +110,10 @@ pub struct EarlyOutput {
 /// The pre-delay / early-reflection line of both channels.
 #[derive(Debug, Clone)]
 pub struct EarlyReflections {
-    /// Left input history, power-of-two long.
-    left: Vec<f32>,
-    /// Right input history.
-    right: Vec<f32>,
-    /// `len − 1` of both histories, for wrap-around by masking.
-    mask: usize,
-    /// Slot of the newest input.
-    write: usize,
+    /// Left input history.
+    left: Ring,
+    /// Right input history (same length).
+    right: Ring,
     /// Pattern gains, normalised to unit energy per channel.
     left_pattern: [f32; EARLY_TAPS],
     /// Right pattern gains.
@@ -143,10 +140,8 @@ impl EarlyReflections {
     /// An unprepared line (no allocation).
     pub fn new() -> Self {
         Self {
-            left: Vec::new(),
-            right: Vec::new(),
-            mask: 0,
-            write: 0,
+            left: Ring::default(),
+            right: Ring::default(),
             left_pattern: normalised_gains(&LEFT_PATTERN),
             right_pattern: normalised_gains(&RIGHT_PATTERN),
             left_gains: normalised_gains(&LEFT_PATTERN),
@@ -165,19 +160,15 @@ impl EarlyReflections {
             // Slightly longer on the right, so the clusters differ between channels.
             self.scatter_right[k].prepare(len + 1 + len / 8, gain);
         }
-        let len = (max_delay + 2).next_power_of_two();
-        self.left = vec![0.0; len];
-        self.right = vec![0.0; len];
-        self.mask = len - 1;
-        self.write = 0;
+        self.left.allocate(max_delay + 2, 0);
+        self.right.allocate(max_delay + 2, 0);
         self.layout.set_length(fade_samples);
     }
 
     /// Clears the history (no allocation).
     pub fn reset(&mut self) {
-        self.left.iter_mut().for_each(|v| *v = 0.0);
-        self.right.iter_mut().for_each(|v| *v = 0.0);
-        self.write = 0;
+        self.left.clear();
+        self.right.clear();
         self.scatter_left
             .iter_mut()
             .chain(self.scatter_right.iter_mut())
@@ -186,7 +177,8 @@ impl EarlyReflections {
 
     /// Moves to a new pre-delay and span (samples): snapped, or crossfaded if `fade`.
     pub fn set_layout(&mut self, pre_delay: u32, span: u32, fade: bool) {
-        let max = self.mask as u32;
+        // The oldest sample held is `capacity − 1` behind the newest.
+        let max = self.left.capacity().saturating_sub(1) as u32;
         let pre_delay = pre_delay.min(max);
         let span = span.min(max - pre_delay);
         let layout = TapLayout::new(pre_delay, span);
@@ -215,9 +207,8 @@ impl EarlyReflections {
     #[inline]
     pub fn tick(&mut self, left: f32, right: f32) -> EarlyOutput {
         self.layout.tick();
-        self.write = (self.write + 1) & self.mask;
-        self.left[self.write] = left;
-        self.right[self.write] = right;
+        self.left.push(left);
+        self.right.push(right);
         let mut out = self.read(self.layout.from());
         if self.layout.is_fading() {
             let next = self.read(self.layout.to());
@@ -241,8 +232,8 @@ impl EarlyReflections {
     /// Reads all taps of one layout.
     #[inline]
     fn read(&self, layout: &TapLayout) -> EarlyOutput {
-        let at =
-            |buf: &[f32], delay: u32| buf[(self.write.wrapping_sub(delay as usize)) & self.mask];
+        // Delay 0 is the sample just pushed (age 1).
+        let at = |ring: &Ring, delay: u32| ring.at(delay as usize + 1);
         let mut early_left = 0.0;
         let mut early_right = 0.0;
         for k in 0..EARLY_TAPS {

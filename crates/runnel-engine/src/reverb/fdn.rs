@@ -24,10 +24,11 @@
 //!   and is passive (|H| ≤ 1), so it never adds energy.
 
 use super::absorption::{DecayProfile, LineAbsorption, ShelfWarp};
-use super::crossfade::ChainedCrossfade;
 use super::modulation::WanderLfo;
 use super::primes::PrimeTable;
-use super::svf::SvfBank;
+use crate::core::svf::SvfBank;
+use crate::core::crossfade::ChainedCrossfade;
+use crate::core::ring::Ring;
 use crate::denormal::flush;
 
 /// Number of delay lines.
@@ -98,17 +99,16 @@ fn hadamard(x: &mut [f32; LINES]) {
     }
 }
 
-/// Reads `line` at a fractional `delay` (≥ 2) behind slot `write` with cubic Lagrange
-/// interpolation over the delays `⌊delay⌋−1 … ⌊delay⌋+2`.
+/// Reads `line` at a fractional `delay` (≥ 2 pushes ago, before this sample's push) with cubic
+/// Lagrange interpolation over the delays `⌊delay⌋−1 … ⌊delay⌋+2`.
 #[inline(always)]
-fn read_cubic(line: &[f32], mask: usize, write: usize, delay: f32) -> f32 {
+fn read_cubic(line: &Ring, delay: f32) -> f32 {
     let whole = delay as usize;
     let f = delay - whole as f32;
-    let base = write.wrapping_sub(whole);
-    let xm1 = line[base.wrapping_add(1) & mask];
-    let x0 = line[base & mask];
-    let x1 = line[base.wrapping_sub(1) & mask];
-    let x2 = line[base.wrapping_sub(2) & mask];
+    let xm1 = line.at(whole - 1);
+    let x0 = line.at(whole);
+    let x1 = line.at(whole + 1);
+    let x2 = line.at(whole + 2);
     let fm1 = f - 1.0;
     let fm2 = f - 2.0;
     let fp1 = f + 1.0;
@@ -122,14 +122,8 @@ fn read_cubic(line: &[f32], mask: usize, write: usize, delay: f32) -> f32 {
 /// The 16-line network with its absorption, modulation and length crossfades.
 #[derive(Debug, Clone)]
 pub struct FeedbackDelayNetwork {
-    /// All lines, line `i` at `i·capacity .. (i+1)·capacity`.
-    buffer: Vec<f32>,
-    /// Slots per line (a power of two).
-    capacity: usize,
-    /// `capacity − 1`.
-    mask: usize,
-    /// Slot written this sample (same for every line).
-    write: usize,
+    /// The delay lines.
+    lines: [Ring; LINES],
     /// Longest length a line may be given (buffer room minus modulation and interpolation).
     max_length: u32,
     /// Line lengths (integer samples, distinct primes): current and crossfade target.
@@ -141,9 +135,9 @@ pub struct FeedbackDelayNetwork {
     /// Broadband trip gain for the `to` lengths.
     gain_to: [f32; LINES],
     /// Shelves at the low crossover, one per line (designed for the `to` lengths).
-    low_shelves: SvfBank<LINES>,
+    low_shelves: SvfBank<f32, LINES>,
     /// Shelves at the high crossover, one per line.
-    high_shelves: SvfBank<LINES>,
+    high_shelves: SvfBank<f32, LINES>,
     /// One random modulator per line.
     lfos: [WanderLfo; LINES],
     /// Decay targets the absorption is designed for.
@@ -167,10 +161,7 @@ impl FeedbackDelayNetwork {
     pub fn new() -> Self {
         let mean = RAW_LENGTH_RATIOS.iter().sum::<f64>() / LINES as f64;
         Self {
-            buffer: Vec::new(),
-            capacity: 0,
-            mask: 0,
-            write: 0,
+            lines: Default::default(),
             max_length: MIN_LINE_SAMPLES,
             lengths: ChainedCrossfade::new([MIN_LINE_SAMPLES; LINES]),
             ratios: std::array::from_fn(|i| RAW_LENGTH_RATIOS[i] / mean),
@@ -194,7 +185,7 @@ impl FeedbackDelayNetwork {
 
     /// Whether [`prepare`](Self::prepare) has run.
     pub fn is_prepared(&self) -> bool {
-        !self.buffer.is_empty()
+        self.lines[0].is_allocated()
     }
 
     /// Allocates every line for a mean length up to `max_mean_samples`, with room for
@@ -212,9 +203,9 @@ impl FeedbackDelayNetwork {
         let max_length = ((longest_ratio * max_mean_samples * 1.02).ceil() as u32 + 64)
             .max(4 * MIN_LINE_SAMPLES);
         let room = max_length as usize + max_modulation.ceil() as usize + 8;
-        self.capacity = room.next_power_of_two();
-        self.mask = self.capacity - 1;
-        self.buffer = vec![0.0; self.capacity * LINES];
+        for line in &mut self.lines {
+            line.allocate(room, 0);
+        }
         self.max_length = max_length;
         self.primes.build(max_length + 1000);
         self.lengths.set_length(fade_samples);
@@ -223,8 +214,7 @@ impl FeedbackDelayNetwork {
 
     /// Clears lines, filters and modulators (no allocation).
     pub fn reset(&mut self) {
-        self.buffer.iter_mut().for_each(|v| *v = 0.0);
-        self.write = 0;
+        self.lines.iter_mut().for_each(Ring::clear);
         self.low_shelves.reset();
         self.high_shelves.reset();
         for (i, lfo) in self.lfos.iter_mut().enumerate() {
@@ -253,10 +243,6 @@ impl FeedbackDelayNetwork {
         }
     }
 
-    /// The lengths in use once pending crossfades are done.
-    pub fn target_lengths(&self) -> [u32; LINES] {
-        *self.lengths.latest()
-    }
 
     /// Sets the decay targets and the freeze amount, redesigning every line's absorption.
     pub fn set_absorption(&mut self, profile: DecayProfile, freeze: f64) {
@@ -324,14 +310,12 @@ impl FeedbackDelayNetwork {
 
         let mut y = [0.0f32; LINES];
         for i in 0..LINES {
-            let line = &self.buffer[i * self.capacity..(i + 1) * self.capacity];
-            y[i] = read_cubic(line, self.mask, self.write, from[i] as f32 + offset[i])
+            y[i] = read_cubic(&self.lines[i], from[i] as f32 + offset[i])
                 * self.gain_from[i];
         }
         if fading {
             for i in 0..LINES {
-                let line = &self.buffer[i * self.capacity..(i + 1) * self.capacity];
-                let w = read_cubic(line, self.mask, self.write, to[i] as f32 + offset[i])
+                let w = read_cubic(&self.lines[i], to[i] as f32 + offset[i])
                     * self.gain_to[i];
                 y[i] += progress * (w - y[i]);
             }
@@ -349,9 +333,8 @@ impl FeedbackDelayNetwork {
         hadamard(&mut y);
         for i in 0..LINES {
             let fed = y[i] + INPUT_LEFT[i] * input_left + INPUT_RIGHT[i] * input_right;
-            self.buffer[i * self.capacity + self.write] = flush(fed);
+            self.lines[i].push(flush(fed));
         }
-        self.write = (self.write + 1) & self.mask;
         (out_left, out_right)
     }
 
@@ -364,9 +347,8 @@ impl FeedbackDelayNetwork {
         let lengths = self.lengths.from();
         let mut sum = 0.0f64;
         for (i, &len) in lengths.iter().enumerate() {
-            let line = &self.buffer[i * self.capacity..(i + 1) * self.capacity];
             for k in 1..=len as usize {
-                let v = line[self.write.wrapping_sub(k) & self.mask] as f64;
+                let v = self.lines[i].at(k) as f64;
                 sum += v * v;
             }
         }
@@ -408,14 +390,15 @@ mod tests {
 
     #[test]
     fn cubic_reader_is_exact_at_integers_and_on_cubics() {
-        let mut line = vec![0.0f32; 64];
-        // Write a cubic polynomial of time, newest sample at slot 40.
+        let mut line = Ring::default();
+        line.allocate(64, 0);
+        // Push a cubic polynomial of time, the newest sample (age 1) at t = 0.
         let p = |t: f32| 0.5 + 0.1 * t - 0.01 * t * t + 0.0005 * t * t * t;
-        for k in 0..60usize {
-            line[(40 + 64 - k) % 64] = p(-(k as f32));
+        for k in (0..60usize).rev() {
+            line.push(p(-(k as f32)));
         }
         for &d in &[2.0f32, 3.25, 7.5, 10.9] {
-            let v = read_cubic(&line, 63, 41, d);
+            let v = read_cubic(&line, d);
             assert!((v - p(1.0 - d)).abs() < 1e-4, "{d}: {v} vs {}", p(1.0 - d));
         }
     }

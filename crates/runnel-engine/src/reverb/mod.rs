@@ -14,22 +14,20 @@
 //! supports, the lines are stretched (see [`MODE_DENSITY_FACTOR`]). Changing Size, Decay (when it
 //! stretches the lines), pre-delay or early size crossfades read positions, so nothing clicks.
 
-pub mod absorption;
-pub mod crossfade;
-pub mod diffuser;
-pub mod early;
-pub mod fdn;
-pub mod modulation;
-pub mod primes;
-pub mod svf;
+pub(crate) mod absorption;
+pub(crate) mod diffuser;
+pub(crate) mod early;
+pub(crate) mod fdn;
+pub(crate) mod modulation;
+pub(crate) mod primes;
 
 use self::absorption::DecayProfile;
 use self::diffuser::Diffuser;
 use self::early::EarlyReflections;
 use self::fdn::FeedbackDelayNetwork;
-use self::svf::{SvfCoefficients, SvfState};
+use crate::core::svf::{prewarp, SvfCoefficients, SvfState, BUTTERWORTH_K};
 use crate::denormal::DenormalGuard;
-use crate::smoothing::{LinearSmoother, DEFAULT_RAMP_MS};
+use crate::smoothing::{LinearSmoother, CONTROL_INTERVAL, RAMP_MS_DEFAULT};
 
 pub use self::fdn::LINES;
 
@@ -111,8 +109,6 @@ pub const CROSSFADE_MS: f32 = 40.0;
 pub const DECAY_RAMP_MS: f32 = 50.0;
 /// Ramp into and out of freeze.
 pub const FREEZE_RAMP_MS: f32 = 50.0;
-/// Samples between coefficient updates while a decay or filter parameter moves.
-pub const CONTROL_INTERVAL: u32 = 16;
 /// Gain of the late reverb at the output. With the size compensation below, steady white
 /// noise gives roughly the input's level at the default decay.
 const LATE_OUTPUT_GAIN: f32 = 0.5;
@@ -340,26 +336,29 @@ struct WetFilters {
     /// log2 of the high-cut frequency.
     high_cut_log2: LinearSmoother,
     /// High-pass coefficients.
-    low_cut: SvfCoefficients,
+    low_cut: SvfCoefficients<f32>,
     /// Low-pass coefficients.
-    high_cut: SvfCoefficients,
-    /// Memories: left high-pass, right high-pass, left low-pass, right low-pass.
-    states: [SvfState; 4],
+    high_cut: SvfCoefficients<f32>,
+    /// Left and right memories of the high-pass.
+    low_cut_state: SvfState<f32, 2>,
+    /// Left and right memories of the low-pass.
+    high_cut_state: SvfState<f32, 2>,
 }
 
 impl WetFilters {
     /// Recomputes the coefficients from the smoothers' current values.
     fn design(&mut self, fs: f64) {
-        self.low_cut = SvfCoefficients::highpass(self.low_cut_log2.current().exp2() as f64, fs);
-        self.high_cut = SvfCoefficients::lowpass(self.high_cut_log2.current().exp2() as f64, fs);
+        let low_cut = prewarp(self.low_cut_log2.current().exp2() as f64, fs);
+        let high_cut = prewarp(self.high_cut_log2.current().exp2() as f64, fs);
+        self.low_cut = SvfCoefficients::highpass_prewarped(low_cut, BUTTERWORTH_K);
+        self.high_cut = SvfCoefficients::lowpass_prewarped(high_cut, BUTTERWORTH_K);
     }
 
     /// Filters one stereo sample.
     #[inline]
     fn process(&mut self, left: f32, right: f32) -> (f32, f32) {
-        let [hl, hr, ll, lr] = &mut self.states;
-        let left = ll.process(&self.high_cut, hl.process(&self.low_cut, left));
-        let right = lr.process(&self.high_cut, hr.process(&self.low_cut, right));
+        let high_passed = self.low_cut_state.tick(&self.low_cut, [left, right]);
+        let [left, right] = self.high_cut_state.tick(&self.high_cut, high_passed);
         (left, right)
     }
 }
@@ -393,7 +392,7 @@ pub struct Reverb {
     /// The latest settings (clamped), i.e. the smoothers' targets.
     settings: ReverbSettings,
     /// The next `set_settings` snaps instead of ramping (after `prepare`/`reset`).
-    first: bool,
+    snap_next: bool,
     /// Pre-delay and early reflections.
     early: EarlyReflections,
     /// Left input diffuser.
@@ -431,7 +430,7 @@ impl Reverb {
         Self {
             sample_rate: 48_000.0,
             settings: ReverbSettings::default(),
-            first: true,
+            snap_next: true,
             early: EarlyReflections::new(),
             diffuser_left: Diffuser::default(),
             diffuser_right: Diffuser::default(),
@@ -475,7 +474,7 @@ impl Reverb {
             &mut self.wet_filters.low_cut_log2,
             &mut self.wet_filters.high_cut_log2,
         ] {
-            s.set_ramp(fs, DEFAULT_RAMP_MS);
+            s.set_ramp(fs, RAMP_MS_DEFAULT);
         }
         let g = &mut self.gains;
         for s in [
@@ -487,7 +486,7 @@ impl Reverb {
             &mut g.depth,
             &mut g.mod_rate,
         ] {
-            s.set_ramp(fs, DEFAULT_RAMP_MS);
+            s.set_ramp(fs, RAMP_MS_DEFAULT);
         }
         g.freeze.set_ramp(fs, FREEZE_RAMP_MS);
         self.reset();
@@ -498,19 +497,19 @@ impl Reverb {
         self.early.reset();
         self.diffuser_left.reset();
         self.diffuser_right.reset();
-        self.wet_filters.states.iter_mut().for_each(SvfState::reset);
+        self.wet_filters.low_cut_state.reset();
+        self.wet_filters.high_cut_state.reset();
         let settings = self.settings;
         self.apply(&settings, true);
         self.fdn.reset();
-        self.first = true;
+        self.snap_next = true;
     }
 
     /// Sets new targets. The first call after `prepare`/`reset` snaps; later calls ramp.
     /// Cheap: a few smoother targets and one prime lookup per line.
     pub fn set_settings(&mut self, settings: &ReverbSettings) {
         let s = settings.clamped();
-        let snap = self.first;
-        self.first = false;
+        let snap = std::mem::take(&mut self.snap_next);
         self.apply(&s, snap);
     }
 
@@ -594,8 +593,8 @@ impl Reverb {
         let _denormals = DenormalGuard::new();
         for (l, r) in left.iter_mut().zip(right.iter_mut()) {
             if self.control_countdown == 0 {
-                self.update_controls(CONTROL_INTERVAL);
-                self.control_countdown = CONTROL_INTERVAL;
+                self.update_controls(CONTROL_INTERVAL as u32);
+                self.control_countdown = CONTROL_INTERVAL as u32;
             }
             self.control_countdown -= 1;
 
@@ -652,10 +651,6 @@ impl Reverb {
         self.fdn.stored_energy()
     }
 
-    /// The delay-line lengths (samples) the network uses once pending crossfades are done.
-    pub fn line_lengths(&self) -> [u32; LINES] {
-        self.fdn.target_lengths()
-    }
 }
 
 /// The reverb as a chain stage: follows `EngineSettings::reverb`, switched by

@@ -39,16 +39,13 @@ impl PrimeTable {
     }
 
     /// Number of primes in the table.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.primes.len()
     }
 
-    /// Whether the table is empty (not built yet).
-    pub fn is_empty(&self) -> bool {
-        self.primes.is_empty()
-    }
-
     /// The `index`-th prime.
+    #[cfg(test)]
     pub fn get(&self, index: usize) -> u32 {
         self.primes[index]
     }

@@ -1,0 +1,110 @@
+//! The engine's one ring buffer: the storage of every delay line (the delay stage's lines, the
+//! reverb's pre-delay/early-reflection lines, its 16 network lines and its all-passes).
+//!
+//! The length is a power of two, so wrapping an index is a mask. Samples are addressed by
+//! *age*: age 1 is the sample pushed last, age `capacity()` the oldest still held. A reader
+//! that needs a contiguous window of up to `mirror` samples (the delay's 32-tap interpolator)
+//! asks for a mirror: the first `mirror` slots are duplicated after the end, so any window
+//! starting inside the ring is one contiguous slice and the read needs no wrap check.
+
+/// A power-of-two ring of `f32` samples with an optional mirrored tail.
+#[derive(Debug, Clone, Default)]
+pub struct Ring {
+    /// The ring followed by the mirror of its first `mirror` slots.
+    buffer: Vec<f32>,
+    /// Ring length − 1.
+    mask: usize,
+    /// Slot the next push writes (the newest sample is one before it).
+    write: usize,
+    /// Number of mirrored slots after the ring.
+    mirror: usize,
+}
+
+impl Ring {
+    /// Allocates (call from `prepare`) a silent ring holding at least `min_len` samples, with
+    /// `mirror` slots mirrored for contiguous windows.
+    pub fn allocate(&mut self, min_len: usize, mirror: usize) {
+        let len = min_len.max(1).next_power_of_two();
+        self.buffer = vec![0.0; len + mirror];
+        self.mask = len - 1;
+        self.write = 0;
+        self.mirror = mirror;
+    }
+
+    /// Whether [`allocate`](Self::allocate) has run.
+    #[inline]
+    pub fn is_allocated(&self) -> bool {
+        !self.buffer.is_empty()
+    }
+
+    /// How many samples the ring holds (its power-of-two length; 0 before allocation).
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        if self.buffer.is_empty() {
+            0
+        } else {
+            self.mask + 1
+        }
+    }
+
+    /// Silences the ring without reallocating.
+    pub fn clear(&mut self) {
+        self.buffer.fill(0.0);
+        self.write = 0;
+    }
+
+    /// Appends one sample, overwriting the oldest. The ring must be allocated.
+    #[inline(always)]
+    pub fn push(&mut self, sample: f32) {
+        let w = self.write;
+        self.buffer[w] = sample;
+        if w < self.mirror {
+            // Keep the mirror identical so a window starting near the end stays contiguous.
+            self.buffer[w + self.mask + 1] = sample;
+        }
+        self.write = (w + 1) & self.mask;
+    }
+
+    /// The sample pushed `age` pushes ago (1 = the newest; wraps modulo the capacity).
+    #[inline(always)]
+    pub fn at(&self, age: usize) -> f32 {
+        self.buffer[self.write.wrapping_sub(age) & self.mask]
+    }
+
+    /// `len` (≤ the mirror) consecutive samples, oldest first, starting `age` pushes ago.
+    #[inline(always)]
+    pub fn window<const LEN: usize>(&self, age: usize) -> &[f32; LEN] {
+        let start = self.write.wrapping_sub(age) & self.mask;
+        self.buffer[start..start + LEN].try_into().expect("window longer than the mirror")
+    }
+
+    /// The raw storage (ring then mirror), for state inspection in tests.
+    #[cfg(test)]
+    pub fn storage(&self) -> &[f32] {
+        &self.buffer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_wrap_and_windows_are_contiguous_across_the_end() {
+        let mut ring = Ring::default();
+        ring.allocate(6, 4);
+        assert_eq!(ring.capacity(), 8);
+        for i in 0..21 {
+            ring.push(i as f32);
+        }
+        // Newest is 20, oldest held is 13.
+        assert_eq!((ring.at(1), ring.at(8)), (20.0, 13.0));
+        // Every window of 4 reads the 4 samples from `age` on, oldest first, wherever it starts.
+        for age in 4..=8 {
+            let expected: [f32; 4] = std::array::from_fn(|i| (21 - age + i) as f32);
+            assert_eq!(ring.window::<4>(age), &expected, "age {age}");
+        }
+        ring.clear();
+        assert!(ring.storage().iter().all(|&v| v == 0.0));
+    }
+}
