@@ -4,6 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/system-deps.sh
 
+# Formatting and lints first: they fail in seconds, before the long builds.
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings 2>&1
+
 # The host suites load the real bundles (target/bundled/Runnel.clap and Runnel.vst3), so build
 # them first: tests/clap_host.rs fails loudly when they are missing.
 cargo xtask bundle runnel --release 2>&1
@@ -14,8 +18,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/requirements-host.txt
 
-# Rust suites. tests/clap_host.rs also writes target/host-compare/ (its parameter list and CLAP
-# renders), which the VST3 suite below compares against: this order is required.
+# Rust suites (engine, plugin, hosts, CLI, test support).
 cargo test --workspace --exclude xtask 2>&1
 
 # VST3 host suite. pytest exits 5 when it collected no tests; here that is a failure, not a pass.

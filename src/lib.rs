@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use nice_plug::prelude::*;
 
-use runnel_engine::engine::{Engine, TEMPO_BPM_DEFAULT};
 use crate::params::RunnelParams;
+use runnel_engine::engine::{Engine, TEMPO_BPM_DEFAULT};
 
 /// Input below this level (≈ −140 dBFS) counts as silence for tail tracking; once the tail is
 /// over, output below it is residue and leaves as exact zeros.

@@ -32,8 +32,7 @@ use runnel_engine::presets::factory;
 use runnel_plugin::params::RunnelParams;
 use signals::{concat, first_non_finite, is_subnormal, peak, program, silence, sine, TestRng};
 use spec::{
-    display_to_plain, PARAM_SPECS, STAGE_MODULES, STAGE_SWITCHES, TAIL_STAGE_SWITCHES,
-    TYPED_BY_UNIT,
+    display_to_plain, PARAM_SPECS, STAGE_MODULES, STAGE_SWITCHES, TAIL_STAGE_SWITCHES, TYPED_BY_UNIT,
 };
 
 /// Output below this (−100 dBFS) counts as quiet: what a host may cut when it puts a plugin to
@@ -107,16 +106,8 @@ fn random_settings(p: &Plugin, rng: &mut TestRng) -> Vec<(ClapId, f64)> {
     p.params
         .iter()
         .map(|d| {
-            let t = if is_gain(d) {
-                0.55 + 0.3 * rng.unit()
-            } else {
-                rng.unit()
-            };
-            let v = if d.is_stepped() {
-                d.value_at(t)
-            } else {
-                (t * 4096.0).round() / 4096.0 * d.max
-            };
+            let t = if is_gain(d) { 0.55 + 0.3 * rng.unit() } else { rng.unit() };
+            let v = if d.is_stepped() { d.value_at(t) } else { (t * 4096.0).round() / 4096.0 * d.max };
             (d.id, v)
         })
         .collect()
@@ -152,15 +143,8 @@ fn assert_bit_identical(a: &[Vec<f32>], b: &[Vec<f32>], what: &str) {
     assert_eq!(a.len(), b.len(), "{what}: channel count");
     for (c, (x, y)) in a.iter().zip(b).enumerate() {
         assert_eq!(x.len(), y.len(), "{what}: length of channel {c}");
-        if let Some(i) = x
-            .iter()
-            .zip(y)
-            .position(|(p, q)| p.to_bits() != q.to_bits())
-        {
-            panic!(
-                "{what}: channel {c} differs first at frame {i}: {} vs {}",
-                x[i], y[i]
-            );
+        if let Some(i) = x.iter().zip(y).position(|(p, q)| p.to_bits() != q.to_bits()) {
+            panic!("{what}: channel {c} differs first at frame {i}: {} vs {}", x[i], y[i]);
         }
     }
 }
@@ -168,9 +152,7 @@ fn assert_bit_identical(a: &[Vec<f32>], b: &[Vec<f32>], what: &str) {
 /// Base unit of a parameter's value text ("dB", "Hz", "ms", "s", "%", "" for switches).
 fn unit_of(p: &mut Plugin, d: &ParamDesc) -> String {
     let text = p.text(d.id, d.default).unwrap_or_default();
-    display_to_plain(&text)
-        .map(|(_, unit)| unit)
-        .unwrap_or_default()
+    display_to_plain(&text).map(|(_, unit)| unit).unwrap_or_default()
 }
 
 /// The CLAP texts at the ends of a parameter's range, parsed into numbers in the base unit.
@@ -186,44 +168,22 @@ fn plain_range(p: &mut Plugin, d: &ParamDesc) -> Option<(f64, f64)> {
 
 #[test]
 fn descriptor_has_id_name_vendor_version_and_features() {
-    let factory = entry()
-        .get_plugin_factory()
-        .expect("the entry has no plugin factory");
+    let factory = entry().get_plugin_factory().expect("the entry has no plugin factory");
     let descriptors: Vec<_> = factory.plugin_descriptors().collect();
-    assert_eq!(
-        descriptors.len(),
-        1,
-        "the bundle should hold exactly one plugin"
-    );
+    assert_eq!(descriptors.len(), 1, "the bundle should hold exactly one plugin");
     let d = descriptors[0];
-    let text = |s: Option<&std::ffi::CStr>| {
-        s.map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    };
+    let text = |s: Option<&std::ffi::CStr>| s.map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     assert_eq!(text(d.id()), PLUGIN_ID);
     assert_eq!(text(d.name()), PLUGIN_NAME);
     assert_eq!(text(d.vendor()), PLUGIN_VENDOR);
-    assert_eq!(
-        text(d.version()),
-        env!("CARGO_PKG_VERSION"),
-        "bundle built from another version"
-    );
+    assert_eq!(text(d.version()), env!("CARGO_PKG_VERSION"), "bundle built from another version");
     assert!(!text(d.url()).is_empty(), "no URL");
     assert!(!text(d.description()).is_empty(), "no description");
-    let features: Vec<String> = d
-        .features()
-        .map(|f| f.to_string_lossy().into_owned())
-        .collect();
+    let features: Vec<String> = d.features().map(|f| f.to_string_lossy().into_owned()).collect();
     for required in REQUIRED_FEATURES {
-        assert!(
-            features.iter().any(|f| f == required),
-            "feature {required} missing from {features:?}"
-        );
+        assert!(features.iter().any(|f| f == required), "feature {required} missing from {features:?}");
     }
-    assert_eq!(
-        features[0], "audio-effect",
-        "the main category should come first: {features:?}"
-    );
+    assert_eq!(features[0], "audio-effect", "the main category should come first: {features:?}");
 }
 
 #[test]
@@ -252,28 +212,18 @@ fn audio_ports_config_offers_stereo_and_mono_and_mono_processes() {
     let mut p = Plugin::new();
     let configs = p.port_configs();
     assert!(
-        configs
-            .iter()
-            .any(|c| c.input_channels == Some(2) && c.output_channels == Some(2)),
+        configs.iter().any(|c| c.input_channels == Some(2) && c.output_channels == Some(2)),
         "no stereo configuration in {configs:?}"
     );
-    let Some(mono) = configs
-        .iter()
-        .find(|c| c.input_channels == Some(1) && c.output_channels == Some(1))
+    let Some(mono) = configs.iter().find(|c| c.input_channels == Some(1) && c.output_channels == Some(1))
     else {
         eprintln!("note: no mono configuration offered; nothing more to check");
         return;
     };
     assert_eq!(mono.name, "Mono");
-    assert!(
-        p.select_port_config(mono.id),
-        "selecting the mono configuration failed"
-    );
+    assert!(p.select_port_config(mono.id), "selecting the mono configuration failed");
     let port = p.audio_port(0, true).unwrap();
-    assert_eq!(
-        (port.channel_count, port.port_type.as_deref()),
-        (1, Some("mono"))
-    );
+    assert_eq!((port.channel_count, port.port_type.as_deref()), (1, Some("mono")));
     assert_eq!(p.audio_port(0, false).unwrap().channel_count, 1);
 
     // Default settings: sane output.
@@ -302,34 +252,15 @@ fn params_from_the_spec_table_exist_with_name_module_range_and_default() {
     let mut planned_missing = Vec::new();
     for spec in PARAM_SPECS {
         let Some(d) = p.param(spec.id).cloned() else {
-            assert!(
-                !spec.required,
-                "required parameter `{}` is missing",
-                spec.id
-            );
+            assert!(!spec.required, "required parameter `{}` is missing", spec.id);
             planned_missing.push(spec.id);
             continue;
         };
         assert_eq!(d.name, spec.name, "name of `{}`", spec.id);
         assert_eq!(d.module, spec.module, "module of `{}`", spec.id);
-        assert_eq!(
-            p.text(d.id, d.min).as_deref(),
-            Some(spec.min_text),
-            "lowest value of `{}`",
-            spec.id
-        );
-        assert_eq!(
-            p.text(d.id, d.max).as_deref(),
-            Some(spec.max_text),
-            "highest value of `{}`",
-            spec.id
-        );
-        assert_eq!(
-            p.text(d.id, d.default).as_deref(),
-            Some(spec.default_text),
-            "default of `{}`",
-            spec.id
-        );
+        assert_eq!(p.text(d.id, d.min).as_deref(), Some(spec.min_text), "lowest value of `{}`", spec.id);
+        assert_eq!(p.text(d.id, d.max).as_deref(), Some(spec.max_text), "highest value of `{}`", spec.id);
+        assert_eq!(p.text(d.id, d.default).as_deref(), Some(spec.default_text), "default of `{}`", spec.id);
     }
     if !planned_missing.is_empty() {
         eprintln!("note: planned parameters not in this bundle yet: {planned_missing:?}");
@@ -341,25 +272,14 @@ fn param_ids_are_stable_unique_and_all_saved_in_state() {
     let p = Plugin::new();
     assert!(!p.params.is_empty(), "no parameters");
     for d in &p.params {
-        let string_id = d.string_id.as_deref().unwrap_or_else(|| {
-            panic!(
-                "parameter {} ({}) is not in the saved state",
-                d.id.get(),
-                d.name
-            )
-        });
-        assert_eq!(
-            d.id.get(),
-            clap_id_for(string_id),
-            "CLAP ID of `{string_id}` is not its hash"
-        );
+        let string_id = d
+            .string_id
+            .as_deref()
+            .unwrap_or_else(|| panic!("parameter {} ({}) is not in the saved state", d.id.get(), d.name));
+        assert_eq!(d.id.get(), clap_id_for(string_id), "CLAP ID of `{string_id}` is not its hash");
     }
     for &(string_id, id) in PINNED_CLAP_IDS {
-        assert_eq!(
-            p.expect_param(string_id).id.get(),
-            id,
-            "pinned CLAP ID of `{string_id}` changed"
-        );
+        assert_eq!(p.expect_param(string_id).id.get(), id, "pinned CLAP ID of `{string_id}` changed");
     }
     let mut ids: Vec<u32> = p.params.iter().map(|d| d.id.get()).collect();
     ids.sort_unstable();
@@ -373,12 +293,7 @@ fn param_ids_are_stable_unique_and_all_saved_in_state() {
     assert_eq!(names.len(), before, "two parameters share a name");
     // A second instance reports the same list in the same order (hosts map by index too).
     let q = Plugin::new();
-    let list = |p: &Plugin| {
-        p.params
-            .iter()
-            .map(|d| (d.id, d.name.clone()))
-            .collect::<Vec<_>>()
-    };
+    let list = |p: &Plugin| p.params.iter().map(|d| (d.id, d.name.clone())).collect::<Vec<_>>();
     assert_eq!(list(&p), list(&q));
 }
 
@@ -392,25 +307,11 @@ fn param_modules_are_stage_groups() {
             continue;
         }
         let top = d.module.split('/').next().unwrap_or_default();
-        assert!(
-            STAGE_MODULES.contains(&top),
-            "`{}` is in module {:?}, not a stage group",
-            d.key(),
-            d.module
-        );
+        assert!(STAGE_MODULES.contains(&top), "`{}` is in module {:?}, not a stage group", d.key(), d.module);
         // A stage's own switch lives in that stage's group ("filter_on" in "Filter").
-        if let Some(stage) = d
-            .string_id
-            .as_deref()
-            .filter(|id| STAGE_SWITCHES.contains(id))
-        {
+        if let Some(stage) = d.string_id.as_deref().filter(|id| STAGE_SWITCHES.contains(id)) {
             let stage = stage.trim_end_matches("_on");
-            assert!(
-                top.eq_ignore_ascii_case(stage),
-                "switch `{}` lives in {:?}",
-                d.key(),
-                d.module
-            );
+            assert!(top.eq_ignore_ascii_case(stage), "switch `{}` lives in {:?}", d.key(), d.module);
         }
     }
 }
@@ -471,46 +372,22 @@ fn param_ranges_defaults_and_flags_are_consistent() {
         let key = d.key();
         assert_eq!(d.min, 0.0, "`{key}` min");
         if d.is_stepped() {
-            assert!(
-                d.max >= 1.0 && d.max.fract() == 0.0,
-                "`{key}` stepped max {}",
-                d.max
-            );
+            assert!(d.max >= 1.0 && d.max.fract() == 0.0, "`{key}` stepped max {}", d.max);
             // nice-plug computes stepped CLAP values as `f32 normalized × step count`, so a
             // default of 1 of 6 steps arrives as 1.00000003; hosts round stepped values.
-            assert!(
-                (d.default - d.default.round()).abs() < 1e-6,
-                "`{key}` stepped default {}",
-                d.default
-            );
+            assert!((d.default - d.default.round()).abs() < 1e-6, "`{key}` stepped default {}", d.default);
         } else {
             assert_eq!(d.max, 1.0, "`{key}` max");
         }
-        assert!(
-            (d.min..=d.max).contains(&d.default),
-            "`{key}` default {} outside range",
-            d.default
-        );
-        assert_eq!(
-            p.value(d.id),
-            d.default,
-            "`{key}` fresh value is not its default"
-        );
+        assert!((d.min..=d.max).contains(&d.default), "`{key}` default {} outside range", d.default);
+        assert_eq!(p.value(d.id), d.default, "`{key}` fresh value is not its default");
         let flags = d.flags;
         use clack_extensions::params::ParamInfoFlags as F;
-        assert!(
-            flags.contains(F::IS_AUTOMATABLE),
-            "`{key}` is not automatable"
-        );
-        assert!(
-            !flags.contains(F::IS_READONLY) && !flags.contains(F::IS_HIDDEN),
-            "`{key}` hidden/read-only"
-        );
+        assert!(flags.contains(F::IS_AUTOMATABLE), "`{key}` is not automatable");
+        assert!(!flags.contains(F::IS_READONLY) && !flags.contains(F::IS_HIDDEN), "`{key}` hidden/read-only");
         // Both ends and the default must have a text (hosts show these in lists).
         for v in [d.min, d.max, d.default] {
-            let text = p
-                .text(d.id, v)
-                .unwrap_or_else(|| panic!("`{key}` has no text for {v}"));
+            let text = p.text(d.id, v).unwrap_or_else(|| panic!("`{key}` has no text for {v}"));
             assert!(!text.trim().is_empty(), "`{key}` text for {v} is blank");
         }
     }
@@ -526,9 +403,7 @@ fn param_value_to_text_to_value_round_trips() {
         positions.extend((0..4).map(|_| rng.unit()));
         for t in positions {
             let v = d.value_at(t);
-            let text = p
-                .text(d.id, v)
-                .unwrap_or_else(|| panic!("`{key}`: no text for {v}"));
+            let text = p.text(d.id, v).unwrap_or_else(|| panic!("`{key}`: no text for {v}"));
             let back = p
                 .parse(d.id, &text)
                 .unwrap_or_else(|| panic!("`{key}`: its own text {text:?} does not parse"));
@@ -542,10 +417,7 @@ fn param_value_to_text_to_value_round_trips() {
                 );
             } else {
                 // Texts are rounded for display; what comes back must still be close.
-                assert!(
-                    (back - v).abs() <= 0.02,
-                    "`{key}`: {v} came back as {back} via {text:?}"
-                );
+                assert!((back - v).abs() <= 0.02, "`{key}`: {v} came back as {back} via {text:?}");
             }
         }
     }
@@ -560,15 +432,8 @@ fn typed_texts_parse_in_the_units_users_type() {
             continue;
         };
         for &(typed, shown) in spec.typed {
-            let v = p
-                .parse(d.id, typed)
-                .unwrap_or_else(|| panic!("`{}` does not parse {typed:?}", spec.id));
-            assert_eq!(
-                p.text(d.id, v).as_deref(),
-                Some(shown),
-                "`{}` typed {typed:?}",
-                spec.id
-            );
+            let v = p.parse(d.id, typed).unwrap_or_else(|| panic!("`{}` does not parse {typed:?}", spec.id));
+            assert_eq!(p.text(d.id, v).as_deref(), Some(shown), "`{}` typed {typed:?}", spec.id);
         }
     }
     // The generic expectations, by the unit each parameter shows.
@@ -585,18 +450,11 @@ fn typed_texts_parse_in_the_units_users_type() {
             if !(lo..=hi).contains(&expected) {
                 continue;
             }
-            let v = p
-                .parse(d.id, typed)
-                .unwrap_or_else(|| panic!("`{}` does not parse {typed:?}", d.key()));
+            let v = p.parse(d.id, typed).unwrap_or_else(|| panic!("`{}` does not parse {typed:?}", d.key()));
             let shown = p.text(d.id, v).unwrap();
-            let (got, _) =
-                display_to_plain(&shown).unwrap_or_else(|| panic!("unreadable text {shown:?}"));
+            let (got, _) = display_to_plain(&shown).unwrap_or_else(|| panic!("unreadable text {shown:?}"));
             let tolerance = 0.006 * expected.abs() + 0.051;
-            assert!(
-                (got - expected).abs() <= tolerance,
-                "`{}` typed {typed:?} shows {shown:?}",
-                d.key()
-            );
+            assert!((got - expected).abs() <= tolerance, "`{}` typed {typed:?} shows {shown:?}", d.key());
             checked += 1;
         }
     }
@@ -613,12 +471,7 @@ fn nonsense_text_is_rejected() {
             continue;
         }
         for typed in ["", "loud", "12 parsecs", "--6", "nan", "inf"] {
-            assert_eq!(
-                p.parse(d.id, typed),
-                None,
-                "`{}` accepted {typed:?}",
-                d.key()
-            );
+            assert_eq!(p.parse(d.id, typed), None, "`{}` accepted {typed:?}", d.key());
         }
     }
 }
@@ -641,16 +494,12 @@ fn activates_at_every_rate_and_max_block_with_random_block_sizes() {
 
             // Re-activating the same instance is part of the check: hosts do it on every
             // sample-rate or buffer change.
-            let mut proc = default
-                .activate(sr, max)
-                .unwrap_or_else(|e| panic!("{what}: activate: {e}"));
+            let mut proc = default.activate(sr, max).unwrap_or_else(|e| panic!("{what}: activate: {e}"));
             let (out, _) = proc.render(&input, host_like_blocks(max, seed), &[]);
             assert_finite_bounded(&out, 100.0, &what);
             default.deactivate(proc);
 
-            let mut proc = wire
-                .activate(sr, max)
-                .unwrap_or_else(|e| panic!("{what}: activate: {e}"));
+            let mut proc = wire.activate(sr, max).unwrap_or_else(|e| panic!("{what}: activate: {e}"));
             let (out, _) = proc.render(&input, host_like_blocks(max, seed + 1), &[]);
             assert_bit_identical(&out, &input, &format!("{what}, passthrough"));
             wire.deactivate(proc);
@@ -685,15 +534,8 @@ fn reported_latency_matches_the_measured_delay() {
     input[0][100] = 1.0;
     input[1][100] = -1.0;
     let out = proc.render_fixed(&input, 512);
-    let measured = out[0]
-        .iter()
-        .position(|&x| x != 0.0)
-        .expect("impulse vanished")
-        - 100;
-    assert_eq!(
-        measured, latency,
-        "reported latency {latency}, measured {measured}"
-    );
+    let measured = out[0].iter().position(|&x| x != 0.0).expect("impulse vanished") - 100;
+    assert_eq!(measured, latency, "reported latency {latency}, measured {measured}");
     p.deactivate(proc);
 }
 
@@ -715,20 +557,10 @@ fn param_event_at_a_nonzero_offset_takes_effect_at_that_sample() {
             proc.process(&mut refs, &[]);
             let mut block = vec![vec![0.5f32; 512]; 2];
             let mut refs: Vec<&mut [f32]> = block.iter_mut().map(|c| c.as_mut_slice()).collect();
-            proc.process(
-                &mut refs,
-                &[ParamValueEvent::new(k as u32, id, Pckn::match_all(), lower)],
-            );
+            proc.process(&mut refs, &[ParamValueEvent::new(k as u32, id, Pckn::match_all(), lower)]);
             for ch in &block {
-                assert!(
-                    ch[..k].iter().all(|&x| x == 0.5),
-                    "{gain} at {k}: changed before its offset"
-                );
-                assert!(
-                    ch[k] < 0.5,
-                    "{gain} at {k}: sample {k} unchanged ({})",
-                    ch[k]
-                );
+                assert!(ch[..k].iter().all(|&x| x == 0.5), "{gain} at {k}: changed before its offset");
+                assert!(ch[k] < 0.5, "{gain} at {k}: sample {k} unchanged ({})", ch[k]);
                 // Then it ramps down without a step.
                 for n in k + 1..512 {
                     assert!(ch[n] <= ch[n - 1], "{gain} at {k}: not monotonic at {n}");
@@ -756,14 +588,8 @@ fn gain_jumps_inside_a_block_ramp_without_clicks() {
             (10_000 + 101, d.max, 0.0, 15.848_932),
             (30_000 + 5, zero_db, 15.848_932, 1.0),
         ];
-        let automation: Vec<Automation> = jumps
-            .iter()
-            .map(|&(frame, value, _, _)| Automation {
-                frame,
-                id: d.id,
-                value,
-            })
-            .collect();
+        let automation: Vec<Automation> =
+            jumps.iter().map(|&(frame, value, _, _)| Automation { frame, id: d.id, value }).collect();
         let (out, _) = proc.render(&input, || 256, &automation);
         // A 1 ms ramp is the shortest that does not click; Runnel ramps over 20 ms.
         let min_ramp = sr as f32 * 0.001;
@@ -772,10 +598,7 @@ fn gain_jumps_inside_a_block_ramp_without_clicks() {
                 let bound = (to - from).abs() * dc / min_ramp * 1.0001;
                 for n in frame..frame + 2_000 {
                     let step = (ch[n] - ch[n - 1]).abs();
-                    assert!(
-                        step <= bound,
-                        "{gain}: step {step} at {n} exceeds {bound} (jump at {frame})"
-                    );
+                    assert!(step <= bound, "{gain}: step {step} at {n} exceeds {bound} (jump at {frame})");
                 }
             }
         }
@@ -792,10 +615,7 @@ fn every_param_jump_inside_a_block_is_click_free() {
     let input = sine(16_384, 2, 100.0, 0.2, sr);
     let third_difference_peak = |out: &[Vec<f32>]| {
         out.iter()
-            .flat_map(|ch| {
-                ch.windows(4)
-                    .map(|w| (w[3] - 3.0 * w[2] + 3.0 * w[1] - w[0]).abs())
-            })
+            .flat_map(|ch| ch.windows(4).map(|w| (w[3] - 3.0 * w[2] + 3.0 * w[1] - w[0]).abs()))
             .fold(0.0f32, f32::max)
     };
     let render = |settings: &[(ClapId, f64)], automation: &[Automation]| {
@@ -809,21 +629,9 @@ fn every_param_jump_inside_a_block_is_click_free() {
     let probe = Plugin::new();
     for d in probe.params.clone() {
         let automation = [
-            Automation {
-                frame: 4_096 + 37,
-                id: d.id,
-                value: d.max,
-            },
-            Automation {
-                frame: 8_192 + 101,
-                id: d.id,
-                value: d.min,
-            },
-            Automation {
-                frame: 12_288 + 5,
-                id: d.id,
-                value: d.default,
-            },
+            Automation { frame: 4_096 + 37, id: d.id, value: d.max },
+            Automation { frame: 8_192 + 101, id: d.id, value: d.min },
+            Automation { frame: 12_288 + 5, id: d.id, value: d.default },
         ];
         let out = render(&[], &automation);
         assert_finite_bounded(&out, 1000.0, &format!("jumping `{}`", d.key()));
@@ -833,11 +641,7 @@ fn every_param_jump_inside_a_block_is_click_free() {
             .fold(0.0f32, f32::max);
         let limit = 2.0 * steady + 0.02 * peak(&out).max(1e-3);
         let worst = third_difference_peak(&out);
-        assert!(
-            worst <= limit,
-            "jumping `{}` clicks: third difference {worst} > {limit}",
-            d.key()
-        );
+        assert!(worst <= limit, "jumping `{}` clicks: third difference {worst} > {limit}", d.key());
     }
 }
 
@@ -857,33 +661,17 @@ fn state_saved_and_loaded_into_a_fresh_instance_gives_bit_identical_output() {
 
         let mut b = Plugin::new();
         let rescans_before = b.param_rescans();
-        b.load_state(&bytes)
-            .unwrap_or_else(|e| panic!("round {round}: load failed: {e}"));
-        assert_eq!(
-            b.all_values(),
-            a.all_values(),
-            "round {round}: values differ after load"
-        );
-        assert_eq!(
-            b.save_state(),
-            bytes,
-            "round {round}: re-saved state differs"
-        );
-        assert!(
-            b.param_rescans() > rescans_before,
-            "round {round}: no param rescan after load"
-        );
+        b.load_state(&bytes).unwrap_or_else(|e| panic!("round {round}: load failed: {e}"));
+        assert_eq!(b.all_values(), a.all_values(), "round {round}: values differ after load");
+        assert_eq!(b.save_state(), bytes, "round {round}: re-saved state differs");
+        assert!(b.param_rescans() > rescans_before, "round {round}: no param rescan after load");
 
         let input = concat(program(0.5, 48_000.0, round), &silence(24_000, 2));
         let mut pa = a.activate(48_000.0, 512).unwrap();
         let mut pb = b.activate(48_000.0, 512).unwrap();
         let out_a = pa.render_fixed(&input, 512);
         let out_b = pb.render_fixed(&input, 512);
-        assert_bit_identical(
-            &out_a,
-            &out_b,
-            &format!("round {round}: output after state load"),
-        );
+        assert_bit_identical(&out_a, &out_b, &format!("round {round}: output after state load"));
         a.deactivate(pa);
         b.deactivate(pb);
     }
@@ -919,29 +707,14 @@ fn corrupt_state_is_rejected_and_the_instance_keeps_its_values() {
         twin.flush(&settings);
         let values = p.all_values();
         let saved = p.save_state();
-        assert!(
-            p.load_state(&bytes).is_err(),
-            "{what}: corrupt state was accepted"
-        );
-        assert_eq!(
-            p.all_values(),
-            values,
-            "{what}: values changed by a rejected load"
-        );
-        assert_eq!(
-            p.save_state(),
-            saved,
-            "{what}: state changed by a rejected load"
-        );
+        assert!(p.load_state(&bytes).is_err(), "{what}: corrupt state was accepted");
+        assert_eq!(p.all_values(), values, "{what}: values changed by a rejected load");
+        assert_eq!(p.save_state(), saved, "{what}: state changed by a rejected load");
         // Still usable, and it sounds exactly like an instance that never saw the bad bytes.
         let input = program(0.3, 48_000.0, 4);
         let mut pp = p.activate(48_000.0, 256).unwrap();
         let mut pt = twin.activate(48_000.0, 256).unwrap();
-        assert_bit_identical(
-            &pp.render_fixed(&input, 256),
-            &pt.render_fixed(&input, 256),
-            what,
-        );
+        assert_bit_identical(&pp.render_fixed(&input, 256), &pt.render_fixed(&input, 256), what);
         p.deactivate(pp);
         twin.deactivate(pt);
     }
@@ -955,26 +728,14 @@ fn state_file_written_by_0_1_0_still_loads() {
     p.load_state(&bytes).expect("the 0.1.0 state was rejected");
     for &(id, text) in STATE_FIXTURE_TEXTS {
         let d = p.expect_param(id);
-        assert_eq!(
-            p.current_text(d.id),
-            text,
-            "`{id}` after loading the 0.1.0 state"
-        );
+        assert_eq!(p.current_text(d.id), text, "`{id}` after loading the 0.1.0 state");
     }
     // Parameters the file does not mention (added later) keep their defaults.
     let saved = harness::state_json(&bytes);
     for d in p.params.clone() {
-        let listed = d
-            .string_id
-            .as_ref()
-            .is_some_and(|id| saved["params"].get(id).is_some());
+        let listed = d.string_id.as_ref().is_some_and(|id| saved["params"].get(id).is_some());
         if !listed {
-            assert_eq!(
-                p.value(d.id),
-                d.default,
-                "`{}` is not in the file but moved",
-                d.key()
-            );
+            assert_eq!(p.value(d.id), d.default, "`{}` is not in the file but moved", d.key());
         }
     }
 }
@@ -985,11 +746,7 @@ fn state_file_written_by_0_1_0_still_loads() {
 #[ignore]
 fn write_state_fixture() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(STATE_FIXTURE);
-    assert!(
-        !path.exists(),
-        "{} exists; delete it first to regenerate",
-        path.display()
-    );
+    assert!(!path.exists(), "{} exists; delete it first to regenerate", path.display());
     let mut p = Plugin::new();
     p.set_texts(STATE_FIXTURE_TEXTS);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -1005,24 +762,17 @@ fn tail_is_reported_then_sleep_comes_within_it() {
     let sr = 48_000.0;
     let block = 256;
     let mut p = Plugin::new();
-    let tail_stage_on = TAIL_STAGE_SWITCHES
-        .iter()
-        .any(|&id| p.param(id).cloned().is_some_and(|d| p.value(d.id) > 0.0));
+    let tail_stage_on =
+        TAIL_STAGE_SWITCHES.iter().any(|&id| p.param(id).cloned().is_some_and(|d| p.value(d.id) > 0.0));
     let mut proc = p.activate(sr, block as u32).unwrap();
     let (_, statuses) = proc.render(&program(0.5, sr, 12), || block, &[]);
-    assert!(
-        !statuses.contains(&ProcessStatus::Sleep),
-        "asked to sleep while fed a signal"
-    );
+    assert!(!statuses.contains(&ProcessStatus::Sleep), "asked to sleep while fed a signal");
     let announced = match proc.tail() {
         TailLength::Finite(n) => n as usize,
         TailLength::Infinite => panic!("default settings announce an infinite tail"),
     };
     if tail_stage_on {
-        assert!(
-            announced > 0,
-            "a delay or reverb is on but no tail is announced"
-        );
+        assert!(announced > 0, "a delay or reverb is on but no tail is announced");
     } else {
         eprintln!("note: no delay/reverb switch in this bundle yet; tail announced: {announced}");
     }
@@ -1040,10 +790,7 @@ fn tail_is_reported_then_sleep_comes_within_it() {
         if i == 0 {
             first_block_peak = block_peak;
         }
-        let sleepable = matches!(
-            status,
-            ProcessStatus::ContinueIfNotQuiet | ProcessStatus::Sleep
-        );
+        let sleepable = matches!(status, ProcessStatus::ContinueIfNotQuiet | ProcessStatus::Sleep);
         if sleepable && first_sleepable.is_none() {
             first_sleepable = Some(i);
         }
@@ -1059,10 +806,7 @@ fn tail_is_reported_then_sleep_comes_within_it() {
         }
     }
     if tail_stage_on {
-        assert!(
-            first_block_peak >= QUIET,
-            "a tail is announced but nothing rings after the input stops"
-        );
+        assert!(first_block_peak >= QUIET, "a tail is announced but nothing rings after the input stops");
     }
     let first_sleepable = first_sleepable.expect("never allowed to sleep after the tail");
     assert!(
@@ -1070,10 +814,7 @@ fn tail_is_reported_then_sleep_comes_within_it() {
         "sleep allowed only after {} samples of silence; the announced tail was {announced}",
         first_sleepable * block
     );
-    assert!(
-        host_sleeps_at.is_some(),
-        "output never became quiet within tail + 2 s"
-    );
+    assert!(host_sleeps_at.is_some(), "output never became quiet within tail + 2 s");
     p.deactivate(proc);
 }
 
@@ -1140,10 +881,7 @@ fn nan_and_inf_input_gives_finite_output_and_recovers_within_one_block() {
             for c in 0..2 {
                 for i in from..out[c].len() {
                     let diff = (out[c][i] - expected[c][i]).abs();
-                    assert!(
-                        diff <= 1e-6 * scale,
-                        "{what}: not recovered at frame {i} (diff {diff})"
-                    );
+                    assert!(diff <= 1e-6 * scale, "{what}: not recovered at frame {i} (diff {diff})");
                 }
             }
             p.deactivate(pp);
@@ -1161,8 +899,7 @@ fn denormal_input_and_decaying_tails_produce_no_subnormal_output() {
     for channel in input.iter_mut() {
         for (i, x) in channel.iter_mut().enumerate() {
             if (i / block) % 3 == 1 {
-                *x = f32::from_bits(1 + (i as u32 * 7919) % 0x7f_ffff)
-                    * if i % 2 == 0 { 1.0 } else { -1.0 };
+                *x = f32::from_bits(1 + (i as u32 * 7919) % 0x7f_ffff) * if i % 2 == 0 { 1.0 } else { -1.0 };
             }
         }
     }
@@ -1224,10 +961,8 @@ fn param_changes_from_another_thread_never_race_or_tear() {
 
     // What `get_value` may legitimately report for each parameter: its default and the
     // canonical form of every value we send (nice-plug snaps values to steps).
-    let candidates: Vec<Vec<f64>> = params
-        .iter()
-        .map(|d| (0..=8).map(|k| d.value_at(k as f64 / 8.0)).collect())
-        .collect();
+    let candidates: Vec<Vec<f64>> =
+        params.iter().map(|d| (0..=8).map(|k| d.value_at(k as f64 / 8.0)).collect()).collect();
     let mut allowed: Vec<Vec<f64>> = params.iter().map(|d| vec![d.default]).collect();
     let mut probe = Plugin::new();
     for (i, d) in params.iter().enumerate() {
@@ -1256,19 +991,16 @@ fn param_changes_from_another_thread_never_race_or_tear() {
                 let queued: Vec<(ClapId, f64)> = rx.try_iter().collect();
                 // Random offsets, but in the order the changes were made: a later change of a
                 // parameter must land later, or it would not be the last one.
-                let mut offsets: Vec<u32> =
-                    queued.iter().map(|_| rng.range(0, 63) as u32).collect();
+                let mut offsets: Vec<u32> = queued.iter().map(|_| rng.range(0, 63) as u32).collect();
                 offsets.sort_unstable();
                 let events: Vec<ParamValueEvent> = queued
                     .iter()
                     .zip(offsets)
                     .map(|(&(id, v), time)| ParamValueEvent::new(time, id, Pckn::match_all(), v))
                     .collect();
-                let mut block: Vec<Vec<f32>> =
-                    input.iter().map(|c| c[pos..pos + 64].to_vec()).collect();
+                let mut block: Vec<Vec<f32>> = input.iter().map(|c| c[pos..pos + 64].to_vec()).collect();
                 pos = (pos + 64) % (input[0].len() - 64);
-                let mut refs: Vec<&mut [f32]> =
-                    block.iter_mut().map(|c| c.as_mut_slice()).collect();
+                let mut refs: Vec<&mut [f32]> = block.iter_mut().map(|c| c.as_mut_slice()).collect();
                 proc.process(&mut refs, &events);
                 assert_finite_bounded(&block, 1e4, "audio thread");
                 blocks_done.fetch_add(1, Ordering::SeqCst);
@@ -1297,29 +1029,17 @@ fn param_changes_from_another_thread_never_race_or_tear() {
                 if sent % 16 == 0 {
                     let d = &params[i];
                     let text = p.current_text(d.id);
-                    assert!(
-                        p.parse(d.id, &text).is_some(),
-                        "`{}` text {text:?} unreadable",
-                        d.key()
-                    );
+                    assert!(p.parse(d.id, &text).is_some(), "`{}` text {text:?} unreadable", d.key());
                 }
                 if sent % 128 == 0 {
                     let state = harness::state_json(&p.save_state());
                     let saved = state["params"].as_object().expect("state without params");
-                    assert_eq!(
-                        saved.len(),
-                        params.len(),
-                        "state lost parameters while processing"
-                    );
+                    assert_eq!(saved.len(), params.len(), "state lost parameters while processing");
                 }
             }
             for (j, d) in params.iter().enumerate() {
                 let read = p.value(d.id);
-                assert!(
-                    allowed[j].contains(&read),
-                    "`{}` read {read}, never sent (torn?)",
-                    d.key()
-                );
+                assert!(allowed[j].contains(&read), "`{}` read {read}, never sent (torn?)", d.key());
             }
             reads += 1;
             p.pump_main_thread();
@@ -1338,12 +1058,7 @@ fn param_changes_from_another_thread_never_race_or_tear() {
             let mut fresh = Plugin::new();
             fresh.flush(&[(d.id, v)]);
             let expected = fresh.value(d.id);
-            assert_eq!(
-                p.value(d.id),
-                expected,
-                "`{}` lost its last change",
-                d.key()
-            );
+            assert_eq!(p.value(d.id), expected, "`{}` lost its last change", d.key());
         }
     }
     p.deactivate(proc);
@@ -1367,20 +1082,10 @@ fn renders_for_the_vst3_comparison_are_written() {
         let p = Plugin::new();
         let (i, o) = (p.expect_param("in_gain"), p.expect_param("out_gain"));
         // About −9.6 dB in and +7.2 dB out, on the 1/4096 grid.
-        sets.push((
-            "gains".into(),
-            vec![(i.id, 2458.0 / 4096.0), (o.id, 3278.0 / 4096.0)],
-        ));
+        sets.push(("gains".into(), vec![(i.id, 2458.0 / 4096.0), (o.id, 3278.0 / 4096.0)]));
         let mut w = Plugin::new();
         set_passthrough(&mut w);
-        sets.push((
-            "passthrough".into(),
-            w.params
-                .clone()
-                .iter()
-                .map(|d| (d.id, w.value(d.id)))
-                .collect(),
-        ));
+        sets.push(("passthrough".into(), w.params.clone().iter().map(|d| (d.id, w.value(d.id))).collect()));
     }
     let mut rng = TestRng::new(4242);
     for n in 1..=3 {
@@ -1472,9 +1177,5 @@ fn renders_for_the_vst3_comparison_are_written() {
         "sample_rate": sr, "block_size": block, "latency_samples": latency,
         "input": "input.npy", "params": params, "renders": renders,
     });
-    std::fs::write(
-        dir.join("manifest.json"),
-        serde_json::to_string_pretty(&manifest).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(dir.join("manifest.json"), serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
 }

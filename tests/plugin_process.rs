@@ -117,7 +117,13 @@ fn nan_and_inf_input_is_treated_as_silence() {
             let (mut l, mut r) = (signal_l.clone(), signal_r.clone());
             for i in 12_000..12_512 {
                 let bad = i % 3 == 0;
-                l[i] = if poisoned && bad { poison } else if bad { 0.0 } else { l[i] };
+                l[i] = if poisoned && bad {
+                    poison
+                } else if bad {
+                    0.0
+                } else {
+                    l[i]
+                };
                 r[i] = if poisoned { poison } else { 0.0 };
             }
             host.process_stereo(&mut l, &mut r, 512);

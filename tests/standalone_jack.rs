@@ -69,8 +69,7 @@ impl Processes {
     /// An empty set with a fresh log directory. Processes are added one at a time right after
     /// each spawn, so a failure while starting the next still stops the earlier ones.
     fn new() -> Self {
-        let log_dir = std::env::temp_dir()
-            .join(format!("runnel-standalone-jack-{}", std::process::id()));
+        let log_dir = std::env::temp_dir().join(format!("runnel-standalone-jack-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&log_dir);
         std::fs::create_dir_all(&log_dir).expect("create the log directory");
         Self { log_dir, standalone: None, jackd: None, xvfb: None }
@@ -182,10 +181,7 @@ fn start_xvfb(processes: &mut Processes, xvfb: &Path) -> String {
     });
     let line = receiver.recv_timeout(SERVER_TIMEOUT).unwrap_or_default();
     let number: u32 = line.trim().parse().unwrap_or_else(|_| {
-        panic!(
-            "Xvfb did not report a display number (got {line:?})\n{}",
-            processes.log_tail("xvfb.log")
-        )
+        panic!("Xvfb did not report a display number (got {line:?})\n{}", processes.log_tail("xvfb.log"))
     });
     format!(":{number}")
 }
@@ -252,9 +248,7 @@ fn start_standalone(
 
     let deadline = Instant::now() + PORTS_TIMEOUT;
     loop {
-        let all_there = port_names()
-            .iter()
-            .all(|name| client.port_by_name(name).is_some());
+        let all_there = port_names().iter().all(|name| client.port_by_name(name).is_some());
         if all_there {
             return;
         }
@@ -388,16 +382,13 @@ impl Measurement {
 /// Index and value of the sample with the largest magnitude in `samples[range]`.
 fn peak(samples: &[f32], range: std::ops::Range<usize>) -> (usize, f32) {
     let start = range.start;
-    samples[range]
-        .iter()
-        .enumerate()
-        .fold((start, 0.0f32), |best, (i, &x)| {
-            if x.abs() > best.1.abs() {
-                (start + i, x)
-            } else {
-                best
-            }
-        })
+    samples[range].iter().enumerate().fold((start, 0.0f32), |best, (i, &x)| {
+        if x.abs() > best.1.abs() {
+            (start + i, x)
+        } else {
+            best
+        }
+    })
 }
 
 /// Finds the dry impulse and the first echo in one recorded channel.
@@ -482,9 +473,8 @@ fn standalone_processes_audio_through_jack_with_editor_open() {
         recording: [vec![0.0; capacity], vec![0.0; capacity]],
         recorded: recorded.clone(),
     };
-    let active = client
-        .activate_async(XrunCounter(xruns.clone()), recorder)
-        .expect("activate the test's JACK client");
+    let active =
+        client.activate_async(XrunCounter(xruns.clone()), recorder).expect("activate the test's JACK client");
 
     // JACK2 only connects ports of active clients.
     let [runnel_in_1, runnel_in_2, runnel_out_1, runnel_out_2] = port_names();
@@ -526,8 +516,7 @@ fn standalone_processes_audio_through_jack_with_editor_open() {
     // The editor must have been open while the audio went through.
     let window = wait_for_editor_window(&xwininfo, &display);
 
-    let (_client, _notifications, recorder) =
-        active.deactivate().expect("deactivate the test client");
+    let (_client, _notifications, recorder) = active.deactivate().expect("deactivate the test client");
     let [left, right] = recorder.recording;
     let left = measure(&left, "output_1");
     let right = measure(&right, "output_2");

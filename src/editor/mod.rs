@@ -2,13 +2,11 @@
 
 use std::sync::Arc;
 
-use nice_plug::prelude::*;
 use nice_plug::context::gui::GuiContext;
+use nice_plug::prelude::*;
 use nice_plug_egui::resizable_window::ResizableWindow;
 use nice_plug_egui::widgets::ParamSlider;
-use nice_plug_egui::{
-    create_egui_editor, EguiEditor, EguiNiceSettings, NiceEguiApp, RepaintNotifier,
-};
+use nice_plug_egui::{create_egui_editor, EguiEditor, EguiNiceSettings, NiceEguiApp, RepaintNotifier};
 
 use runnel_engine::params::{PARAMS, STAGES};
 
@@ -27,11 +25,10 @@ pub struct RunnelEditor {
 
 /// Creates the editor for the plugin's `editor()` call.
 pub fn create(params: Arc<RunnelParams>) -> Option<EguiEditor<RunnelEditor>> {
-    let settings = EguiNiceSettings::new()
-        .with_tile("Runnel")
-        .with_resize_hint(ResizeHint::resizable().with_min_logical_size(
-            nice_plug::editor::dpi::LogicalSize::new(MIN_SIZE.0, MIN_SIZE.1),
-        ));
+    let settings = EguiNiceSettings::new().with_tile("Runnel").with_resize_hint(
+        ResizeHint::resizable()
+            .with_min_logical_size(nice_plug::editor::dpi::LogicalSize::new(MIN_SIZE.0, MIN_SIZE.1)),
+    );
     create_egui_editor(
         params.editor_state.clone(),
         RepaintNotifier::new(),
@@ -61,14 +58,15 @@ impl NiceEguiApp for RunnelEditor {
         };
         let setter = gui_context.param_setter();
         let params = self.params.clone();
-        ResizableWindow::new("runnel-editor")
-            .min_size(egui::Vec2::new(MIN_SIZE.0, MIN_SIZE.1))
-            .show(ui, |ui| {
+        ResizableWindow::new("runnel-editor").min_size(egui::Vec2::new(MIN_SIZE.0, MIN_SIZE.1)).show(
+            ui,
+            |ui| {
                 ui.heading("Runnel");
                 egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
                     draw_groups(ui, params.as_ref(), &setter);
                 });
-            });
+            },
+        );
     }
 }
 
@@ -151,7 +149,8 @@ fn draw_stage<'a>(ui: &mut egui::Ui, stage: &str, rows: impl Iterator<Item = &'a
         let mut start = 0;
         while start < rows.len() {
             let this_band = rows[start].band.as_str();
-            let end = rows[start..].iter().position(|r| r.band != this_band).map_or(rows.len(), |n| start + n);
+            let end =
+                rows[start..].iter().position(|r| r.band != this_band).map_or(rows.len(), |n| start + n);
             if band != Some(this_band) && !this_band.is_empty() {
                 ui.add_space(4.0);
                 ui.label(egui::RichText::new(this_band).italics().weak());

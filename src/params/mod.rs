@@ -16,8 +16,8 @@ use std::sync::Arc;
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditorState;
 
-use runnel_engine::engine::EngineSettings;
 use nice_plug::plugin::ParamValue;
+use runnel_engine::engine::EngineSettings;
 use runnel_engine::params::{Kind, Mapping, ParamSpec, ParamValues, Target, PARAMS};
 use runnel_engine::presets::Preset;
 
@@ -42,25 +42,39 @@ impl PluginParam {
                 let range = match mapping {
                     Mapping::Linear => FloatRange::Linear { min, max },
                     Mapping::Logarithmic => FloatRange::Linear { min: min.log2(), max: max.log2() },
-                    Mapping::Skewed { skew } => FloatRange::Skewed { min, max, factor: FloatRange::skew_factor(skew) },
+                    Mapping::Skewed { skew } => {
+                        FloatRange::Skewed { min, max, factor: FloatRange::skew_factor(skew) }
+                    }
                 };
                 // No step size: hosts that set values by number (pedalboard) must land on the
                 // number they asked for, not on a grid.
                 let param = FloatParam::new(spec.name, spec.to_plugin_plain(spec.default_value()), range)
                     .with_unit(spec.plugin_unit())
-                    .with_value_to_string(Arc::new(move |plain| spec.value_text_without_unit(spec.from_plugin_plain(plain))))
-                    .with_string_to_value(Arc::new(move |text| spec.parse_text(text).map(|v| spec.to_plugin_plain(v))));
+                    .with_value_to_string(Arc::new(move |plain| {
+                        spec.value_text_without_unit(spec.from_plugin_plain(plain))
+                    }))
+                    .with_string_to_value(Arc::new(move |text| {
+                        spec.parse_text(text).map(|v| spec.to_plugin_plain(v))
+                    }));
                 PluginParam::Float(param)
             }
             Kind::Choice { count, .. } => {
-                let param = IntParam::new(spec.name, spec.default_value() as i32, IntRange::Linear { min: 0, max: count as i32 - 1 })
-                    .with_value_to_string(Arc::new(move |index| spec.value_text(index as f32)))
-                    .with_string_to_value(Arc::new(move |text| spec.parse_text(text).map(|v| v as i32)));
+                let param = IntParam::new(
+                    spec.name,
+                    spec.default_value() as i32,
+                    IntRange::Linear { min: 0, max: count as i32 - 1 },
+                )
+                .with_value_to_string(Arc::new(move |index| spec.value_text(index as f32)))
+                .with_string_to_value(Arc::new(move |text| spec.parse_text(text).map(|v| v as i32)));
                 PluginParam::Choice(param)
             }
             Kind::Switch => {
                 let param = BoolParam::new(spec.name, spec.default_value() >= 0.5);
-                PluginParam::Switch(if matches!(spec.target, Target::HostBypass) { param.make_bypass() } else { param })
+                PluginParam::Switch(if matches!(spec.target, Target::HostBypass) {
+                    param.make_bypass()
+                } else {
+                    param
+                })
             }
         }
     }
@@ -171,7 +185,11 @@ impl RunnelParams {
                 (spec.id.to_string(), stored)
             })
             .collect();
-        PluginState { version: env!("CARGO_PKG_VERSION").to_string(), params, fields: migration::layout_fields() }
+        PluginState {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            params,
+            fields: migration::layout_fields(),
+        }
     }
 }
 
@@ -179,7 +197,9 @@ impl RunnelParams {
 // moved out of after construction, and live as long as `self` (the wrappers hold the `Arc`).
 unsafe impl Params for RunnelParams {
     fn param_map(&self) -> Vec<(String, ParamPtr, String)> {
-        self.iter().map(|(spec, param)| (spec.id.to_string(), param.as_ptr(), spec.group.to_string())).collect()
+        self.iter()
+            .map(|(spec, param)| (spec.id.to_string(), param.as_ptr(), spec.group.to_string()))
+            .collect()
     }
 
     fn serialize_fields(&self) -> BTreeMap<String, String> {

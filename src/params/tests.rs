@@ -49,7 +49,10 @@ fn param_map_is_the_table() {
         unsafe {
             assert_eq!(ptr.name(), spec.name);
             assert_eq!(ptr.unit(), spec.plugin_unit());
-            assert!((ptr.default_normalized_value() - spec.normalize(spec.default_value())).abs() < 1e-6, "{id} default");
+            assert!(
+                (ptr.default_normalized_value() - spec.normalize(spec.default_value())).abs() < 1e-6,
+                "{id} default"
+            );
         }
     }
     let bypass = params.param("bypass").expect("host bypass parameter");
@@ -73,7 +76,9 @@ fn every_param_round_trips_plugin_values_settings_and_cli_text() {
             assert!(close(value, expected), "{}: plugin {value} vs table {expected} at {t}", spec.id);
             // Range ends come back exactly (0.1's `exp2(log2(20000))` is 19999.996 in f32, and the
             // loop cuts treat their ends as "off"); the gains' bottom is −∞.
-            if let (runnel_engine::params::Kind::Float { range, off, .. }, true) = (spec.kind, t == 0.0 || t == 1.0) {
+            if let (runnel_engine::params::Kind::Float { range, off, .. }, true) =
+                (spec.kind, t == 0.0 || t == 1.0)
+            {
                 let end = if t == 0.0 { range.0 } else { range.1 };
                 let end = off.filter(|o| o.value.is_infinite() && t == 0.0).map_or(end, |o| o.value);
                 assert_eq!(value, end, "{}: range end at {t}", spec.id);
@@ -89,11 +94,17 @@ fn every_param_round_trips_plugin_values_settings_and_cli_text() {
             // Preset file: written and read back.
             let file = Preset::new("walk", "test", "", values.clone()).to_file_text();
             if spec.in_presets() {
-                assert_eq!(Preset::parse(&file).unwrap().values.get(spec.id), Some(value), "{} through a preset file", spec.id);
+                assert_eq!(
+                    Preset::parse(&file).unwrap().values.get(spec.id),
+                    Some(value),
+                    "{} through a preset file",
+                    spec.id
+                );
             }
             // CLI text: `id=<text>` parses to a value with the same text.
             let text = spec.value_text(value);
-            let (_, parsed) = parse_assignment(&format!("{}={text}", spec.id)).unwrap_or_else(|e| panic!("{e}"));
+            let (_, parsed) =
+                parse_assignment(&format!("{}={text}", spec.id)).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(spec.value_text(parsed), text, "{}: CLI text round trip", spec.id);
             // And the plugin, set from that value's plain form, reads it back.
             set_plain(param, spec.to_plugin_plain(value));
@@ -144,10 +155,22 @@ fn load(params: &RunnelParams, state: &mut PluginState) {
 /// `round(exp2(v)·100)/100`, percentages were read as `v / 100`, everything else as is.
 fn settings_as_0_1_read_them(state: &PluginState) -> EngineSettings {
     const FREQUENCIES: &[&str] = &[
-        "hp_freq", "lp_freq", "ls_freq", "hs_freq", "b1_freq", "b2_freq", "notch_freq", "dly_lowcut", "dly_highcut",
-        "rv_low_xover", "rv_high_xover", "rv_lowcut", "rv_highcut",
+        "hp_freq",
+        "lp_freq",
+        "ls_freq",
+        "hs_freq",
+        "b1_freq",
+        "b2_freq",
+        "notch_freq",
+        "dly_lowcut",
+        "dly_highcut",
+        "rv_low_xover",
+        "rv_high_xover",
+        "rv_lowcut",
+        "rv_highcut",
     ];
-    const PERCENTS: &[&str] = &["dly_feedback", "dly_saturation", "dly_mix", "rv_early_level", "rv_width", "rv_mix"];
+    const PERCENTS: &[&str] =
+        &["dly_feedback", "dly_saturation", "dly_mix", "rv_early_level", "rv_width", "rv_mix"];
     let mut settings = EngineSettings::default();
     for (id, value) in &state.params {
         let Target::Settings { write, .. } = find(id).unwrap().target else { continue };
@@ -184,7 +207,8 @@ fn state_from_0_1_0_loads_into_bit_identical_settings_and_audio() {
         let mut engine = Engine::new();
         engine.prepare(48_000.0, 256);
         engine.set_settings(settings);
-        let mut left: Vec<f32> = (0..24_000).map(|i| ((i as f32 * 0.031).sin() * 0.5) * f32::from(i < 4_800)).collect();
+        let mut left: Vec<f32> =
+            (0..24_000).map(|i| ((i as f32 * 0.031).sin() * 0.5) * f32::from(i < 4_800)).collect();
         let mut right = left.clone();
         engine.process_stereo(&mut left, &mut right);
         (left, right)
@@ -194,7 +218,11 @@ fn state_from_0_1_0_loads_into_bit_identical_settings_and_audio() {
     assert!(a == b, "0.1.0 state renders differently after migration");
 
     // A state saved now carries the layout and is not migrated again.
-    let mut saved = PluginState { version: String::new(), params: state.params.clone(), fields: params.serialize_fields() };
+    let mut saved = PluginState {
+        version: String::new(),
+        params: state.params.clone(),
+        fields: params.serialize_fields(),
+    };
     let before = format!("{:?}", saved.params);
     migration::migrate(&mut saved);
     assert_eq!(format!("{:?}", saved.params), before);

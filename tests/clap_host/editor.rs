@@ -65,15 +65,7 @@ impl PrivateDisplay {
     fn start() -> Self {
         let xvfb = require_tool("Xvfb");
         let mut server = Command::new(xvfb)
-            .args([
-                "-displayfd",
-                "1",
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
+            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -94,10 +86,7 @@ impl PrivateDisplay {
             let _ = server.wait();
             panic!("Xvfb did not report a display number (got {line:?})");
         };
-        Self {
-            server,
-            name: format!(":{number}"),
-        }
+        Self { server, name: format!(":{number}") }
     }
 }
 
@@ -167,29 +156,17 @@ impl HostWindow {
 
     /// Waits until the server has handled every request sent so far.
     fn sync(&self) {
-        self.conn
-            .get_input_focus()
-            .expect("X request")
-            .reply()
-            .expect("X reply");
+        self.conn.get_input_focus().expect("X request").reply().expect("X reply");
     }
 
     /// Number of windows embedded in this one.
     fn children(&self) -> usize {
-        self.conn
-            .query_tree(self.id)
-            .expect("X request")
-            .reply()
-            .expect("query_tree")
-            .children
-            .len()
+        self.conn.query_tree(self.id).expect("X request").reply().expect("query_tree").children.len()
     }
 
     /// Destroys the window (and with it, as X11 does, anything still embedded in it).
     fn destroy(self) {
-        self.conn
-            .destroy_window(self.id)
-            .expect("destroy the host window");
+        self.conn.destroy_window(self.id).expect("destroy the host window");
         self.sync();
     }
 }
@@ -211,62 +188,35 @@ fn pump_for(plugin: &mut Plugin, duration: Duration) {
 #[test]
 #[ignore = "run only as a child of editor_opens_and_closes_without_x11_errors"]
 fn editor_session_child() {
-    std::env::var(CHILD_ENV)
-        .unwrap_or_else(|_| panic!("{CHILD_ENV} is not set: run the parent test"));
+    std::env::var(CHILD_ENV).unwrap_or_else(|_| panic!("{CHILD_ENV} is not set: run the parent test"));
     let mut p = Plugin::new();
     let gui = p.ext.gui.expect("the plugin has no clap.gui extension");
-    let embedded = GuiConfiguration {
-        api_type: GuiApiType::X11,
-        is_floating: false,
-    };
-    assert!(
-        gui.is_api_supported(&p.main_thread_handle(), embedded),
-        "embedded X11 editor not supported"
-    );
+    let embedded = GuiConfiguration { api_type: GuiApiType::X11, is_floating: false };
+    assert!(gui.is_api_supported(&p.main_thread_handle(), embedded), "embedded X11 editor not supported");
     for cycle in 0..OPEN_CLOSE_CYCLES {
         let host = HostWindow::open();
-        gui.create(&p.main_thread_handle(), embedded)
-            .expect("gui.create");
+        gui.create(&p.main_thread_handle(), embedded).expect("gui.create");
         let size = gui.get_size(&p.main_thread_handle()).expect("gui.get_size");
         assert!(size.width > 0 && size.height > 0, "editor size {size:?}");
         // SAFETY: the host window lives until after `gui.destroy`.
-        unsafe {
-            gui.set_parent(
-                &p.main_thread_handle(),
-                Window::from_x11_handle(host.id as c_ulong),
-            )
-        }
-        .expect("gui.set_parent");
+        unsafe { gui.set_parent(&p.main_thread_handle(), Window::from_x11_handle(host.id as c_ulong)) }
+            .expect("gui.set_parent");
         gui.show(&p.main_thread_handle()).expect("gui.show");
         pump_for(&mut p, SHOWN_FOR);
-        assert_eq!(
-            host.children(),
-            1,
-            "cycle {cycle}: the editor is not embedded in the host window"
-        );
+        assert_eq!(host.children(), 1, "cycle {cycle}: the editor is not embedded in the host window");
         gui.hide(&p.main_thread_handle()).expect("gui.hide");
         gui.destroy(&p.main_thread_handle());
         // Once `destroy` has returned, the editor window must be gone: the host may now destroy
         // its own window, and does so right away.
         let left_behind = host.children();
         host.destroy();
-        assert_eq!(
-            left_behind, 0,
-            "cycle {cycle}: the editor window outlived gui.destroy"
-        );
+        assert_eq!(left_behind, 0, "cycle {cycle}: the editor window outlived gui.destroy");
         // Give a window thread that outlived `destroy` time to fail (and log) before the next
         // cycle or the end of the process.
         pump_for(&mut p, Duration::from_millis(100));
-        println!(
-            "cycle {cycle}: editor opened at {}x{} and closed",
-            size.width, size.height
-        );
+        println!("cycle {cycle}: editor opened at {}x{} and closed", size.width, size.height);
     }
-    assert_eq!(
-        p.gui_closed_count(),
-        0,
-        "the editor reported closing itself"
-    );
+    assert_eq!(p.gui_closed_count(), 0, "the editor reported closing itself");
     println!("{DONE_MARKER}");
 }
 
@@ -274,12 +224,7 @@ fn editor_session_child() {
 fn editor_opens_and_closes_without_x11_errors() {
     let display = PrivateDisplay::start();
     let mut child = Command::new(std::env::current_exe().expect("test executable"))
-        .args([
-            "--exact",
-            "editor::editor_session_child",
-            "--ignored",
-            "--nocapture",
-        ])
+        .args(["--exact", "editor::editor_session_child", "--ignored", "--nocapture"])
         .args(["--test-threads=1"])
         .env("DISPLAY", &display.name)
         .env_remove("WAYLAND_DISPLAY")
@@ -316,17 +261,7 @@ fn editor_opens_and_closes_without_x11_errors() {
     let log = format!("--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}");
     let status = status.unwrap_or_else(|| panic!("the editor session hung\n{log}"));
     assert!(status.success(), "the editor session failed\n{log}");
-    assert!(
-        stdout.contains(DONE_MARKER),
-        "the editor session did not finish\n{log}"
-    );
-    let found: Vec<&str> = CLOSE_ERRORS
-        .iter()
-        .copied()
-        .filter(|e| log.contains(e))
-        .collect();
-    assert!(
-        found.is_empty(),
-        "closing the editor logged {found:?}\n{log}"
-    );
+    assert!(stdout.contains(DONE_MARKER), "the editor session did not finish\n{log}");
+    let found: Vec<&str> = CLOSE_ERRORS.iter().copied().filter(|e| log.contains(e)).collect();
+    assert!(found.is_empty(), "closing the editor logged {found:?}\n{log}");
 }

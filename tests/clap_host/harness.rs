@@ -31,9 +31,7 @@ pub const PLUGIN_ID: &str = "audio.runnel.runnel";
 pub fn bundle_dir() -> PathBuf {
     match std::env::var_os("RUNNEL_BUNDLE_DIR") {
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("target")
-            .join("bundled"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("bundled"),
     }
 }
 
@@ -87,11 +85,7 @@ fn warn_if_stale(bundle: &std::path::Path) {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .is_ok_and(|t| t > bundle_time)
-            {
+            } else if entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t > bundle_time) {
                 eprintln!(
                     "warning: {} is newer than {}; re-run `cargo xtask bundle runnel --release`",
                     path.display(),
@@ -307,9 +301,7 @@ impl ParamDesc {
 
     /// The string ID, or a description for messages when the state does not list it.
     pub fn key(&self) -> String {
-        self.string_id
-            .clone()
-            .unwrap_or_else(|| format!("#{} ({})", self.id.get(), self.name))
+        self.string_id.clone().unwrap_or_else(|| format!("#{} ({})", self.id.get(), self.name))
     }
 }
 
@@ -336,11 +328,7 @@ pub struct HostCallbackCounts {
 pub fn state_json(bytes: &[u8]) -> serde_json::Value {
     assert!(bytes.len() >= 8, "state shorter than its length prefix");
     let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
-    assert_eq!(
-        len,
-        bytes.len() - 8,
-        "length prefix does not match the state size"
-    );
+    assert_eq!(len, bytes.len() - 8, "length prefix does not match the state size");
     serde_json::from_slice(&bytes[8..]).expect("state is not JSON")
 }
 
@@ -357,13 +345,9 @@ pub struct Plugin {
 impl Plugin {
     /// Instantiates Runnel from the bundle and reads its parameter list.
     pub fn new() -> Self {
-        let host_info = HostInfo::new(
-            "Runnel host tests",
-            "Runnel developers",
-            "https://example.invalid",
-            "1.0",
-        )
-        .unwrap();
+        let host_info =
+            HostInfo::new("Runnel host tests", "Runnel developers", "https://example.invalid", "1.0")
+                .unwrap();
         let id = CString::new(PLUGIN_ID).unwrap();
         let instance = PluginInstance::<RunnelHost>::new(
             |_| HostShared::default(),
@@ -380,21 +364,14 @@ impl Plugin {
         let ext = instance.access_shared_handler(|s: &HostShared| {
             *s.extensions.get().expect("plugin was never initialized")
         });
-        let mut plugin = Self {
-            instance,
-            ext,
-            params: Vec::new(),
-        };
+        let mut plugin = Self { instance, ext, params: Vec::new() };
         plugin.params = plugin.read_params();
         plugin
     }
 
     /// Reads every parameter's info and matches it with the keys of the saved state.
     fn read_params(&mut self) -> Vec<ParamDesc> {
-        let params = self
-            .ext
-            .params
-            .expect("plugin has no clap.params extension");
+        let params = self.ext.params.expect("plugin has no clap.params extension");
         let handle = self.instance.plugin_handle();
         let mut buffer = ParamInfoBuffer::new();
         let mut list = Vec::new();
@@ -427,23 +404,17 @@ impl Plugin {
 
     /// The parameter with this string ID, if the plugin has it.
     pub fn param(&self, string_id: &str) -> Option<&ParamDesc> {
-        self.params
-            .iter()
-            .find(|p| p.string_id.as_deref() == Some(string_id))
+        self.params.iter().find(|p| p.string_id.as_deref() == Some(string_id))
     }
 
     /// Like [`param`](Self::param), but a missing parameter fails the test.
     pub fn expect_param(&self, string_id: &str) -> ParamDesc {
-        self.param(string_id)
-            .unwrap_or_else(|| panic!("the plugin has no parameter `{string_id}`"))
-            .clone()
+        self.param(string_id).unwrap_or_else(|| panic!("the plugin has no parameter `{string_id}`")).clone()
     }
 
     /// The PluginParams extension (every Runnel build has it).
     fn params_ext(&self) -> PluginParams {
-        self.ext
-            .params
-            .expect("plugin has no clap.params extension")
+        self.ext.params.expect("plugin has no clap.params extension")
     }
 
     /// `clap.params.get_value`.
@@ -458,17 +429,14 @@ impl Plugin {
     pub fn text(&mut self, id: ClapId, value: f64) -> Option<String> {
         let params = self.params_ext();
         let mut buffer = [0u8; 256];
-        let text = params
-            .value_to_text(&self.instance.plugin_handle(), id, value, &mut buffer)
-            .ok()?;
+        let text = params.value_to_text(&self.instance.plugin_handle(), id, value, &mut buffer).ok()?;
         Some(String::from_utf8(text.to_vec()).expect("value text is not UTF-8"))
     }
 
     /// The text of the parameter's current value.
     pub fn current_text(&mut self, id: ClapId) -> String {
         let value = self.value(id);
-        self.text(id, value)
-            .expect("value_to_text failed for the current value")
+        self.text(id, value).expect("value_to_text failed for the current value")
     }
 
     /// `clap.params.text_to_value`.
@@ -499,9 +467,8 @@ impl Plugin {
         let mut values = Vec::new();
         for &(string_id, text) in changes {
             let id = self.expect_param(string_id).id;
-            let value = self
-                .parse(id, text)
-                .unwrap_or_else(|| panic!("`{string_id}` does not parse {text:?}"));
+            let value =
+                self.parse(id, text).unwrap_or_else(|| panic!("`{string_id}` does not parse {text:?}"));
             values.push((id, value));
         }
         self.flush(&values);
@@ -517,9 +484,7 @@ impl Plugin {
     pub fn save_state(&mut self) -> Vec<u8> {
         let state = self.ext.state.expect("plugin has no clap.state extension");
         let mut bytes = Vec::new();
-        state
-            .save(&self.instance.plugin_handle(), &mut bytes)
-            .expect("state save failed");
+        state.save(&self.instance.plugin_handle(), &mut bytes).expect("state save failed");
         bytes
     }
 
@@ -528,18 +493,16 @@ impl Plugin {
     pub fn load_state(&mut self, bytes: &[u8]) -> Result<(), String> {
         let state = self.ext.state.expect("plugin has no clap.state extension");
         let mut reader = bytes;
-        let result = state
-            .load(&self.instance.plugin_handle(), &mut reader)
-            .map_err(|e| e.to_string());
+        let result = state.load(&self.instance.plugin_handle(), &mut reader).map_err(|e| e.to_string());
         self.pump_main_thread();
         result
     }
 
     /// Runs `on_main_thread` if the plugin asked for it.
     pub fn pump_main_thread(&mut self) {
-        let requested = self.instance.access_shared_handler(|s: &HostShared| {
-            s.callback_requested.swap(false, Ordering::SeqCst)
-        });
+        let requested = self
+            .instance
+            .access_shared_handler(|s: &HostShared| s.callback_requested.swap(false, Ordering::SeqCst));
         if requested {
             self.instance.call_on_main_thread_callback();
         }
@@ -547,8 +510,7 @@ impl Plugin {
 
     /// Number of parameter rescans the plugin requested so far.
     pub fn param_rescans(&self) -> u32 {
-        self.instance
-            .access_handler(|h: &HostMainThread| h.param_rescans.get())
+        self.instance.access_handler(|h: &HostMainThread| h.param_rescans.get())
     }
 
     /// What the plugin asked of the host so far.
@@ -577,8 +539,7 @@ impl Plugin {
 
     /// Number of `clap_host_gui.closed` calls so far.
     pub fn gui_closed_count(&self) -> u32 {
-        self.instance
-            .access_shared_handler(|s: &HostShared| s.gui_closed.load(Ordering::SeqCst))
+        self.instance.access_shared_handler(|s: &HostShared| s.gui_closed.load(Ordering::SeqCst))
     }
 
     /// The main-thread handle, for extensions this harness does not wrap (the editor tests).
@@ -604,9 +565,7 @@ impl Plugin {
             id: info.id.get(),
             name: String::from_utf8_lossy(info.name).into_owned(),
             channel_count: info.channel_count,
-            is_main: info
-                .flags
-                .contains(clack_extensions::audio_ports::AudioPortFlags::IS_MAIN),
+            is_main: info.flags.contains(clack_extensions::audio_ports::AudioPortFlags::IS_MAIN),
             port_type: info.port_type.map(|t| t.0.to_string_lossy().into_owned()),
             in_place_pair: info.in_place_pair.map(|id| id.get()),
         })
@@ -614,10 +573,7 @@ impl Plugin {
 
     /// Number of audio ports in one direction.
     pub fn audio_port_count(&mut self, is_input: bool) -> u32 {
-        let ports = self
-            .ext
-            .audio_ports
-            .expect("plugin has no clap.audio-ports extension");
+        let ports = self.ext.audio_ports.expect("plugin has no clap.audio-ports extension");
         ports.count(&self.instance.plugin_handle(), is_input)
     }
 
@@ -643,30 +599,17 @@ impl Plugin {
 
     /// Selects an audio-ports configuration (plugin must be inactive).
     pub fn select_port_config(&mut self, id: u32) -> bool {
-        let configs = self
-            .ext
-            .audio_ports_config
-            .expect("no clap.audio-ports-config");
-        configs
-            .select(&self.instance.plugin_handle(), ClapId::new(id))
-            .is_ok()
+        let configs = self.ext.audio_ports_config.expect("no clap.audio-ports-config");
+        configs.select(&self.instance.plugin_handle(), ClapId::new(id)).is_ok()
     }
 
     /// Activates at `sample_rate` with blocks of 1…`max_frames` (CLAP allows 0 too) and starts
     /// processing. The main input port's channel count decides the buffers.
     pub fn activate(&mut self, sample_rate: f64, max_frames: u32) -> Result<Processor, String> {
-        let channels = self
-            .audio_port(0, true)
-            .map_or(2, |p| p.channel_count as usize);
-        let config = PluginAudioConfiguration {
-            sample_rate,
-            min_frames_count: 1,
-            max_frames_count: max_frames,
-        };
-        let stopped = self
-            .instance
-            .activate(|_, _| (), config)
-            .map_err(|e| e.to_string())?;
+        let channels = self.audio_port(0, true).map_or(2, |p| p.channel_count as usize);
+        let config =
+            PluginAudioConfiguration { sample_rate, min_frames_count: 1, max_frames_count: max_frames };
+        let stopped = self.instance.activate(|_, _| (), config).map_err(|e| e.to_string())?;
         let started = stopped.start_processing().map_err(|e| e.to_string())?;
         Ok(Processor {
             audio: Some(started),
@@ -682,10 +625,7 @@ impl Plugin {
 
     /// Stops processing and deactivates.
     pub fn deactivate(&mut self, mut processor: Processor) {
-        let started = processor
-            .audio
-            .take()
-            .expect("processor already deactivated");
+        let started = processor.audio.take().expect("processor already deactivated");
         self.instance.deactivate(started.stop_processing());
     }
 }
@@ -756,17 +696,10 @@ impl Processor {
     /// Processes one block: `audio` holds the input on entry and the output on return (one
     /// slice per channel, all the same length ≤ `max_frames`, may be empty). `events` must be
     /// sorted by time and lie inside the block.
-    pub fn process(
-        &mut self,
-        audio: &mut [&mut [f32]],
-        events: &[ParamValueEvent],
-    ) -> ProcessStatus {
+    pub fn process(&mut self, audio: &mut [&mut [f32]], events: &[ParamValueEvent]) -> ProcessStatus {
         assert_eq!(audio.len(), self.channels, "channel count");
         let frames = audio[0].len();
-        assert!(
-            frames <= self.max_frames as usize,
-            "block larger than max_frames"
-        );
+        assert!(frames <= self.max_frames as usize, "block larger than max_frames");
         for (ch, data) in audio.iter().enumerate() {
             self.input[ch][..frames].copy_from_slice(data);
             // Garbage in the output buffer catches a plugin that forgets to write some samples.
@@ -784,9 +717,7 @@ impl Processor {
             let inputs = in_ports.with_input_buffers([AudioPortBuffer {
                 latency: 0,
                 channels: AudioPortBufferType::f32_input_only(
-                    self.input
-                        .iter_mut()
-                        .map(|b| InputChannel::variable(&mut b[..frames])),
+                    self.input.iter_mut().map(|b| InputChannel::variable(&mut b[..frames])),
                 ),
             }]);
             let mut outputs = out_ports.with_output_buffers([AudioPortBuffer {
@@ -843,10 +774,7 @@ impl Processor {
         automation: &[Automation],
     ) -> (Vec<Vec<f32>>, Vec<ProcessStatus>) {
         let total = input[0].len();
-        assert!(
-            automation.iter().all(|a| a.frame < total),
-            "automation beyond the signal"
-        );
+        assert!(automation.iter().all(|a| a.frame < total), "automation beyond the signal");
         let mut output: Vec<Vec<f32>> = input.to_vec();
         let mut statuses = Vec::new();
         let mut pending = automation.to_vec();
@@ -855,9 +783,7 @@ impl Processor {
         let mut start = 0;
         let mut empty_blocks_in_a_row = 0;
         while start < total {
-            let mut n = next_block()
-                .min(self.max_frames as usize)
-                .min(total - start);
+            let mut n = next_block().min(self.max_frames as usize).min(total - start);
             // Empty blocks are legal and tested, but a generator that keeps answering 0 would
             // never finish: force progress after a few.
             empty_blocks_in_a_row = if n == 0 { empty_blocks_in_a_row + 1 } else { 0 };
@@ -869,18 +795,10 @@ impl Processor {
             while next_event < pending.len() && pending[next_event].frame < start + n {
                 let a = pending[next_event];
                 let offset = (a.frame - start) as u32;
-                events.push(ParamValueEvent::new(
-                    offset,
-                    a.id,
-                    Pckn::match_all(),
-                    a.value,
-                ));
+                events.push(ParamValueEvent::new(offset, a.id, Pckn::match_all(), a.value));
                 next_event += 1;
             }
-            let mut block: Vec<&mut [f32]> = output
-                .iter_mut()
-                .map(|ch| &mut ch[start..start + n])
-                .collect();
+            let mut block: Vec<&mut [f32]> = output.iter_mut().map(|ch| &mut ch[start..start + n]).collect();
             statuses.push(self.process(&mut block, &events));
             start += n;
         }

@@ -14,14 +14,7 @@ use crate::{assert_bit_identical, host_like_blocks, random_settings, set_passthr
 const BOTH_CHANNELS: u64 = 0b11;
 
 /// Sample rates hosts and validators activate plugins at, beyond the usual ones.
-const UNUSUAL_SAMPLE_RATES: [f64; 6] = [
-    1000.0,
-    1234.5678,
-    12_345.678,
-    22_050.0,
-    768_000.0,
-    1_536_000.0,
-];
+const UNUSUAL_SAMPLE_RATES: [f64; 6] = [1000.0, 1234.5678, 12_345.678, 22_050.0, 768_000.0, 1_536_000.0];
 
 /// What one processed block told the host: its frames, the main output's constant mask, and
 /// the process status.
@@ -70,10 +63,7 @@ fn silent_output_is_marked_constant_once_the_tail_is_done() {
     let mut proc = p.activate(sr, block as u32).unwrap();
     // Program material, then silence until well past the announced tail.
     let (_, played) = render_with_masks(&mut proc, &program(0.5, sr, 5), block);
-    assert!(
-        played.iter().all(|(_, mask, _)| *mask == 0),
-        "a block of program material was marked constant"
-    );
+    assert!(played.iter().all(|(_, mask, _)| *mask == 0), "a block of program material was marked constant");
     let announced = match proc.tail() {
         TailLength::Finite(n) => n as usize,
         TailLength::Infinite => panic!("default settings announce an infinite tail"),
@@ -89,31 +79,21 @@ fn silent_output_is_marked_constant_once_the_tail_is_done() {
     let (range, _, status) = &blocks[first_constant];
     // Marked only once the tail is done (the host may sleep), never while it rings.
     assert!(
-        matches!(
-            status,
-            ProcessStatus::ContinueIfNotQuiet | ProcessStatus::Sleep
-        ),
+        matches!(status, ProcessStatus::ContinueIfNotQuiet | ProcessStatus::Sleep),
         "marked constant at frame {} while the plugin still reports {status:?}",
         range.start
     );
     // From then on: exact zeros, every block marked.
     for (range, mask, _) in &blocks[first_constant..] {
-        assert_eq!(
-            *mask, BOTH_CHANNELS,
-            "frames {range:?} no longer marked constant"
-        );
+        assert_eq!(*mask, BOTH_CHANNELS, "frames {range:?} no longer marked constant");
         assert!(
-            out.iter()
-                .all(|c| c[range.clone()].iter().all(|&x| x == 0.0)),
+            out.iter().all(|c| c[range.clone()].iter().all(|&x| x == 0.0)),
             "frames {range:?} not silent"
         );
     }
     // What was cut to zero was far below hearing: the last block before it was already quiet.
     let before = &blocks[first_constant.saturating_sub(1)].0;
-    let level = out
-        .iter()
-        .flat_map(|c| &c[before.clone()])
-        .fold(0.0f32, |m, x| m.max(x.abs()));
+    let level = out.iter().flat_map(|c| &c[before.clone()]).fold(0.0f32, |m, x| m.max(x.abs()));
     assert!(level < QUIET, "zeroed right after a block at {level}");
     let seconds_after_tail = (range.start as f64 - announced as f64) / sr;
     eprintln!(
@@ -124,10 +104,7 @@ fn silent_output_is_marked_constant_once_the_tail_is_done() {
 
     // A new signal ends the marking at once.
     let (_, again) = render_with_masks(&mut proc, &program(0.1, sr, 6), block);
-    assert_eq!(
-        again[0].1, 0,
-        "the first block of new input is still marked constant"
-    );
+    assert_eq!(again[0].1, 0, "the first block of new input is still marked constant");
     p.deactivate(proc);
 }
 
@@ -143,9 +120,7 @@ fn passthrough_marks_silent_input_constant_and_varying_input_not() {
     assert_bit_identical(&out, &input, "passthrough");
     assert_masks_truthful(&out, &blocks, "passthrough");
     let silent_from = program(0.2, sr, 3)[0].len().div_ceil(block);
-    assert!(blocks[silent_from..]
-        .iter()
-        .all(|(_, mask, _)| *mask == BOTH_CHANNELS));
+    assert!(blocks[silent_from..].iter().all(|(_, mask, _)| *mask == BOTH_CHANNELS));
     p.deactivate(proc);
 }
 
@@ -163,11 +138,7 @@ fn scripted_session(seed: u64) -> (Vec<Vec<f32>>, Vec<ProcessStatus>, HostCallba
         .map(|_| {
             let d = &p.params[rng.range(0, p.params.len() - 1)];
             let frame = rng.range(0, input[0].len() - 1);
-            Automation {
-                frame,
-                id: d.id,
-                value: d.value_at(rng.unit()),
-            }
+            Automation { frame, id: d.id, value: d.value_at(rng.unit()) }
         })
         .collect();
     automation.sort_by_key(|a| a.frame);
@@ -198,10 +169,7 @@ fn the_same_session_twice_gives_the_same_output_and_the_same_host_callbacks() {
         assert!(first_non_finite(&out_a).is_none());
         // The latency never changed during the session: no restart, and at most the one
         // latency report a non-zero latency needs when the plugin is first activated.
-        assert_eq!(
-            calls_a.restarts, 0,
-            "session {seed}: restart requested: {calls_a:?}"
-        );
+        assert_eq!(calls_a.restarts, 0, "session {seed}: restart requested: {calls_a:?}");
         assert_eq!(
             calls_a.latency_changes,
             u32::from(latency_a != 0),
@@ -222,11 +190,7 @@ fn reactivating_with_unchanged_latency_requests_nothing() {
     }
     let calls = p.host_callbacks();
     assert_eq!(calls.restarts, 0, "{calls:?}");
-    assert_eq!(
-        calls.latency_changes,
-        u32::from(p.latency() != 0),
-        "{calls:?}"
-    );
+    assert_eq!(calls.latency_changes, u32::from(p.latency() != 0), "{calls:?}");
 }
 
 #[test]
@@ -234,9 +198,7 @@ fn activates_at_unusual_sample_rates_with_finite_output_tail_and_true_latency() 
     for sr in UNUSUAL_SAMPLE_RATES {
         // Default settings: everything that rings is on.
         let mut p = Plugin::new();
-        let mut proc = p
-            .activate(sr, 512)
-            .unwrap_or_else(|e| panic!("activate at {sr} Hz failed: {e}"));
+        let mut proc = p.activate(sr, 512).unwrap_or_else(|e| panic!("activate at {sr} Hz failed: {e}"));
         let input = program(0.5, sr, 21);
         let out = proc.render_fixed(&input, 512);
         if let Some((c, i, x)) = first_non_finite(&out) {
@@ -251,10 +213,7 @@ fn activates_at_unusual_sample_rates_with_finite_output_tail_and_true_latency() 
         // The tail itself (its first 2 s at most: 3 M frames at 1.536 MHz) stays finite.
         let tail_frames = tail.min(2 * sr as usize).max(1);
         let rung = proc.render_fixed(&silence(tail_frames, 2), 512);
-        assert!(
-            first_non_finite(&rung).is_none(),
-            "{sr} Hz: non-finite tail"
-        );
+        assert!(first_non_finite(&rung).is_none(), "{sr} Hz: non-finite tail");
         p.deactivate(proc);
 
         // Reported latency = measured: an impulse through the stage-less chain.
@@ -266,15 +225,8 @@ fn activates_at_unusual_sample_rates_with_finite_output_tail_and_true_latency() 
         impulse[0][100] = 1.0;
         impulse[1][100] = -1.0;
         let out = proc.render_fixed(&impulse, 512);
-        let arrived = out[0]
-            .iter()
-            .position(|&x| x != 0.0)
-            .expect("impulse vanished");
-        assert_eq!(
-            arrived - 100,
-            latency,
-            "{sr} Hz: reported latency {latency}"
-        );
+        let arrived = out[0].iter().position(|&x| x != 0.0).expect("impulse vanished");
+        assert_eq!(arrived - 100, latency, "{sr} Hz: reported latency {latency}");
         p.deactivate(proc);
     }
 }

@@ -48,11 +48,7 @@ pub fn program(seconds: f64, sample_rate: f64, seed: u64) -> Vec<Vec<f32>> {
         let phase = TAU * f0 * ((k * t).exp() - 1.0) / k;
         let noise_l = (rng.unit() - 0.5) * 0.02;
         let noise_r = (rng.unit() - 0.5) * 0.02;
-        let click = if n % (sample_rate as usize / 5).max(1) == 0 {
-            0.5
-        } else {
-            0.0
-        };
+        let click = if n % (sample_rate as usize / 5).max(1) == 0 { 0.5 } else { 0.0 };
         left.push((0.25 * phase.sin() + noise_l + click) as f32);
         right.push((0.2 * (phase * 1.01 + 0.3).sin() + noise_r - click * 0.5) as f32);
     }
@@ -66,9 +62,8 @@ pub fn silence(frames: usize, channels: usize) -> Vec<Vec<f32>> {
 
 /// A sine at `hz` with amplitude `amp` on every channel.
 pub fn sine(frames: usize, channels: usize, hz: f64, amp: f64, sample_rate: f64) -> Vec<Vec<f32>> {
-    let ch: Vec<f32> = (0..frames)
-        .map(|n| (amp * (TAU * hz * n as f64 / sample_rate).sin()) as f32)
-        .collect();
+    let ch: Vec<f32> =
+        (0..frames).map(|n| (amp * (TAU * hz * n as f64 / sample_rate).sin()) as f32).collect();
     vec![ch; channels]
 }
 
@@ -104,11 +99,8 @@ pub fn first_non_finite(signal: &[Vec<f32>]) -> Option<(usize, usize, f32)> {
 /// `(channels, frames)`, the layout pedalboard takes, so the Python side reads it with `np.load`.
 pub fn write_npy(path: &Path, signal: &[Vec<f32>]) {
     let frames = signal.first().map_or(0, Vec::len);
-    let mut header = format!(
-        "{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}",
-        signal.len(),
-        frames
-    );
+    let mut header =
+        format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}", signal.len(), frames);
     // Magic (6) + version (2) + header length (2) + header must be a multiple of 64, ending in \n.
     let unpadded = 10 + header.len() + 1;
     header.push_str(&" ".repeat((64 - unpadded % 64) % 64));
@@ -122,7 +114,6 @@ pub fn write_npy(path: &Path, signal: &[Vec<f32>]) {
             bytes.extend_from_slice(&x.to_le_bytes());
         }
     }
-    let mut file =
-        std::fs::File::create(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut file = std::fs::File::create(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     file.write_all(&bytes).unwrap();
 }

@@ -39,8 +39,13 @@ const DB_TYPED: &[(&str, &str)] = &[
 ];
 
 /// What users type into a frequency field.
-const HZ_TYPED: &[(&str, &str)] =
-    &[("1.2k", "1.20 kHz"), ("1200", "1.20 kHz"), ("1.2 kHz", "1.20 kHz"), ("80", "80 Hz"), ("80 Hz", "80 Hz")];
+const HZ_TYPED: &[(&str, &str)] = &[
+    ("1.2k", "1.20 kHz"),
+    ("1200", "1.20 kHz"),
+    ("1.2 kHz", "1.20 kHz"),
+    ("80", "80 Hz"),
+    ("80 Hz", "80 Hz"),
+];
 
 /// What users type into a delay-time field.
 const MS_TYPED: &[(&str, &str)] = &[("350ms", "350 ms"), ("0.35 s", "350 ms"), ("350", "350 ms")];
@@ -195,34 +200,9 @@ pub const TAIL_STAGE_SWITCHES: &[&str] = &["delay_on", "reverb_on"];
 /// `(typed, value in the unit's base, e.g. Hz, ms, s, %, dB)`. Applied only when the value lies
 /// inside the parameter's range.
 pub const TYPED_BY_UNIT: &[(&str, &[(&str, f64)])] = &[
-    (
-        "dB",
-        &[
-            ("-6", -6.0),
-            ("\u{2212}6 dB", -6.0),
-            ("+3.5db", 3.5),
-            ("-12.5 dB", -12.5),
-        ],
-    ),
-    (
-        "Hz",
-        &[
-            ("1.2k", 1200.0),
-            ("1.2 kHz", 1200.0),
-            ("1200", 1200.0),
-            ("1200 Hz", 1200.0),
-            ("80 Hz", 80.0),
-        ],
-    ),
-    (
-        "ms",
-        &[
-            ("350ms", 350.0),
-            ("0.35 s", 350.0),
-            ("350", 350.0),
-            ("12 ms", 12.0),
-        ],
-    ),
+    ("dB", &[("-6", -6.0), ("\u{2212}6 dB", -6.0), ("+3.5db", 3.5), ("-12.5 dB", -12.5)]),
+    ("Hz", &[("1.2k", 1200.0), ("1.2 kHz", 1200.0), ("1200", 1200.0), ("1200 Hz", 1200.0), ("80 Hz", 80.0)]),
+    ("ms", &[("350ms", 350.0), ("0.35 s", 350.0), ("350", 350.0), ("12 ms", 12.0)]),
     ("s", &[("2.5 s", 2.5), ("2500ms", 2.5), ("2.5", 2.5)]),
     ("%", &[("35 %", 35.0), ("35%", 35.0), ("35", 35.0)]),
 ];
@@ -231,10 +211,7 @@ pub const TYPED_BY_UNIT: &[(&str, &[(&str, f64)])] = &[
 /// unit's base (kHz → Hz) and the base unit. `None` for texts without a leading number.
 pub fn display_to_plain(text: &str) -> Option<(f64, String)> {
     let t = text.trim().replace('\u{2212}', "-");
-    let (number, rest) = if let Some(rest) = t
-        .strip_prefix("-\u{221e}")
-        .or_else(|| t.strip_prefix("-inf"))
-    {
+    let (number, rest) = if let Some(rest) = t.strip_prefix("-\u{221e}").or_else(|| t.strip_prefix("-inf")) {
         (f64::NEG_INFINITY, rest)
     } else if let Some(rest) = t.strip_prefix('\u{221e}') {
         (f64::INFINITY, rest)

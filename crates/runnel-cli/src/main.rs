@@ -15,7 +15,11 @@ use runnel_engine::presets::{factory, user};
 
 /// Command-line arguments.
 #[derive(Parser)]
-#[command(name = "runnel", version, about = "Runnel's gain → filter → delay → reverb engine on the command line")]
+#[command(
+    name = "runnel",
+    version,
+    about = "Runnel's gain → filter → delay → reverb engine on the command line"
+)]
 struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -101,7 +105,11 @@ mod tests {
     fn the_listing_names_every_parameter_with_its_range_and_default() {
         let listing = params_listing();
         for spec in PARAMS.iter() {
-            assert!(listing.lines().any(|l| l.starts_with(&format!("{:<18} {}", spec.id, spec.name))), "{}", spec.id);
+            assert!(
+                listing.lines().any(|l| l.starts_with(&format!("{:<18} {}", spec.id, spec.name))),
+                "{}",
+                spec.id
+            );
         }
         assert!(listing.contains("hp_freq            HP Cutoff [Filter/High-pass]\n    unit Hz; range 20 Hz … 20.0 kHz; default 80 Hz"));
         assert!(listing.contains("one of: 6 dB/oct, 12 dB/oct"));

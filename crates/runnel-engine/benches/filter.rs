@@ -24,18 +24,9 @@ fn cases() -> Vec<Case> {
     vec![
         ("all off", |_| FilterSettings::default()),
         ("hp 6", |f| FilterSettings { high_pass: pass(f, FilterSlope::Db6), ..Default::default() }),
-        ("hp 12", |f| FilterSettings {
-            high_pass: pass(f, FilterSlope::Db12),
-            ..Default::default()
-        }),
-        ("hp 24", |f| FilterSettings {
-            high_pass: pass(f, FilterSlope::Db24),
-            ..Default::default()
-        }),
-        ("hp 48", |f| FilterSettings {
-            high_pass: pass(f, FilterSlope::Db48),
-            ..Default::default()
-        }),
+        ("hp 12", |f| FilterSettings { high_pass: pass(f, FilterSlope::Db12), ..Default::default() }),
+        ("hp 24", |f| FilterSettings { high_pass: pass(f, FilterSlope::Db24), ..Default::default() }),
+        ("hp 48", |f| FilterSettings { high_pass: pass(f, FilterSlope::Db48), ..Default::default() }),
         ("lp resonant", |f| FilterSettings {
             low_pass: pass(f, FilterSlope::Resonant12),
             ..Default::default()

@@ -20,9 +20,8 @@ fn plucked_phrase() -> Vec<f32> {
         for n in 0..note_len {
             let t = n as f32 / SAMPLE_RATE as f32;
             let envelope = (-t * 9.0).exp();
-            let tone: f32 = (1..6)
-                .map(|h| (2.0 * std::f32::consts::PI * hz * h as f32 * t).sin() / (h * h) as f32)
-                .sum();
+            let tone: f32 =
+                (1..6).map(|h| (2.0 * std::f32::consts::PI * hz * h as f32 * t).sin() / (h * h) as f32).sum();
             seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
             let noise = ((seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5) * (-t * 200.0).exp();
             out[start + n] = 0.3 * envelope * tone + 0.2 * noise;

@@ -218,11 +218,8 @@ impl Engine {
     /// line lengths, memory caps at extreme rates); a non-positive or non-finite one is replaced
     /// by [`FALLBACK_SAMPLE_RATE`].
     pub fn prepare(&mut self, sample_rate: f32, max_block: usize) {
-        let sample_rate = if sample_rate.is_finite() && sample_rate > 0.0 {
-            sample_rate
-        } else {
-            FALLBACK_SAMPLE_RATE
-        };
+        let sample_rate =
+            if sample_rate.is_finite() && sample_rate > 0.0 { sample_rate } else { FALLBACK_SAMPLE_RATE };
         let max_block = max_block.max(1);
         self.sample_rate = sample_rate;
         self.max_block = max_block;

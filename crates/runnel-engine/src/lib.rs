@@ -48,8 +48,7 @@ pub mod testing;
 pub use delay::{Delay, DelaySettings, NoteModifier, NoteValue, TimeChangeMode};
 pub use engine::{Engine, EngineSettings};
 pub use filter::{
-    BellSettings, Filter, FilterSettings, FilterSlope, NotchMode, NotchSettings, PassSettings,
-    ShelfSettings,
+    BellSettings, Filter, FilterSettings, FilterSlope, NotchMode, NotchSettings, PassSettings, ShelfSettings,
 };
 pub use gain::Gain;
 pub use reverb::{MixLaw, Reverb, ReverbSettings};

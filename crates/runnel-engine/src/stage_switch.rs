@@ -347,8 +347,7 @@ mod tests {
         // sample already carries the inverted x[n−3] (a cold stage would output 0 there).
         let start = 7 * 8;
         let wet_weight = 0.1; // first step of a 10-sample fade
-        let want =
-            (1.0 - wet_weight) * input[start - latency] - wet_weight * input[start - latency];
+        let want = (1.0 - wet_weight) * input[start - latency] - wet_weight * input[start - latency];
         assert!((output[start] - want).abs() < 1e-4, "{} vs {want}", output[start]);
         assert_eq!(stage.resets, 1);
     }

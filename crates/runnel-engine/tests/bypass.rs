@@ -3,8 +3,8 @@
 //! a chain that starts fresh (reset, then primed with the input it missed) when it fades back.
 
 use runnel_engine::engine::{Engine, EngineSettings};
-use runnel_engine::SWITCH_FADE_MS;
 use runnel_engine::testing::LatencyStage;
+use runnel_engine::SWITCH_FADE_MS;
 
 const SAMPLE_RATE: f32 = 48_000.0;
 const BLOCK: usize = 256;
@@ -36,11 +36,7 @@ fn engine() -> Engine {
 }
 
 /// Runs `input` through `engine` block by block; `before_block(engine, index)` runs first.
-fn render(
-    engine: &mut Engine,
-    input: &[f32],
-    mut before_block: impl FnMut(&mut Engine, usize),
-) -> Vec<f32> {
+fn render(engine: &mut Engine, input: &[f32], mut before_block: impl FnMut(&mut Engine, usize)) -> Vec<f32> {
     let mut out = Vec::with_capacity(input.len());
     for (index, chunk) in input.chunks(BLOCK).enumerate() {
         before_block(engine, index);
@@ -68,9 +64,8 @@ fn bypass_crossfades_to_the_input_delayed_by_the_latency() {
     let processed = render(&mut engine(), &input, |_, _| {});
     let mut bypassed_engine = engine();
     // Like a plugin, the host's bypass value is passed on every block.
-    let output = render(&mut bypassed_engine, &input, |engine, index| {
-        engine.set_bypassed(index >= bypass_block)
-    });
+    let output =
+        render(&mut bypassed_engine, &input, |engine, index| engine.set_bypassed(index >= bypass_block));
     assert!(bypassed_engine.is_bypassed());
     assert_eq!(bypassed_engine.latency_samples(), LATENCY, "bypass keeps the latency");
     assert_eq!(bypassed_engine.tail_samples(), Some(LATENCY), "bypassed: only the dry delay");
@@ -95,10 +90,8 @@ fn bypass_crossfades_to_the_input_delayed_by_the_latency() {
     // largest difference between them.
     let region = start - 1..start + fade + 1;
     let dry_signal: Vec<f32> = (0..input.len()).map(dry).collect();
-    let difference =
-        region.clone().map(|i| (processed[i] - dry_signal[i]).abs()).fold(0.0, f32::max);
-    let allowed = largest_step(&processed, region.clone())
-        .max(largest_step(&dry_signal, region.clone()))
+    let difference = region.clone().map(|i| (processed[i] - dry_signal[i]).abs()).fold(0.0, f32::max);
+    let allowed = largest_step(&processed, region.clone()).max(largest_step(&dry_signal, region.clone()))
         + difference / fade as f32
         + 1e-5;
     let step = largest_step(&output, region);
@@ -116,9 +109,8 @@ fn leaving_bypass_fades_in_a_fresh_chain_primed_with_the_input_it_missed() {
 
     let mut engine_under_test = engine();
     // Bypassed from the first block (right after prepare: no fade), back on at `resume_block`.
-    let output = render(&mut engine_under_test, &input, |engine, index| {
-        engine.set_bypassed(index < resume_block)
-    });
+    let output =
+        render(&mut engine_under_test, &input, |engine, index| engine.set_bypassed(index < resume_block));
     assert!(!engine_under_test.is_bypassed());
     let dry = |i: usize| if i >= n { input[i - n] } else { 0.0 };
     for (i, &y) in output.iter().enumerate().take(start) {

@@ -107,10 +107,7 @@ impl Rng {
 fn read_csv(name: &str) -> Vec<Vec<f64>> {
     let path = format!("{}/tests/reference/{}", env!("CARGO_MANIFEST_DIR"), name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    text.lines()
-        .skip(1)
-        .map(|l| l.split(',').map(|v| v.trim().parse::<f64>().unwrap()).collect())
-        .collect()
+    text.lines().skip(1).map(|l| l.split(',').map(|v| v.trim().parse::<f64>().unwrap()).collect()).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -136,9 +133,13 @@ fn sync_note_values_at_120_bpm() {
         ..clean()
     });
     assert_eq!(d.target_delays(), [16_000.0, 16_000.0]); // 333.33 ms
-    // Synced lengths may exceed the 4 s free-running range: 4 bars at 120 BPM is 8 s.
-    let four_bars =
-        DelaySettings { sync: true, note: NoteValue::FourBars, note_modifier: NoteModifier::Straight, ..clean() };
+                                                         // Synced lengths may exceed the 4 s free-running range: 4 bars at 120 BPM is 8 s.
+    let four_bars = DelaySettings {
+        sync: true,
+        note: NoteValue::FourBars,
+        note_modifier: NoteModifier::Straight,
+        ..clean()
+    };
     d.set_settings(&four_bars);
     assert_eq!(d.target_delays(), [384_000.0, 384_000.0]);
     // Only beyond SYNCED_TIME_MS_MAX (4 bars at 60 BPM) are they clamped.
@@ -163,7 +164,13 @@ fn settled_echo_position(d: &mut Delay, max_len: usize) -> usize {
 fn synced_time_follows_a_tempo_change_in_both_modes() {
     let fs = 48_000.0;
     for mode in TimeChangeMode::ALL {
-        let s = DelaySettings { sync: true, note: NoteValue::Quarter, note_modifier: NoteModifier::Straight, time_change: mode, ..clean() };
+        let s = DelaySettings {
+            sync: true,
+            note: NoteValue::Quarter,
+            note_modifier: NoteModifier::Straight,
+            time_change: mode,
+            ..clean()
+        };
         let mut d = prepared(fs, &s);
         d.set_tempo(120.0);
         assert_eq!(settled_echo_position(&mut d, 30_000), 24_000, "{mode:?} at 120 BPM");
@@ -189,7 +196,7 @@ fn echoes_are_sample_exact_and_scale_by_feedback() {
         (48_000.0, 4800.0),   // 100 ms
         (48_000.0, 19_200.0), // 400 ms
         (96_000.0, 777.0),
-        (8_000.0, 17.0),      // close to the 16-sample minimum
+        (8_000.0, 17.0), // close to the 16-sample minimum
     ] {
         let s = DelaySettings { time_ms: ms_for(samples, fs), feedback, ..clean() };
         let mut d = prepared(fs as f32, &s);
@@ -234,7 +241,8 @@ fn stereo_offset_delays_one_side() {
 fn ping_pong_alternates_channels() {
     let fs = 48_000.0;
     let (tl, tr) = (2400usize, 2400 + 480); // 50 ms, right 10 ms later
-    let s = DelaySettings { time_ms: 50.0, stereo_offset_ms: 10.0, ping_pong: true, feedback: 0.5, ..clean() };
+    let s =
+        DelaySettings { time_ms: 50.0, stereo_offset_ms: 10.0, ping_pong: true, feedback: 0.5, ..clean() };
     let mut d = prepared(fs, &s);
     let x = impulse(30_000, 0);
     let (l, r) = render(&mut d, &x, &x, 64);
@@ -247,7 +255,11 @@ fn ping_pong_alternates_channels() {
         if t >= l.len() {
             break;
         }
-        if on_left { expected_l[t] = level } else { expected_r[t] = level }
+        if on_left {
+            expected_l[t] = level
+        } else {
+            expected_r[t] = level
+        }
         level *= 0.5;
         on_left = !on_left;
     }
@@ -261,7 +273,8 @@ fn ping_pong_alternates_channels() {
 /// Error of the delayed output against the exact analytic delayed sine, in dB relative to the
 /// sine's RMS (and the worst sample, relative to its amplitude).
 fn interpolation_error(fs: f64, ratio: f64, delay: f64, depth_ms: f32, rate_hz: f32) -> (f64, f64) {
-    let s = DelaySettings { time_ms: ms_for(delay, fs), mod_depth_ms: depth_ms, mod_rate_hz: rate_hz, ..clean() };
+    let s =
+        DelaySettings { time_ms: ms_for(delay, fs), mod_depth_ms: depth_ms, mod_rate_hz: rate_hz, ..clean() };
     let mut d = prepared(fs as f32, &s);
     let actual = d.target_delays()[0];
     assert!((actual - delay).abs() < 1e-3);
@@ -321,7 +334,13 @@ fn interpolation_kernel_matches_scipy_design() {
 
 /// Per-period RMS of a loop filled with one period of a sine and left to recirculate for 30 s.
 fn hold_levels(fs: f64, delay: f64, depth_ms: f32) -> (Vec<f64>, Vec<f64>) {
-    let s = DelaySettings { time_ms: ms_for(delay, fs), feedback: 1.0, mod_depth_ms: depth_ms, mod_rate_hz: 0.7, ..clean() };
+    let s = DelaySettings {
+        time_ms: ms_for(delay, fs),
+        feedback: 1.0,
+        mod_depth_ms: depth_ms,
+        mod_rate_hz: 0.7,
+        ..clean()
+    };
     let mut d = prepared(fs as f32, &s);
     assert_eq!(d.tail_samples(), None);
     let len = (30.0 * fs) as usize;
@@ -378,7 +397,14 @@ fn loop_tone_matches_scipy_bilinear_one_poles() {
 fn freeze_recirculates_unchanged_and_ignores_input() {
     let fs = 48_000.0;
     let period = 4800;
-    let s = DelaySettings { time_ms: 100.0, feedback: 0.3, low_cut_hz: 500.0, high_cut_hz: 2000.0, saturation: 1.0, ..clean() };
+    let s = DelaySettings {
+        time_ms: 100.0,
+        feedback: 0.3,
+        low_cut_hz: 500.0,
+        high_cut_hz: 2000.0,
+        saturation: 1.0,
+        ..clean()
+    };
     let mut d = prepared(fs, &s);
     let x = sine(period * 2, 440.0 / fs as f64, 0.5);
     render(&mut d, &x, &x, 256);
@@ -401,7 +427,12 @@ fn freeze_recirculates_unchanged_and_ignores_input() {
 
 /// Runs a 997 Hz sine (not commensurate with any tested time, so a hard switch would jump)
 /// through a schedule of settings changes and returns the output.
-fn run_schedule(mode: TimeChangeMode, mix: f32, schedule: &dyn Fn(usize) -> Option<f32>, seconds: f64) -> (Vec<f32>, f64) {
+fn run_schedule(
+    mode: TimeChangeMode,
+    mix: f32,
+    schedule: &dyn Fn(usize) -> Option<f32>,
+    seconds: f64,
+) -> (Vec<f32>, f64) {
     let fs = 48_000.0;
     let amplitude = 0.5;
     let len = (seconds * fs) as usize;
@@ -463,7 +494,11 @@ fn time_changes_do_not_click_in_either_mode() {
                     TimeChangeMode::Tape => own * if *shortens { 1.0 + TAPE_MAX_GLIDE_RATE } else { 1.0 },
                 } * (1.0 + 1e-4)
                     + 1e-6;
-                eprintln!("{name:18} {mode:?} mix {mix}: max step {:.4} × input's own (bound {:.4})", step / own, bound / own);
+                eprintln!(
+                    "{name:18} {mode:?} mix {mix}: max step {:.4} × input's own (bound {:.4})",
+                    step / own,
+                    bound / own
+                );
                 assert!(step <= bound, "{name} {mode:?} mix {mix}: step {step} > bound {bound} (own {own})");
             }
         }
@@ -498,7 +533,9 @@ fn switching_time_change_mode_mid_change_is_click_free() {
         let s = match start {
             0..=23_999 => base,
             24_000..=28_799 => DelaySettings { time_ms: 400.0, time_change: TimeChangeMode::Tape, ..base },
-            28_800..=31_999 => DelaySettings { time_ms: 250.0, time_change: TimeChangeMode::Crossfade, ..base },
+            28_800..=31_999 => {
+                DelaySettings { time_ms: 250.0, time_change: TimeChangeMode::Crossfade, ..base }
+            }
             _ => DelaySettings { time_ms: 50.0, time_change: TimeChangeMode::Tape, ..base },
         };
         d.set_settings(&s);
@@ -550,7 +587,9 @@ fn ducking_drops_by_the_amount_and_recovers_with_the_release() {
     let slope = (count * stl - st * sl) / (count * stt - st * st);
     let tau_ms = -1000.0 / slope;
     let intercept_db = ((sl - slope * st) / count).exp();
-    eprintln!("ducking: {mean:.3} dB while loud, recovery time constant {tau_ms:.2} ms, start {intercept_db:.2} dB");
+    eprintln!(
+        "ducking: {mean:.3} dB while loud, recovery time constant {tau_ms:.2} ms, start {intercept_db:.2} dB"
+    );
     assert!((tau_ms - release_ms as f64).abs() < 0.03 * release_ms as f64, "τ = {tau_ms} ms");
     assert!((intercept_db - amount as f64).abs() < 0.3);
     // Fully recovered after 8 time constants.
@@ -674,20 +713,29 @@ fn silence_decays_to_exact_zero_without_subnormals() {
     let mut d = prepared(fs, &s);
     let mut rng = Rng(3);
     let len = 48_000 * 10;
-    let x: Vec<f32> = (0..len).map(|n| if n < 4800 { (rng.unit() * 2.0 - 1.0) as f32 } else { 0.0 }).collect();
+    let x: Vec<f32> =
+        (0..len).map(|n| if n < 4800 { (rng.unit() * 2.0 - 1.0) as f32 } else { 0.0 }).collect();
     let (l, r) = render(&mut d, &x, &x, 512);
     for &v in l.iter().chain(&r) {
         assert!(v == 0.0 || v.is_normal(), "subnormal {v:e}");
     }
     let last_nonzero = l.iter().zip(&r).rposition(|(&a, &b)| a != 0.0 || b != 0.0).unwrap_or(0);
     eprintln!("last non-zero output sample at {:.2} s", last_nonzero as f64 / fs as f64);
-    assert!(l[len - 48_000..].iter().chain(&r[len - 48_000..]).all(|&v| v == 0.0), "tail never reached exact zero");
+    assert!(
+        l[len - 48_000..].iter().chain(&r[len - 48_000..]).all(|&v| v == 0.0),
+        "tail never reached exact zero"
+    );
 }
 
 #[test]
 fn tail_samples_covers_the_echoes_down_to_minus_90_db() {
     let fs = 48_000.0;
-    for &(feedback, time_ms, low, high) in &[(0.5f32, 100.0f32, 20.0f32, 20_000.0f32), (0.8, 30.0, 20.0, 20_000.0), (0.0, 250.0, 20.0, 20_000.0), (0.6, 50.0, 400.0, 1500.0)] {
+    for &(feedback, time_ms, low, high) in &[
+        (0.5f32, 100.0f32, 20.0f32, 20_000.0f32),
+        (0.8, 30.0, 20.0, 20_000.0),
+        (0.0, 250.0, 20.0, 20_000.0),
+        (0.6, 50.0, 400.0, 1500.0),
+    ] {
         let s = DelaySettings { time_ms, feedback, low_cut_hz: low, high_cut_hz: high, ..clean() };
         let mut d = prepared(fs, &s);
         let tail = d.tail_samples().expect("finite tail") as usize;

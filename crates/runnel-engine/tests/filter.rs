@@ -55,9 +55,7 @@ impl Case {
         let gain_db = self.gain_db as f32;
         let slope = match (self.kind.as_str(), self.order) {
             ("rhp" | "rlp", _) => FilterSlope::Resonant12,
-            (_, order) => {
-                *FilterSlope::ALL.iter().find(|s| s.butterworth_order() == Some(order))?
-            }
+            (_, order) => *FilterSlope::ALL.iter().find(|s| s.butterworth_order() == Some(order))?,
         };
         let pass = PassSettings { enabled: true, cutoff_hz: f0, slope, resonance_q: q.max(0.5) };
         match self.kind.as_str() {
@@ -66,9 +64,7 @@ impl Case {
             "lowshelf" => s.low_shelf = ShelfSettings { enabled: true, freq_hz: f0, gain_db, q },
             "highshelf" => s.high_shelf = ShelfSettings { enabled: true, freq_hz: f0, gain_db, q },
             "bell" => s.bell_1 = BellSettings { enabled: true, freq_hz: f0, gain_db, q },
-            "notch" => {
-                s.notch = NotchSettings { enabled: true, mode: NotchMode::Notch, freq_hz: f0, q }
-            }
+            "notch" => s.notch = NotchSettings { enabled: true, mode: NotchMode::Notch, freq_hz: f0, q },
             "bandpass" => {
                 s.notch = NotchSettings { enabled: true, mode: NotchMode::BandPass, freq_hz: f0, q }
             }
@@ -168,8 +164,7 @@ fn measure(case: &Case, freqs: &[f64]) -> Vec<f64> {
         Some(settings) => stage_impulse_response(&settings, case.fs),
         None => {
             let kind = if case.kind == "hp" { PassKind::HighPass } else { PassKind::LowPass };
-            let mut cascade =
-                PassCascade::new(PassDesign::butterworth(kind, case.order, case.f0, case.fs));
+            let mut cascade = PassCascade::new(PassDesign::butterworth(kind, case.order, case.f0, case.fs));
             let mut frames = vec![[0.0f64; 2]; BLOCK];
             impulse_response(|l, r| {
                 for (f, (a, b)) in frames.iter_mut().zip(l.iter().zip(r.iter())) {
@@ -211,11 +206,8 @@ fn compare_measured(kinds: &[&str]) {
     let cases = load("filter_reference.csv");
     let mut table: Vec<((String, u32), Worst)> = Vec::new();
     for case in cases.iter().filter(|c| kinds.contains(&c.kind.as_str())) {
-        let points: Vec<&Vec<f64>> = case
-            .points
-            .iter()
-            .filter(|p| p[1] > FLOOR_DB && p[0] <= 0.4 * case.fs + 1e-6)
-            .collect();
+        let points: Vec<&Vec<f64>> =
+            case.points.iter().filter(|p| p[1] > FLOOR_DB && p[0] <= 0.4 * case.fs + 1e-6).collect();
         let freqs: Vec<f64> = points.iter().map(|p| p[0]).collect();
         let measured = measure(case, &freqs);
         let key = (case.kind.clone(), case.fs as u32);
@@ -234,15 +226,9 @@ fn compare_measured(kinds: &[&str]) {
             });
         }
     }
-    println!(
-        "\n{:<10} {:>6} {:>6} {:>7} {:>12}  worst at",
-        "type", "fs", "cases", "points", "max err dB"
-    );
+    println!("\n{:<10} {:>6} {:>6} {:>7} {:>12}  worst at", "type", "fs", "cases", "points", "max err dB");
     for ((kind, fs), w) in &table {
-        println!(
-            "{kind:<10} {fs:>6} {:>6} {:>7} {:>12.6}  {}",
-            w.cases, w.points, w.error_db, w.at
-        );
+        println!("{kind:<10} {fs:>6} {:>6} {:>7} {:>12.6}  {}", w.cases, w.points, w.error_db, w.at);
     }
     assert!(!table.is_empty());
     for (_, w) in &table {
@@ -293,8 +279,7 @@ fn reference_grid_has_8_points_per_decade_for_every_slope() {
     let max_ratio = 10f64.powf(1.0 / 8.0) * (1.0 + 1e-4); // the CSV rounds to 0.1 mHz
     let mut checked = 0;
     for case in cases.iter().filter(|c| c.kind == "hp" || c.kind == "lp") {
-        let freqs: Vec<f64> =
-            case.points.iter().filter(|p| p[1] > FLOOR_DB).map(|p| p[0]).collect();
+        let freqs: Vec<f64> = case.points.iter().filter(|p| p[1] > FLOOR_DB).map(|p| p[0]).collect();
         for pair in freqs.windows(2) {
             assert!(pair[1] / pair[0] <= max_ratio, "{}: gap {:?}", case.label(), pair);
         }
@@ -317,12 +302,8 @@ fn butterworth_is_3_01_db_down_at_cutoff() {
             for cutoff in [20.0, 80.0, 1_000.0, 12_345.0, 20_000.0] {
                 for high in [true, false] {
                     let mut s = FilterSettings::default();
-                    let band = PassSettings {
-                        enabled: true,
-                        cutoff_hz: cutoff as f32,
-                        slope,
-                        resonance_q: 0.7,
-                    };
+                    let band =
+                        PassSettings { enabled: true, cutoff_hz: cutoff as f32, slope, resonance_q: 0.7 };
                     if high {
                         s.high_pass = band;
                     } else {
@@ -349,43 +330,24 @@ fn near_nyquist_follows_bilinear_not_analog_at_44k1() {
     // Above 0.4·fs at 44.1 kHz the stage must equal scipy's bilinear designs (documented
     // behaviour) and therefore deviate from the analog prototype by the cramping shown here.
     let mut worst_vs_bilinear: f64 = 0.0;
-    println!(
-        "\n{:<40} {:>9} {:>10} {:>10} {:>10}",
-        "case", "freq", "bilinear", "measured", "analog"
-    );
+    println!("\n{:<40} {:>9} {:>10} {:>10} {:>10}", "case", "freq", "bilinear", "measured", "analog");
     for case in load("filter_nyquist.csv") {
         let points: Vec<&Vec<f64>> = case.points.iter().filter(|p| p[1] > FLOOR_DB).collect();
         let freqs: Vec<f64> = points.iter().map(|p| p[0]).collect();
         let measured = measure(&case, &freqs);
         for (p, m) in points.iter().zip(&measured) {
             if p[0] >= 0.4 * case.fs - 1.0 {
-                println!(
-                    "{:<40} {:>9.1} {:>10.4} {:>10.4} {:>10.4}",
-                    case.label(),
-                    p[0],
-                    p[1],
-                    m,
-                    p[2]
-                );
+                println!("{:<40} {:>9.1} {:>10.4} {:>10.4} {:>10.4}", case.label(), p[0], p[1], m, p[2]);
             }
             worst_vs_bilinear = worst_vs_bilinear.max((m - p[1]).abs());
-            assert!(
-                (m - p[1]).abs() < TOLERANCE_DB,
-                "{} @ {}: {m} vs {}",
-                case.label(),
-                p[0],
-                p[1]
-            );
+            assert!((m - p[1]).abs() < TOLERANCE_DB, "{} @ {}: {m} vs {}", case.label(), p[0], p[1]);
         }
     }
     println!("max error vs bilinear reference 0.3..0.495 fs: {worst_vs_bilinear:.5} dB");
 
     // The documented cramping: a +12 dB Q 1 bell at 16 kHz is back near 0 dB by Nyquist while its
     // analog prototype is still ≈ +8 dB; bells return to exactly 0 dB at Nyquist.
-    let case = load("filter_nyquist.csv")
-        .into_iter()
-        .find(|c| c.kind == "bell" && c.f0 == 16_000.0)
-        .unwrap();
+    let case = load("filter_nyquist.csv").into_iter().find(|c| c.kind == "bell" && c.f0 == 16_000.0).unwrap();
     let measured = measure(&case, &[20_286.0, 22_049.0]);
     assert!((measured[0] - 1.213).abs() < 0.05, "{measured:?}");
     assert!(measured[1].abs() < 0.01, "bell at Nyquist {measured:?}");
@@ -447,8 +409,7 @@ fn response_display_matches_scipy_references() {
 #[test]
 fn response_display_matches_measured_response_with_every_band_on() {
     let mut busy_bandpass = everything_on();
-    busy_bandpass.notch =
-        NotchSettings { enabled: true, mode: NotchMode::BandPass, freq_hz: 900.0, q: 0.5 };
+    busy_bandpass.notch = NotchSettings { enabled: true, mode: NotchMode::BandPass, freq_hz: 900.0, q: 0.5 };
     busy_bandpass.high_pass.slope = FilterSlope::Db48;
     busy_bandpass.low_pass.slope = FilterSlope::Db6;
     for fs in [44_100.0, 48_000.0, 96_000.0] {
@@ -468,10 +429,7 @@ fn response_display_matches_measured_response_with_every_band_on() {
             let measured = dft_db(&ir, fs, &freqs64);
             for ((f, d), m) in freqs.iter().zip(&display).zip(&measured) {
                 if *m > FLOOR_DB && (*f as f64) <= 0.4 * fs {
-                    assert!(
-                        (*d as f64 - m).abs() < 0.02,
-                        "{fs} Hz @ {f}: display {d} measured {m}"
-                    );
+                    assert!((*d as f64 - m).abs() < 0.02, "{fs} Hz @ {f}: display {d} measured {m}");
                 }
             }
         }
@@ -494,9 +452,8 @@ fn response_display_is_flat_when_everything_is_off() {
 
 #[test]
 fn everything_off_is_bit_exact_and_any_block_size_gives_identical_output() {
-    let input: Vec<f32> = (0..5_000)
-        .map(|i| ((i as f32 * 0.37).sin() * 0.8) + ((i * 7919 % 101) as f32 / 500.0))
-        .collect();
+    let input: Vec<f32> =
+        (0..5_000).map(|i| ((i as f32 * 0.37).sin() * 0.8) + ((i * 7919 % 101) as f32 / 500.0)).collect();
     let run = |settings: &FilterSettings, block: usize| {
         let mut filter = Filter::new();
         filter.prepare(48_000.0, block);
@@ -554,8 +511,7 @@ fn ramps_land_exactly_on_the_target_response() {
     let mut ramped = Filter::new();
     ramped.prepare(fs as f32, BLOCK);
     ramped.set_settings(&everything_on());
-    let mut noise: Vec<f32> =
-        (0..BLOCK as u64).map(|i| ((i * 7_919) % 997) as f32 / 500.0 - 1.0).collect();
+    let mut noise: Vec<f32> = (0..BLOCK as u64).map(|i| ((i * 7_919) % 997) as f32 / 500.0 - 1.0).collect();
     let mut noise_r = noise.clone();
     ramped.process(&mut noise, &mut noise_r);
     ramped.set_settings(&target);
@@ -621,19 +577,14 @@ fn sweep_types() -> Vec<SweepType> {
     let mut types = Vec::new();
     for slope in FilterSlope::ALL {
         for high in [true, false] {
-            let name: &'static str = Box::leak(
-                format!("{} {}", if high { "HP" } else { "LP" }, slope.label()).into_boxed_str(),
-            );
+            let name: &'static str =
+                Box::leak(format!("{} {}", if high { "HP" } else { "LP" }, slope.label()).into_boxed_str());
             types.push(SweepType {
                 name,
                 at: Box::new(move |f| {
                     let mut s = FilterSettings::default();
-                    let band = PassSettings {
-                        enabled: true,
-                        cutoff_hz: f,
-                        slope,
-                        resonance_q: RESONANCE_Q_RANGE.1,
-                    };
+                    let band =
+                        PassSettings { enabled: true, cutoff_hz: f, slope, resonance_q: RESONANCE_Q_RANGE.1 };
                     if high {
                         s.high_pass = band;
                     } else {
@@ -697,9 +648,7 @@ fn run_with_automation(
         let n = block.min(total - start);
         filter.set_settings(&settings_at(start as f32 / fs));
         let mut l: Vec<f32> = (start..start + n)
-            .map(|i| {
-                (2.0 * std::f64::consts::PI * sine_hz as f64 * i as f64 / fs as f64).sin() as f32
-            })
+            .map(|i| (2.0 * std::f64::consts::PI * sine_hz as f64 * i as f64 / fs as f64).sin() as f32)
             .collect();
         let mut r = l.clone();
         filter.process(&mut l, &mut r);
@@ -736,8 +685,7 @@ fn fast_frequency_sweeps_are_stable_and_click_free_for_every_type() {
     let sine_hz = 1_000.0;
     let mut report = Vec::new();
     for fs in [44_100.0f32, 48_000.0, 96_000.0] {
-        let own_step =
-            max_jump(&run_with_automation(fs, sine_hz, 0.01, 64, &|_| FilterSettings::default()));
+        let own_step = max_jump(&run_with_automation(fs, sine_hz, 0.01, 64, &|_| FilterSettings::default()));
         for ty in sweep_types() {
             let gain = peak_gain_over_sweep(fs, sine_hz, &*ty.at);
             for upward in [true, false] {
@@ -749,10 +697,7 @@ fn fast_frequency_sweeps_are_stable_and_click_free_for_every_type() {
                 let out = run_with_automation(fs, sine_hz, 0.12, 32, &at);
                 assert!(out.iter().all(|v| v.is_finite()), "{} NaN", ty.name);
                 let ratio = max_jump(&out[warm_up(fs)..]) / (own_step * gain);
-                report.push((
-                    ratio,
-                    format!("{fs} {} {}", ty.name, if upward { "up" } else { "down" }),
-                ));
+                report.push((ratio, format!("{fs} {} {}", ty.name, if upward { "up" } else { "down" })));
             }
         }
     }
@@ -789,8 +734,7 @@ fn check_jumps(mut report: Vec<(f32, String)>) {
 fn fast_gain_and_q_sweeps_are_click_free() {
     let fs = 48_000.0;
     let sine_hz = 1_000.0;
-    let own_step =
-        max_jump(&run_with_automation(fs, sine_hz, 0.01, 64, &|_| FilterSettings::default()));
+    let own_step = max_jump(&run_with_automation(fs, sine_hz, 0.01, 64, &|_| FilterSettings::default()));
     let ramp = |t: f32, a: f32, b: f32| a + (b - a) * ((t - 0.02) / 0.05).clamp(0.0, 1.0);
     let cases: Vec<(&str, Automation<f32>)> = vec![
         (
@@ -893,8 +837,7 @@ fn parameter_jumps_are_smoothed() {
     // smoothing (tried with PARAMETER_RAMP_MS = 0.01) the gain and cutoff jumps reach 7–12× it.
     let fs = 48_000.0;
     let sine_hz = 1_000.0;
-    let own_step =
-        max_jump(&run_with_automation(fs, sine_hz, 0.01, 64, &|_| FilterSettings::default()));
+    let own_step = max_jump(&run_with_automation(fs, sine_hz, 0.01, 64, &|_| FilterSettings::default()));
     let jumps: Vec<(&str, Automation<bool>)> = vec![
         (
             "bell gain +24 → −24 dB",
@@ -996,8 +939,7 @@ fn switching_bands_slopes_and_modes_does_not_click() {
     // must exceed that bound many times over, proving the check would catch a click.
     let fs = 48_000.0;
     let sine_hz = 2_000.0;
-    let own_step =
-        max_jump(&run_with_automation(fs, sine_hz, 0.01, 64, &|_| FilterSettings::default()));
+    let own_step = max_jump(&run_with_automation(fs, sine_hz, 0.01, 64, &|_| FilterSettings::default()));
     let toggles: Vec<(&str, Automation<bool>)> = vec![
         (
             "high-pass on/off",
@@ -1071,24 +1013,14 @@ fn switching_bands_slopes_and_modes_does_not_click() {
         (
             "notch on/off",
             Box::new(|on| FilterSettings {
-                notch: NotchSettings {
-                    enabled: on,
-                    mode: NotchMode::Notch,
-                    freq_hz: 2_000.0,
-                    q: 1.0,
-                },
+                notch: NotchSettings { enabled: on, mode: NotchMode::Notch, freq_hz: 2_000.0, q: 1.0 },
                 ..Default::default()
             }),
         ),
         (
             "band-pass on/off",
             Box::new(|on| FilterSettings {
-                notch: NotchSettings {
-                    enabled: on,
-                    mode: NotchMode::BandPass,
-                    freq_hz: 200.0,
-                    q: 4.0,
-                },
+                notch: NotchSettings { enabled: on, mode: NotchMode::BandPass, freq_hz: 200.0, q: 4.0 },
                 ..Default::default()
             }),
         ),

@@ -8,8 +8,8 @@
 use std::sync::atomic::Ordering;
 
 use runnel_engine::engine::{Engine, EngineSettings};
-use runnel_engine::SWITCH_FADE_MS;
 use runnel_engine::testing::LatencyStage;
+use runnel_engine::SWITCH_FADE_MS;
 
 const SAMPLE_RATE: f32 = 48_000.0;
 
@@ -200,11 +200,7 @@ fn a_latent_stage_fades_between_aligned_signals_and_restarts_primed() {
         assert!((ratio(off_start + k) - want_out).abs() < 1e-4, "fade-out step {k}");
         let w_in = (k + 1) as f32 / fade as f32;
         let want_in = (1.0 - w_in) + w_in * 0.5;
-        assert!(
-            (ratio(on_start + k) - want_in).abs() < 1e-4,
-            "fade-in step {k}: {}",
-            ratio(on_start + k)
-        );
+        assert!((ratio(on_start + k) - want_in).abs() < 1e-4, "fade-in step {k}: {}", ratio(on_start + k));
     }
     assert!(!states[59] && states[60], "the toggles landed where the checks expect them");
 }

@@ -21,9 +21,7 @@ use nice_assert_no_alloc::assert_no_alloc;
 fn synthetic_decay(t60: f64, fs: f64, seconds: f64, seed: u64) -> Vec<f64> {
     let mut rng = Rng::new(seed);
     let k = (10f64).ln() * 3.0 / t60; // amplitude falls 60 dB in t60
-    (0..(seconds * fs) as usize)
-        .map(|i| rng.noise() * (-k * i as f64 / fs).exp())
-        .collect()
+    (0..(seconds * fs) as usize).map(|i| rng.noise() * (-k * i as f64 / fs).exp()).collect()
 }
 
 #[test]
@@ -56,10 +54,7 @@ fn analysis_octave_bands_separate_band_decays() {
                 energy[i] += acc;
             }
         }
-        let edc: Vec<f64> = energy
-            .iter()
-            .map(|e| 10.0 * (e / energy[0]).log10())
-            .collect();
+        let edc: Vec<f64> = energy.iter().map(|e| 10.0 * (e / energy[0]).log10()).collect();
         let t = decay_time(&edc, fs, -5.0, -35.0).unwrap();
         assert!((t / expect - 1.0).abs() < 0.04, "{fc} Hz: {t} vs {expect}");
     }
@@ -89,9 +84,7 @@ fn analysis_iacc_of_identical_and_independent_signals() {
     let neg: Vec<f64> = a.iter().map(|v| -v).collect();
     assert!((iacc(&a, &neg, fs, 0.001) - 1.0).abs() < 1e-12);
     assert!(iacc(&a, &b, fs, 0.001) < 0.05);
-    let delayed: Vec<f64> = (0..a.len())
-        .map(|i| if i >= 20 { a[i - 20] } else { 0.0 })
-        .collect();
+    let delayed: Vec<f64> = (0..a.len()).map(|i| if i >= 20 { a[i - 20] } else { 0.0 }).collect();
     assert!(iacc(&a, &delayed, fs, 0.001) > 0.99, "finds a 0.4 ms lag");
 }
 
@@ -128,14 +121,9 @@ fn four_paths(settings: &ReverbSettings, fs: f32, seconds: f64) -> Vec<Vec<f64>>
 /// T30 (s) of one band: from the energy-averaged Schroeder curve of all paths, and per path.
 /// `band == None` means broadband.
 fn band_decay(paths: &[Vec<f64>], fs: f64, band: Option<f64>) -> (f64, Vec<f64>) {
-    let filtered: Vec<Vec<f64>> = paths
-        .iter()
-        .map(|h| band.map_or_else(|| h.clone(), |b| octave_band(h, fs, b)))
-        .collect();
-    let singles = filtered
-        .iter()
-        .map(|h| t30(h, fs).expect("path reaches −35 dB"))
-        .collect();
+    let filtered: Vec<Vec<f64>> =
+        paths.iter().map(|h| band.map_or_else(|| h.clone(), |b| octave_band(h, fs, b))).collect();
+    let singles = filtered.iter().map(|h| t30(h, fs).expect("path reaches −35 dB")).collect();
     let n = filtered[0].len();
     let mut energy = vec![0.0; n];
     for h in &filtered {
@@ -145,14 +133,8 @@ fn band_decay(paths: &[Vec<f64>], fs: f64, band: Option<f64>) -> (f64, Vec<f64>)
             energy[i] += acc;
         }
     }
-    let edc: Vec<f64> = energy
-        .iter()
-        .map(|e| 10.0 * (e / energy[0]).max(1e-300).log10())
-        .collect();
-    (
-        decay_time(&edc, fs, -5.0, -35.0).expect("average reaches −35 dB"),
-        singles,
-    )
+    let edc: Vec<f64> = energy.iter().map(|e| 10.0 * (e / energy[0]).max(1e-300).log10()).collect();
+    (decay_time(&edc, fs, -5.0, -35.0).expect("average reaches −35 dB"), singles)
 }
 
 /// Length of impulse response needed to see a `t60` decay through −35 dB with the Schroeder
@@ -164,10 +146,7 @@ fn ir_seconds(t60: f64, settings: &ReverbSettings) -> f64 {
 /// The late reverb alone: wet only, no early reflections (a separate section with its own
 /// level, whose fixed-pattern energy would otherwise front-load the decay curve).
 fn late(decay_s: f32) -> ReverbSettings {
-    ReverbSettings {
-        early_level: 0.0,
-        ..wet(decay_s)
-    }
+    ReverbSettings { early_level: 0.0, ..wet(decay_s) }
 }
 
 #[test]
@@ -177,26 +156,20 @@ fn analysis_single_response_t30_scatter() {
     let fs = 48_000.0;
     let t: Vec<f64> = (0..16)
         .map(|seed| {
-            t30(
-                &octave_band(&synthetic_decay(0.3, fs, 0.6, 300 + seed), fs, 500.0),
-                fs,
-            )
-            .unwrap()
-                / 0.3
+            t30(&octave_band(&synthetic_decay(0.3, fs, 0.6, 300 + seed), fs, 500.0), fs).unwrap() / 0.3
         })
         .collect();
     let mean = t.iter().sum::<f64>() / t.len() as f64;
     let sd = (t.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (t.len() - 1) as f64).sqrt();
-    println!(
-        "\nideal 0.3 s decay, 500 Hz octave, single responses: mean {mean:.3}, sd {:.1} %",
-        sd * 100.0
-    );
+    println!("\nideal 0.3 s decay, 500 Hz octave, single responses: mean {mean:.3}, sd {:.1} %", sd * 100.0);
     assert!((mean - 1.0).abs() < 0.03 && sd > 0.025 && sd < 0.10);
 }
 
 #[test]
 fn t30_in_mid_octave_bands_within_5_percent() {
-    println!("\nT30 per octave band (late reverb, default settings otherwise), 4-path average [single paths]:");
+    println!(
+        "\nT30 per octave band (late reverb, default settings otherwise), 4-path average [single paths]:"
+    );
     println!("| fs (Hz) | decay (s) | 500 Hz (s) | 1 kHz (s) | 2 kHz (s) | worst avg error | worst single |");
     println!("|---|---|---|---|---|---|---|");
     let mut failures = Vec::new();
@@ -213,9 +186,7 @@ fn t30_in_mid_octave_bands_within_5_percent() {
                     worst = err;
                 }
                 if err.abs() > 0.05 {
-                    failures.push(format!(
-                        "{fs} Hz, decay {decay} s, {band} Hz: average T30 {avg:.3} s"
-                    ));
+                    failures.push(format!("{fs} Hz, decay {decay} s, {band} Hz: average T30 {avg:.3} s"));
                 }
                 for t in &singles {
                     let e = t / decay as f64 - 1.0;
@@ -223,19 +194,14 @@ fn t30_in_mid_octave_bands_within_5_percent() {
                         worst_single = e;
                     }
                     if e.abs() > 0.15 {
-                        failures.push(format!(
-                            "{fs} Hz, decay {decay} s, {band} Hz: single path T30 {t:.3} s"
-                        ));
+                        failures
+                            .push(format!("{fs} Hz, decay {decay} s, {band} Hz: single path T30 {t:.3} s"));
                     }
                 }
                 let list: Vec<String> = singles.iter().map(|t| format!("{t:.3}")).collect();
                 row += &format!(" **{avg:.3}** [{}] |", list.join(" "));
             }
-            println!(
-                "{row} {:+.1} % | {:+.1} % |",
-                worst * 100.0,
-                worst_single * 100.0
-            );
+            println!("{row} {:+.1} % | {:+.1} % |", worst * 100.0, worst_single * 100.0);
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
@@ -248,15 +214,9 @@ fn t30_with_default_early_reflections_for_information() {
     println!("\nT30 at 1 kHz with the default early reflections (48 kHz, 4-path average):");
     for &decay in &[0.3f32, 1.0, 3.0] {
         let s = wet(decay);
-        let (avg, _) = band_decay(
-            &four_paths(&s, 48_000.0, ir_seconds(decay as f64, &s)),
-            48_000.0,
-            Some(1000.0),
-        );
-        println!(
-            "  decay {decay} s → T30 {avg:.3} s ({:+.1} %)",
-            (avg / decay as f64 - 1.0) * 100.0
-        );
+        let (avg, _) =
+            band_decay(&four_paths(&s, 48_000.0, ir_seconds(decay as f64, &s)), 48_000.0, Some(1000.0));
+        println!("  decay {decay} s → T30 {avg:.3} s ({:+.1} %)", (avg / decay as f64 - 1.0) * 100.0);
         if decay >= 1.0 {
             assert!((avg / decay as f64 - 1.0).abs() < 0.15);
         }
@@ -266,18 +226,18 @@ fn t30_with_default_early_reflections_for_information() {
 #[test]
 fn low_and_high_multipliers_set_125_hz_and_8_khz_decay_within_15_percent() {
     println!("\nLow/high multipliers (decay 2 s, late reverb), 4-path average T30:");
-    println!("| fs | low mult | low xover | high mult | high xover | 125 Hz T30 (target) | 8 kHz T30 (target) |");
+    println!(
+        "| fs | low mult | low xover | high mult | high xover | 125 Hz T30 (target) | 8 kHz T30 (target) |"
+    );
     println!("|---|---|---|---|---|---|---|");
     let decay = 2.0f32;
     for &fs in &[44_100.0f32, 48_000.0, 96_000.0] {
         // Crossovers one octave beyond the measured bands' edges, so each band sits on its
         // plateau: 125 Hz band ends at 177 Hz (low crossover 354 Hz), 8 kHz band starts at
         // 5.66 kHz (high crossover 2.83 kHz). A wider setting is also checked.
-        for &(lm, lx, hm, hx) in &[
-            (2.0f32, 354.0f32, 0.4f32, 2830.0f32),
-            (0.5, 354.0, 0.25, 2830.0),
-            (3.0, 500.0, 0.2, 2000.0),
-        ] {
+        for &(lm, lx, hm, hx) in
+            &[(2.0f32, 354.0f32, 0.4f32, 2830.0f32), (0.5, 354.0, 0.25, 2830.0), (3.0, 500.0, 0.2, 2000.0)]
+        {
             let s = ReverbSettings {
                 low_mult: lm,
                 low_crossover_hz: lx,
@@ -289,22 +249,14 @@ fn low_and_high_multipliers_set_125_hz_and_8_khz_decay_within_15_percent() {
             let (low, low_singles) = band_decay(&paths, fs as f64, Some(125.0));
             let (high, high_singles) = band_decay(&paths, fs as f64, Some(8000.0));
             let (lt, ht) = ((decay * lm) as f64, (decay * hm) as f64);
-            println!(
-                "| {fs} | {lm} | {lx} | {hm} | {hx} | {low:.3} ({lt:.2}) | {high:.3} ({ht:.2}) |"
-            );
+            println!("| {fs} | {lm} | {lx} | {hm} | {hx} | {low:.3} ({lt:.2}) | {high:.3} ({ht:.2}) |");
             assert!((low / lt - 1.0).abs() < 0.15, "125 Hz: {low} vs {lt}");
             assert!((high / ht - 1.0).abs() < 0.15, "8 kHz: {high} vs {ht}");
             for t in low_singles {
-                assert!(
-                    (t / lt - 1.0).abs() < 0.25,
-                    "single path 125 Hz: {t} vs {lt}"
-                );
+                assert!((t / lt - 1.0).abs() < 0.25, "single path 125 Hz: {t} vs {lt}");
             }
             for t in high_singles {
-                assert!(
-                    (t / ht - 1.0).abs() < 0.25,
-                    "single path 8 kHz: {t} vs {ht}"
-                );
+                assert!((t / ht - 1.0).abs() < 0.25, "single path 8 kHz: {t} vs {ht}");
             }
         }
     }
@@ -324,18 +276,12 @@ fn broadband_t30_within_15_percent_at_1_and_5_seconds() {
             "broadband T30 with default damping, decay {decay} s: {:.3} s (for information)",
             t30(&ir.0, 48_000.0).unwrap()
         );
-        let s = ReverbSettings {
-            high_mult: 1.0,
-            ..wet(decay)
-        };
+        let s = ReverbSettings { high_mult: 1.0, ..wet(decay) };
         let ir = impulse_response(&s, 48_000.0, ir_seconds(decay as f64, &s));
         for (name, ch) in [("left", &ir.0), ("right", &ir.1)] {
             let t = t30(ch, 48_000.0).unwrap();
             println!("broadband T30, decay {decay} s, {name}: {t:.3} s");
-            assert!(
-                (t / decay as f64 - 1.0).abs() < 0.15,
-                "{name}: {t} vs {decay}"
-            );
+            assert!((t / decay as f64 - 1.0).abs() < 0.15, "{name}: {t} vs {decay}");
         }
     }
 }
@@ -351,17 +297,8 @@ fn echo_density_reaches_0_9_within_100_ms_at_default_size() {
     for (name, h) in [("left", &l), ("right", &r)] {
         let onset = h.iter().position(|v| v.abs() > 1e-6).unwrap() as f64 / fs as f64;
         let profile = echo_density(h, fs as f64, 0.001);
-        let reached = profile
-            .iter()
-            .find(|(t, d)| *t >= onset && *d >= 0.9)
-            .map(|(t, _)| t - onset);
-        let at = |ms: f64| {
-            profile
-                .iter()
-                .find(|(t, _)| *t >= onset + ms / 1000.0)
-                .unwrap()
-                .1
-        };
+        let reached = profile.iter().find(|(t, d)| *t >= onset && *d >= 0.9).map(|(t, _)| t - onset);
+        let at = |ms: f64| profile.iter().find(|(t, _)| *t >= onset + ms / 1000.0).unwrap().1;
         println!(
             "echo density {name}: onset {:.1} ms after the impulse; ≥ 0.9 after {:.1} ms; at 25/50/100/200 ms: {:.2} {:.2} {:.2} {:.2}",
             onset * 1000.0,
@@ -374,20 +311,14 @@ fn echo_density_reaches_0_9_within_100_ms_at_default_size() {
         let reached = reached.expect("density reaches 0.9");
         assert!(reached <= 0.100, "{name}: {reached}");
         // And it stays dense afterwards (no sparse late tail).
-        assert!(profile
-            .iter()
-            .filter(|(t, _)| *t > onset + 0.15)
-            .all(|(_, d)| *d > 0.8));
+        assert!(profile.iter().filter(|(t, _)| *t > onset + 0.15).all(|(_, d)| *d > 0.8));
     }
 }
 
 /// IACC of the late tail (80 ms after the onset until the decay curve reaches −30 dB).
 fn late_iacc(width: f32) -> f64 {
     let fs = 48_000.0;
-    let s = ReverbSettings {
-        width,
-        ..wet(DECAY_S_DEFAULT)
-    };
+    let s = ReverbSettings { width, ..wet(DECAY_S_DEFAULT) };
     let (l, r) = impulse_response(&s, fs, 2.0);
     let onset = l.iter().position(|v| v.abs() > 1e-6).unwrap();
     let start = onset + (0.080 * fs as f64) as usize;
@@ -443,11 +374,7 @@ fn freeze_holds_level_for_60_seconds_and_never_grows() {
     let mut min_ratio: f64 = f64::MAX;
     for block in 0..60 * blocks_per_second {
         feed(&mut reverb, &mut rng, &mut l, &mut r);
-        window += l
-            .iter()
-            .chain(r.iter())
-            .map(|&v| (v as f64).powi(2))
-            .sum::<f64>();
+        window += l.iter().chain(r.iter()).map(|&v| (v as f64).powi(2)).sum::<f64>();
         let ratio = reverb.stored_energy() / reference;
         max_ratio = max_ratio.max(ratio);
         min_ratio = min_ratio.min(ratio);
@@ -457,10 +384,8 @@ fn freeze_holds_level_for_60_seconds_and_never_grows() {
         }
     }
     let first = window_rms[0];
-    let spread = window_rms
-        .iter()
-        .map(|v| v - first)
-        .fold((0.0f64, 0.0f64), |(lo, hi), d| (lo.min(d), hi.max(d)));
+    let spread =
+        window_rms.iter().map(|v| v - first).fold((0.0f64, 0.0f64), |(lo, hi), d| (lo.min(d), hi.max(d)));
     println!(
         "freeze, 60 s: stored energy {:+.5} … {:+.5} dB of its start; output level per second {:+.3} … {:+.3} dB",
         10.0 * min_ratio.log10(),
@@ -470,10 +395,7 @@ fn freeze_holds_level_for_60_seconds_and_never_grows() {
     );
     assert!(10.0 * max_ratio.log10() < 0.001, "stored energy grew");
     assert!(10.0 * min_ratio.log10() > -0.5, "stored energy fell");
-    assert!(
-        spread.0 > -0.5 && spread.1 < 0.5,
-        "output level moved: {spread:?}"
-    );
+    assert!(spread.0 > -0.5 && spread.1 < 0.5, "output level moved: {spread:?}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -518,10 +440,7 @@ fn check_block(l: &[f32], r: &[f32], bound: f32, context: &str) {
     for &v in l.iter().chain(r) {
         assert!(v.is_finite(), "{context}: non-finite output");
         assert!(v.abs() < bound, "{context}: |{v}| ≥ {bound}");
-        assert!(
-            v == 0.0 || v.abs() >= f32::MIN_POSITIVE,
-            "{context}: subnormal output {v:e}"
-        );
+        assert!(v == 0.0 || v.abs() >= f32::MIN_POSITIVE, "{context}: subnormal output {v:e}");
     }
 }
 
@@ -605,9 +524,7 @@ fn process_and_set_settings_never_allocate() {
     reverb.prepare(48_000.0, 512);
     let mut l = vec![0.0f32; 512];
     let mut r = vec![0.0f32; 512];
-    let settings: Vec<ReverbSettings> = (0..400)
-        .map(|i| random_settings(&mut rng, i % 3 == 0))
-        .collect();
+    let settings: Vec<ReverbSettings> = (0..400).map(|i| random_settings(&mut rng, i % 3 == 0)).collect();
     let noise: Vec<f32> = (0..512).map(|_| rng.uniform(-1.0, 1.0) as f32).collect();
     assert_no_alloc(|| {
         for s in &settings {
@@ -641,10 +558,7 @@ fn decaying_tail_reaches_exact_zero_without_subnormals() {
     // threshold (1e-30) until it too is flushed.
     assert_eq!(reverb.stored_energy(), 0.0, "network state flushed to zero");
     assert!(
-        l[n - fs as usize..]
-            .iter()
-            .chain(&r[n - fs as usize..])
-            .all(|&v| v.abs() < 1e-28),
+        l[n - fs as usize..].iter().chain(&r[n - fs as usize..]).all(|&v| v.abs() < 1e-28),
         "last second is silent"
     );
 }
@@ -652,22 +566,11 @@ fn decaying_tail_reaches_exact_zero_without_subnormals() {
 #[test]
 fn tail_length_covers_the_audible_tail() {
     let fs = 48_000.0;
-    for s in [
-        wet(0.5),
-        wet(2.0),
-        ReverbSettings {
-            low_mult: 2.0,
-            pre_delay_ms: 300.0,
-            ..wet(1.0)
-        },
-    ] {
+    for s in [wet(0.5), wet(2.0), ReverbSettings { low_mult: 2.0, pre_delay_ms: 300.0, ..wet(1.0) }] {
         let tail = prepared(&s, fs).tail_samples().unwrap() as usize;
         let (l, r) = impulse_response(&s, fs, tail as f64 / fs as f64 * 1.3);
         let peak = l.iter().chain(&r).fold(0.0f64, |p, v| p.max(v.abs()));
-        let after = l[tail..]
-            .iter()
-            .chain(&r[tail..])
-            .fold(0.0f64, |p, v| p.max(v.abs()));
+        let after = l[tail..].iter().chain(&r[tail..]).fold(0.0f64, |p, v| p.max(v.abs()));
         println!(
             "tail {:.2} s for {s:?}: level after it {:.1} dB re. peak",
             tail as f64 / fs as f64,
@@ -682,38 +585,15 @@ fn zero_mix_is_bit_exact_dry_and_pre_delay_is_sample_exact() {
     let fs = 48_000.0;
     let mut rng = Rng::new(3);
     let input: Vec<f32> = (0..4096).map(|_| rng.uniform(-1.0, 1.0) as f32).collect();
-    let mut reverb = prepared(
-        &ReverbSettings {
-            mix: 0.0,
-            ..ReverbSettings::default()
-        },
-        fs,
-    );
+    let mut reverb = prepared(&ReverbSettings { mix: 0.0, ..ReverbSettings::default() }, fs);
     let (l, r) = run(&mut reverb, &input, &input);
     assert_eq!(l, input);
     assert_eq!(r, input);
     // Without modulation the reverb is linear and time-invariant, so a 100 ms pre-delay must
     // give exactly the same output as none, 4800 samples later.
-    let s = ReverbSettings {
-        mod_depth_ms: 0.0,
-        ..wet(1.0)
-    };
-    let (none, _) = impulse_response(
-        &ReverbSettings {
-            pre_delay_ms: 0.0,
-            ..s
-        },
-        fs,
-        0.5,
-    );
-    let (delayed, _) = impulse_response(
-        &ReverbSettings {
-            pre_delay_ms: 100.0,
-            ..s
-        },
-        fs,
-        0.5,
-    );
+    let s = ReverbSettings { mod_depth_ms: 0.0, ..wet(1.0) };
+    let (none, _) = impulse_response(&ReverbSettings { pre_delay_ms: 0.0, ..s }, fs, 0.5);
+    let (delayed, _) = impulse_response(&ReverbSettings { pre_delay_ms: 100.0, ..s }, fs, 0.5);
     assert!(delayed[..4800].iter().all(|&v| v == 0.0));
     assert_eq!(&delayed[4800..], &none[..none.len() - 4800]);
 }
@@ -778,23 +658,13 @@ fn size_and_decay_changes_while_ringing_do_not_click() {
     // A click is a step far larger than the tail's own: the criterion is that the largest step
     // after the change stays within 1.5× the largest step of the 100 ms before it. (A read
     // position that jumps instead of crossfading gives ratios of 10 or more with this input.)
-    let base = ReverbSettings {
-        early_level: 0.0,
-        ..wet(3.0)
-    };
+    let base = ReverbSettings { early_level: 0.0, ..wet(3.0) };
     type Case = (&'static str, ReverbSettings, fn(&mut ReverbSettings));
     let cases: [Case; 5] = [
         ("size 25 → 60 m", base, |s| s.size_m = 60.0),
         ("size 25 → 5 m", base, |s| s.size_m = 5.0),
         ("decay 3 → 0.5 s", base, |s| s.decay_s = 0.5),
-        (
-            "decay 3 → 25 s (lines stretch)",
-            ReverbSettings {
-                size_m: 10.0,
-                ..base
-            },
-            |s| s.decay_s = 25.0,
-        ),
+        ("decay 3 → 25 s (lines stretch)", ReverbSettings { size_m: 10.0, ..base }, |s| s.decay_s = 25.0),
         ("size and decay together", base, |s| {
             s.size_m = 45.0;
             s.decay_s = 12.0;

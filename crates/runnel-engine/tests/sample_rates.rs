@@ -6,8 +6,7 @@
 use runnel_engine::delay::{DelaySettings, NoteModifier, NoteValue, TimeChangeMode};
 use runnel_engine::engine::{Engine, EngineSettings};
 use runnel_engine::filter::{
-    BellSettings, FilterSettings, FilterSlope, NotchMode, NotchSettings, PassSettings,
-    ShelfSettings,
+    BellSettings, FilterSettings, FilterSlope, NotchMode, NotchSettings, PassSettings, ShelfSettings,
 };
 use runnel_engine::reverb::{MixLaw, ReverbSettings};
 use runnel_engine::testing::LatencyStage;
@@ -40,12 +39,8 @@ fn extreme(high: bool) -> EngineSettings {
     use runnel_engine::reverb as r;
     let pick = |range: (f32, f32)| if high { range.1 } else { range.0 };
     let freq = pick(f::FREQUENCY_RANGE_HZ);
-    let pass = |slope| PassSettings {
-        enabled: true,
-        cutoff_hz: freq,
-        slope,
-        resonance_q: f::RESONANCE_Q_RANGE.1,
-    };
+    let pass =
+        |slope| PassSettings { enabled: true, cutoff_hz: freq, slope, resonance_q: f::RESONANCE_Q_RANGE.1 };
     let gain_db = f::GAIN_RANGE_DB.1;
     let shelf = ShelfSettings { enabled: true, freq_hz: freq, gain_db, q: pick(f::SHELF_Q_RANGE) };
     let bell = BellSettings { enabled: true, freq_hz: freq, gain_db, q: pick(f::BELL_Q_RANGE) };
@@ -207,12 +202,7 @@ fn after_the_reported_tail_the_output_is_below_minus_90_dbfs() {
             ..FilterSettings::default()
         },
         delay: DelaySettings { time_ms: 80.0, feedback: 0.3, ..DelaySettings::default() },
-        reverb: ReverbSettings {
-            decay_s: 0.4,
-            size_m: 8.0,
-            pre_delay_ms: 5.0,
-            ..ReverbSettings::default()
-        },
+        reverb: ReverbSettings { decay_s: 0.4, size_m: 8.0, pre_delay_ms: 5.0, ..ReverbSettings::default() },
         ..EngineSettings::default()
     };
     let floor = 10f32.powf(-90.0 / 20.0);
@@ -237,8 +227,7 @@ fn after_the_reported_tail_the_output_is_below_minus_90_dbfs() {
 fn never_panics_at_odd_sample_rates() {
     // Not musical rates, but a host or a fuzzer may send them: prepare must not panic and the
     // output must stay finite. Non-positive and non-finite rates fall back to 48 kHz.
-    for rate in [1.0f32, 3.0, 7.5, 100.0, 3_000_000.0, f32::MIN_POSITIVE, 0.0, -44_100.0, f32::NAN]
-    {
+    for rate in [1.0f32, 3.0, 7.5, 100.0, 3_000_000.0, f32::MIN_POSITIVE, 0.0, -44_100.0, f32::NAN] {
         for settings in [EngineSettings::default(), extreme(true), extreme(false)] {
             let mut engine = engine_at(rate, 64);
             engine.set_settings(&settings);

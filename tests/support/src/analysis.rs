@@ -31,9 +31,10 @@ pub fn is_subnormal(x: f32) -> bool {
 
 /// The first (channel, index, value) that is NaN or infinite.
 pub fn first_non_finite(signal: &[Vec<f32>]) -> Option<(usize, usize, f32)> {
-    signal.iter().enumerate().find_map(|(c, ch)| {
-        ch.iter().position(|x| !x.is_finite()).map(|i| (c, i, ch[i]))
-    })
+    signal
+        .iter()
+        .enumerate()
+        .find_map(|(c, ch)| ch.iter().position(|x| !x.is_finite()).map(|i| (c, i, ch[i])))
 }
 
 #[cfg(test)]
@@ -47,7 +48,10 @@ mod tests {
         assert!((db(0.5) + 6.0206).abs() < 1e-4);
         assert!((max_step(&[0.0, 0.25, -0.5, -0.4]) - 0.75).abs() < 1e-7);
         assert!(is_subnormal(1e-40) && !is_subnormal(0.0) && !is_subnormal(1e-30));
-        assert_eq!(first_non_finite(&[vec![0.0, 1.0], vec![0.0, f32::NAN]]).map(|f| (f.0, f.1)), Some((1, 1)));
+        assert_eq!(
+            first_non_finite(&[vec![0.0, 1.0], vec![0.0, f32::NAN]]).map(|f| (f.0, f.1)),
+            Some((1, 1))
+        );
         assert_eq!(first_non_finite(&[vec![0.0, 1.0]]), None);
     }
 }

@@ -7,11 +7,8 @@ use std::path::Path;
 /// `(channels, frames)`, the layout pedalboard takes, so Python reads it with `np.load`.
 pub fn write_npy(path: &Path, signal: &[Vec<f32>]) -> std::io::Result<()> {
     let frames = signal.first().map_or(0, Vec::len);
-    let mut header = format!(
-        "{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}",
-        signal.len(),
-        frames
-    );
+    let mut header =
+        format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}", signal.len(), frames);
     // Magic (6) + version (2) + header length (2) + header must be a multiple of 64, ending in \n.
     let unpadded = 10 + header.len() + 1;
     header.push_str(&" ".repeat((64 - unpadded % 64) % 64));

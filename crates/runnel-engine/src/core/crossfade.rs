@@ -100,13 +100,7 @@ pub struct ChainedCrossfade<T: Copy + PartialEq> {
 impl<T: Copy + PartialEq> ChainedCrossfade<T> {
     /// Idle at `layout`.
     pub fn new(layout: T) -> Self {
-        Self {
-            from: layout,
-            to: layout,
-            pending: layout,
-            fade: Fade::new(FadeCurve::Linear),
-            length: 1,
-        }
+        Self { from: layout, to: layout, pending: layout, fade: Fade::new(FadeCurve::Linear), length: 1 }
     }
 
     /// Sets the fade length in samples (≥ 1).

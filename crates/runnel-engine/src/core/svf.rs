@@ -165,13 +165,7 @@ impl<T: Sample> SvfCoefficients<T> {
     /// corner; `A == 1` gives `m1 = m2 = 0` exactly, so a flat shelf is bit-transparent.
     #[inline]
     pub fn low_shelf_prewarped(g: f64, k: f64, amplitude: f64) -> Self {
-        Self::from_parts(
-            g / amplitude.sqrt(),
-            k,
-            1.0,
-            k * (amplitude - 1.0),
-            amplitude * amplitude - 1.0,
-        )
+        Self::from_parts(g / amplitude.sqrt(), k, 1.0, k * (amplitude - 1.0), amplitude * amplitude - 1.0)
     }
 
     /// RBJ high shelf `A·(A·s² + (√A/Q)s + 1)/(s² + (√A/Q)s + A)` from the prewarped corner:
@@ -258,8 +252,7 @@ impl<T: Sample, const N: usize> SvfState<T, N> {
         let mut band = [T::ZERO; N];
         let mut low = [T::ZERO; N];
         for lane in 0..N {
-            let (v1, v2) =
-                integrate(&mut self.ic1[lane], &mut self.ic2[lane], c.a1, c.a2, c.a3, input[lane]);
+            let (v1, v2) = integrate(&mut self.ic1[lane], &mut self.ic2[lane], c.a1, c.a2, c.a3, input[lane]);
             band[lane] = v1;
             low[lane] = v2;
         }
@@ -336,8 +329,7 @@ impl<T: Sample, const N: usize> SvfBank<T, N> {
     pub fn process(&mut self, x: &mut [T; N]) {
         let s = &mut self.state;
         for (i, x) in x.iter_mut().enumerate() {
-            let (band, low) =
-                integrate(&mut s.ic1[i], &mut s.ic2[i], self.a1[i], self.a2[i], self.a3[i], *x);
+            let (band, low) = integrate(&mut s.ic1[i], &mut s.ic2[i], self.a1[i], self.a2[i], self.a3[i], *x);
             *x = self.m0[i] * *x + self.m1[i] * band + self.m2[i] * low;
         }
     }
@@ -392,12 +384,9 @@ mod tests {
     fn f32_shelves_match_rbj_cookbook_and_the_analytic_response() {
         let fs = 48_000.0;
         let q = std::f64::consts::FRAC_1_SQRT_2;
-        for (low, f0, gain) in [
-            (true, 250.0, -6.0),
-            (true, 500.0, 9.0),
-            (false, 4000.0, -12.0),
-            (false, 6000.0, -0.5),
-        ] {
+        for (low, f0, gain) in
+            [(true, 250.0, -6.0), (true, 500.0, 9.0), (false, 4000.0, -12.0), (false, 6000.0, -0.5)]
+        {
             let c = if low {
                 SvfCoefficients::<f32>::low_shelf(f0, q, gain, fs)
             } else {

@@ -305,14 +305,8 @@ impl FeedbackPath {
         // Stereo: L→L, R→R. Ping-pong: mono input into L only, echoes cross over.
         let straight = 1.0 - ping_pong;
         let mono = 0.5 * (dry[0] + dry[1]);
-        let input = [
-            unfrozen * (straight * dry[0] + ping_pong * mono),
-            unfrozen * straight * dry[1],
-        ];
-        let returned = [
-            straight * echo[0] + ping_pong * echo[1],
-            straight * echo[1] + ping_pong * echo[0],
-        ];
+        let input = [unfrozen * (straight * dry[0] + ping_pong * mono), unfrozen * straight * dry[1]];
+        let returned = [straight * echo[0] + ping_pong * echo[1], straight * echo[1] + ping_pong * echo[0]];
 
         let mut tone = self.tone;
         tone.high_pass_amount *= unfrozen;

@@ -283,12 +283,8 @@ fn interpolated_dot(
             partial[lane] += x[i] * (lower[i] + t * (upper[i] - lower[i]));
         }
     }
-    let quad = [
-        partial[0] + partial[4],
-        partial[1] + partial[5],
-        partial[2] + partial[6],
-        partial[3] + partial[7],
-    ];
+    let quad =
+        [partial[0] + partial[4], partial[1] + partial[5], partial[2] + partial[6], partial[3] + partial[7]];
     (quad[0] + quad[2]) + (quad[1] + quad[3])
 }
 

@@ -106,23 +106,23 @@ impl Default for DelaySettings {
     /// everything else off or flat.
     fn default() -> Self {
         Self {
-    time_ms: 350.0,
-    sync: false,
-    note: NoteValue::Eighth,
-    note_modifier: NoteModifier::Dotted,
-    stereo_offset_ms: 0.0,
-    ping_pong: false,
-    feedback: 0.35,
-    low_cut_hz: LOW_CUT_HZ_RANGE.0,
-    high_cut_hz: HIGH_CUT_HZ_RANGE.1,
-    saturation: 0.0,
-    time_change: TimeChangeMode::Tape,
-    mod_rate_hz: 0.5,
-    mod_depth_ms: 0.0,
-    duck_amount_db: 0.0,
-    duck_release_ms: 250.0,
-    freeze: false,
-    mix: 0.3,
+            time_ms: 350.0,
+            sync: false,
+            note: NoteValue::Eighth,
+            note_modifier: NoteModifier::Dotted,
+            stereo_offset_ms: 0.0,
+            ping_pong: false,
+            feedback: 0.35,
+            low_cut_hz: LOW_CUT_HZ_RANGE.0,
+            high_cut_hz: HIGH_CUT_HZ_RANGE.1,
+            saturation: 0.0,
+            time_change: TimeChangeMode::Tape,
+            mod_rate_hz: 0.5,
+            mod_depth_ms: 0.0,
+            duck_amount_db: 0.0,
+            duck_release_ms: 250.0,
+            freeze: false,
+            mix: 0.3,
         }
     }
 }
@@ -401,12 +401,8 @@ impl Delay {
         }
         let fs = self.sample_rate as f64;
         let depth_ms = self.mod_depth_ms.current().max(self.mod_depth_ms.target()) as f64;
-        let longest_head = self
-            .heads
-            .iter()
-            .zip(&self.targets)
-            .map(|(h, &t)| h.longest_delay().max(t))
-            .fold(0.0, f64::max);
+        let longest_head =
+            self.heads.iter().zip(&self.targets).map(|(h, &t)| h.longest_delay().max(t)).fold(0.0, f64::max);
         let longest = longest_head + 0.5 * depth_ms * 1e-3 * fs + INTERPOLATOR_TAPS as f64;
         let floor = 10f64.powf(TAIL_FLOOR_DB / 20.0);
         let repeats = if gain <= 0.0 { 1.0 } else { 1.0 + (floor.ln() / gain.ln()).ceil() };

@@ -74,7 +74,8 @@ impl ModulationLfo {
 
     /// Recomputes the per-sample rotation from the current rate.
     fn update_rotation(&mut self) {
-        let angle = std::f64::consts::TAU * (self.rate_log2.current() as f64).exp2() / self.sample_rate as f64;
+        let angle =
+            std::f64::consts::TAU * (self.rate_log2.current() as f64).exp2() / self.sample_rate as f64;
         self.rotation = (angle.cos(), angle.sin());
     }
 

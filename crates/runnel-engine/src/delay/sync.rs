@@ -94,8 +94,7 @@ pub enum NoteModifier {
 
 impl NoteModifier {
     /// Every modifier, for the plugin's enum parameter.
-    pub const ALL: [NoteModifier; 3] =
-        [NoteModifier::Straight, NoteModifier::Dotted, NoteModifier::Triplet];
+    pub const ALL: [NoteModifier; 3] = [NoteModifier::Straight, NoteModifier::Dotted, NoteModifier::Triplet];
 
     /// The factor applied to the straight note length.
     pub fn factor(self) -> f64 {

@@ -15,10 +15,7 @@
 
 use super::design::{tone, PassDesign, PassKind, SvfCoefficients, ToneShape};
 use super::svf::{Frame, PassCascade, SvfSection};
-use super::{
-    FilterSlope, NotchMode, NotchSettings, PassSettings, PARAMETER_RAMP_MS,
-    SWITCH_FADE_MS,
-};
+use super::{FilterSlope, NotchMode, NotchSettings, PassSettings, PARAMETER_RAMP_MS, SWITCH_FADE_MS};
 use crate::smoothing::{LinearSmoother, CONTROL_INTERVAL};
 
 /// Frames processed at once while a crossfade runs: the dry copy lives on the stack.
@@ -193,11 +190,8 @@ impl PassBand {
         let mut start = 0;
         while start < frames.len() {
             let modulating = self.cutoff_log2.is_smoothing() || self.resonance_log2.is_smoothing();
-            let len = if modulating {
-                CONTROL_INTERVAL.min(frames.len() - start)
-            } else {
-                frames.len() - start
-            };
+            let len =
+                if modulating { CONTROL_INTERVAL.min(frames.len() - start) } else { frames.len() - start };
             if modulating {
                 self.cutoff_log2.skip(len as u32);
                 self.resonance_log2.skip(len as u32);
@@ -457,14 +451,10 @@ impl ToneBand {
         }
         let mut start = 0;
         while start < frames.len() {
-            let modulating = self.freq_log2.is_smoothing()
-                || self.gain_db.is_smoothing()
-                || self.q_log2.is_smoothing();
-            let len = if modulating {
-                CONTROL_INTERVAL.min(frames.len() - start)
-            } else {
-                frames.len() - start
-            };
+            let modulating =
+                self.freq_log2.is_smoothing() || self.gain_db.is_smoothing() || self.q_log2.is_smoothing();
+            let len =
+                if modulating { CONTROL_INTERVAL.min(frames.len() - start) } else { frames.len() - start };
             if modulating {
                 self.freq_log2.skip(len as u32);
                 self.gain_db.skip(len as u32);
@@ -601,11 +591,8 @@ impl NotchBand {
         let mut start = 0;
         while start < frames.len() {
             let modulating = self.freq_log2.is_smoothing() || self.q_log2.is_smoothing();
-            let len = if modulating {
-                CONTROL_INTERVAL.min(frames.len() - start)
-            } else {
-                frames.len() - start
-            };
+            let len =
+                if modulating { CONTROL_INTERVAL.min(frames.len() - start) } else { frames.len() - start };
             if modulating {
                 self.freq_log2.skip(len as u32);
                 self.q_log2.skip(len as u32);

@@ -122,9 +122,7 @@ impl PassDesign {
         let g = prewarp(cutoff_hz, sample_rate);
         let mut sections = [SvfCoefficients::default(); MAX_SECTIONS];
         let section_count = order / 2;
-        for (section, &k) in
-            sections.iter_mut().zip(&BUTTERWORTH_DAMPING[order]).take(section_count)
-        {
+        for (section, &k) in sections.iter_mut().zip(&BUTTERWORTH_DAMPING[order]).take(section_count) {
             *section = Self::section(kind, g, k);
         }
         let one_pole = (order % 2 == 1).then(|| OnePoleCoefficients {
@@ -183,8 +181,7 @@ mod tests {
     fn damping_table_matches_formula() {
         for (order, row) in BUTTERWORTH_DAMPING.iter().enumerate().skip(1) {
             for (index, &k) in row.iter().enumerate() {
-                let expected =
-                    if index < order / 2 { butterworth_damping(order, index) } else { 0.0 };
+                let expected = if index < order / 2 { butterworth_damping(order, index) } else { 0.0 };
                 assert!((k - expected).abs() < 1e-15);
             }
         }
@@ -218,8 +215,7 @@ mod tests {
     #[test]
     fn tone_bands_hit_their_gain_at_the_right_places() {
         let fs = 44_100.0;
-        let db =
-            |c: SvfCoefficients, f: f64| 10.0 * c.magnitude_squared(response_tan(f, fs)).log10();
+        let db = |c: SvfCoefficients, f: f64| 10.0 * c.magnitude_squared(response_tan(f, fs)).log10();
         let bell = tone(ToneShape::Bell, 1_000.0, 2.0, 9.0, fs);
         assert!((db(bell, 1_000.0) - 9.0).abs() < 1e-9);
         let low = tone(ToneShape::LowShelf, 200.0, 0.707, -12.0, fs);

@@ -264,10 +264,8 @@ impl Default for FilterSettings {
             slope: SLOPE_DEFAULT,
             resonance_q: BUTTERWORTH_Q,
         };
-        let shelf =
-            |freq_hz| ShelfSettings { enabled: false, freq_hz, gain_db: 0.0, q: SHELF_Q_DEFAULT };
-        let bell =
-            |freq_hz| BellSettings { enabled: false, freq_hz, gain_db: 0.0, q: BELL_Q_DEFAULT };
+        let shelf = |freq_hz| ShelfSettings { enabled: false, freq_hz, gain_db: 0.0, q: SHELF_Q_DEFAULT };
+        let bell = |freq_hz| BellSettings { enabled: false, freq_hz, gain_db: 0.0, q: BELL_Q_DEFAULT };
         Self {
             high_pass: pass(HIGH_PASS_HZ_DEFAULT),
             low_pass: pass(LOW_PASS_HZ_DEFAULT),
@@ -284,7 +282,6 @@ impl Default for FilterSettings {
         }
     }
 }
-
 
 impl FilterSettings {
     /// The same settings with every continuous value clamped to its range.
@@ -440,8 +437,7 @@ impl Filter {
         while start < len {
             let n = capacity.min(len - start);
             let frames = &mut self.scratch[..n];
-            for (frame, (l, r)) in frames.iter_mut().zip(left[start..].iter().zip(&right[start..]))
-            {
+            for (frame, (l, r)) in frames.iter_mut().zip(left[start..].iter().zip(&right[start..])) {
                 *frame = [*l as f64, *r as f64];
             }
             self.high_pass.process(frames);
@@ -451,9 +447,7 @@ impl Filter {
             self.bell_2.process(frames);
             self.high_shelf.process(frames);
             self.notch.process(frames);
-            for (frame, (l, r)) in
-                frames.iter().zip(left[start..].iter_mut().zip(&mut right[start..]))
-            {
+            for (frame, (l, r)) in frames.iter().zip(left[start..].iter_mut().zip(&mut right[start..])) {
                 *l = frame[0] as f32;
                 *r = frame[1] as f32;
             }

@@ -56,11 +56,7 @@ pub struct PassCascade {
 impl PassCascade {
     /// A silent cascade running `design`.
     pub fn new(design: PassDesign) -> Self {
-        Self {
-            design,
-            sections: [SvfSection::default(); MAX_SECTIONS],
-            one_pole: OnePoleSection::default(),
-        }
+        Self { design, sections: [SvfSection::default(); MAX_SECTIONS], one_pole: OnePoleSection::default() }
     }
 
     /// Swaps in new coefficients, keeping the state (used while modulating). If the design has a

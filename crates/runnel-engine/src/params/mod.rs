@@ -6,5 +6,7 @@ pub mod format;
 pub mod spec;
 pub mod values;
 
-pub use spec::{find, Kind, Mapping, OffRule, ParamSpec, RangeEnd, Target, TextFormat, BYPASS_ID, PARAMS, STAGES};
+pub use spec::{
+    find, Kind, Mapping, OffRule, ParamSpec, RangeEnd, Target, TextFormat, BYPASS_ID, PARAMS, STAGES,
+};
 pub use values::{parse_assignment, parse_value, ParamError, ParamValues};

@@ -24,8 +24,8 @@ use crate::delay::{
 };
 use crate::engine::EngineSettings;
 use crate::filter::{
-    FilterSlope, NotchMode, BELL_Q_RANGE, FREQUENCY_RANGE_HZ, GAIN_RANGE_DB, NOTCH_Q_RANGE, RESONANCE_Q_RANGE,
-    SHELF_Q_RANGE,
+    FilterSlope, NotchMode, BELL_Q_RANGE, FREQUENCY_RANGE_HZ, GAIN_RANGE_DB, NOTCH_Q_RANGE,
+    RESONANCE_Q_RANGE, SHELF_Q_RANGE,
 };
 use crate::gain::GAIN_DB_RANGE;
 use crate::reverb::{
@@ -327,7 +327,11 @@ impl ParamSpec {
                 TextFormat::Frequency => format::frequency(value),
                 // "-inf" only where −∞ is the row's off value (gains), never for a −24 dB bell.
                 TextFormat::Decibels => {
-                    let floor = if off.is_some_and(|o| o.value == f32::NEG_INFINITY) { range.0 } else { f32::NEG_INFINITY };
+                    let floor = if off.is_some_and(|o| o.value == f32::NEG_INFINITY) {
+                        range.0
+                    } else {
+                        f32::NEG_INFINITY
+                    };
                     format::decibels(value, floor)
                 }
                 TextFormat::Milliseconds => format::milliseconds(value),
@@ -361,7 +365,9 @@ impl ParamSpec {
                     TextFormat::Frequency => format::parse_frequency(trimmed),
                     TextFormat::Decibels => format::parse_decibels(trimmed)
                         .filter(|db| db.is_finite() || off.is_some_and(|o| o.value == *db)),
-                    TextFormat::Milliseconds | TextFormat::SignedMilliseconds => format::parse_milliseconds(trimmed),
+                    TextFormat::Milliseconds | TextFormat::SignedMilliseconds => {
+                        format::parse_milliseconds(trimmed)
+                    }
                     TextFormat::Seconds => format::parse_seconds(trimmed),
                     TextFormat::Percent => format::parse_percent(trimmed),
                     TextFormat::Number => format::parse_plain(trimmed, self.unit),
@@ -531,8 +537,22 @@ macro_rules! float_row {
 
 /// Gain and the filter stage (in the order hosts list them).
 const GAIN_AND_FILTER: [ParamSpec; 3] = [
-    ParamSpec { id: "in_gain", name: "Input Gain", group: "Gain", unit: "dB", kind: GAIN_KIND, target: float_field!(input_gain_db) },
-    ParamSpec { id: "out_gain", name: "Output Gain", group: "Gain", unit: "dB", kind: GAIN_KIND, target: float_field!(output_gain_db) },
+    ParamSpec {
+        id: "in_gain",
+        name: "Input Gain",
+        group: "Gain",
+        unit: "dB",
+        kind: GAIN_KIND,
+        target: float_field!(input_gain_db),
+    },
+    ParamSpec {
+        id: "out_gain",
+        name: "Output Gain",
+        group: "Gain",
+        unit: "dB",
+        kind: GAIN_KIND,
+        target: float_field!(output_gain_db),
+    },
     switch_row!("filter_on", "Filter On", "Filter", filter_on),
 ];
 
@@ -554,9 +574,19 @@ const FILTER_BANDS: [[ParamSpec; 4]; 7] = [
             kind: choice!(NotchMode::ALL, NotchMode::label),
             target: choice_field!(NotchMode::ALL; filter.notch.mode),
         },
-        float_row!("notch_freq", "Notch Freq", "Filter/Notch", "Hz", frequency(FREQUENCY_RANGE_HZ), filter.notch.freq_hz),
         float_row!(
-            "notch_q", "Notch Q", "Filter/Notch", "",
+            "notch_freq",
+            "Notch Freq",
+            "Filter/Notch",
+            "Hz",
+            frequency(FREQUENCY_RANGE_HZ),
+            filter.notch.freq_hz
+        ),
+        float_row!(
+            "notch_q",
+            "Notch Q",
+            "Filter/Notch",
+            "",
             float(NOTCH_Q_RANGE, Mapping::Skewed { skew: -1.0 }, TextFormat::Number),
             filter.notch.q
         ),
@@ -566,7 +596,14 @@ const FILTER_BANDS: [[ParamSpec; 4]; 7] = [
 /// The delay stage.
 const DELAY: [ParamSpec; 18] = [
     switch_row!("delay_on", "Delay On", "Delay", delay_on),
-    float_row!("dly_time", "Delay Time", "Delay", "ms", float(TIME_MS_RANGE, Mapping::Skewed { skew: -1.5 }, TextFormat::Milliseconds), delay.time_ms),
+    float_row!(
+        "dly_time",
+        "Delay Time",
+        "Delay",
+        "ms",
+        float(TIME_MS_RANGE, Mapping::Skewed { skew: -1.5 }, TextFormat::Milliseconds),
+        delay.time_ms
+    ),
     switch_row!("dly_sync", "Delay Sync", "Delay", delay.sync),
     ParamSpec {
         id: "dly_note",
@@ -584,11 +621,28 @@ const DELAY: [ParamSpec; 18] = [
         kind: choice!(NoteModifier::ALL, NoteModifier::label),
         target: choice_field!(NoteModifier::ALL; delay.note_modifier),
     },
-    float_row!("dly_offset", "Delay Stereo Offset", "Delay", "ms", float(STEREO_OFFSET_MS_RANGE, Mapping::Linear, TextFormat::SignedMilliseconds), delay.stereo_offset_ms),
-    switch_row!("dly_pingpong", "Delay Ping-Pong", "Delay", delay.ping_pong),
-    float_row!("dly_feedback", "Delay Feedback", "Delay", "%", float(FEEDBACK_RANGE, Mapping::Linear, TextFormat::Percent), delay.feedback),
     float_row!(
-        "dly_lowcut", "Delay Low Cut", "Delay", "Hz",
+        "dly_offset",
+        "Delay Stereo Offset",
+        "Delay",
+        "ms",
+        float(STEREO_OFFSET_MS_RANGE, Mapping::Linear, TextFormat::SignedMilliseconds),
+        delay.stereo_offset_ms
+    ),
+    switch_row!("dly_pingpong", "Delay Ping-Pong", "Delay", delay.ping_pong),
+    float_row!(
+        "dly_feedback",
+        "Delay Feedback",
+        "Delay",
+        "%",
+        float(FEEDBACK_RANGE, Mapping::Linear, TextFormat::Percent),
+        delay.feedback
+    ),
+    float_row!(
+        "dly_lowcut",
+        "Delay Low Cut",
+        "Delay",
+        "Hz",
         Kind::Float {
             range: DELAY_LOW_CUT_HZ_RANGE,
             mapping: Mapping::Logarithmic,
@@ -598,7 +652,10 @@ const DELAY: [ParamSpec; 18] = [
         delay.low_cut_hz
     ),
     float_row!(
-        "dly_highcut", "Delay High Cut", "Delay", "Hz",
+        "dly_highcut",
+        "Delay High Cut",
+        "Delay",
+        "Hz",
         Kind::Float {
             range: DELAY_HIGH_CUT_HZ_RANGE,
             mapping: Mapping::Logarithmic,
@@ -607,7 +664,14 @@ const DELAY: [ParamSpec; 18] = [
         },
         delay.high_cut_hz
     ),
-    float_row!("dly_saturation", "Delay Saturation", "Delay", "%", float(SATURATION_RANGE, Mapping::Linear, TextFormat::Percent), delay.saturation),
+    float_row!(
+        "dly_saturation",
+        "Delay Saturation",
+        "Delay",
+        "%",
+        float(SATURATION_RANGE, Mapping::Linear, TextFormat::Percent),
+        delay.saturation
+    ),
     ParamSpec {
         id: "dly_time_mode",
         name: "Delay Time Change",
@@ -616,33 +680,166 @@ const DELAY: [ParamSpec; 18] = [
         kind: choice!(TimeChangeMode::ALL, TimeChangeMode::label),
         target: choice_field!(TimeChangeMode::ALL; delay.time_change),
     },
-    float_row!("dly_mod_rate", "Delay Mod Rate", "Delay", "Hz", float(DELAY_MOD_RATE_HZ_RANGE, Mapping::Skewed { skew: -1.0 }, TextFormat::Number), delay.mod_rate_hz),
-    float_row!("dly_mod_depth", "Delay Mod Depth", "Delay", "ms", float(DELAY_MOD_DEPTH_MS_RANGE, Mapping::Skewed { skew: -1.0 }, TextFormat::Milliseconds), delay.mod_depth_ms),
-    float_row!("dly_duck", "Delay Ducking", "Delay", "dB", float(DUCK_AMOUNT_DB_RANGE, Mapping::Linear, TextFormat::Decibels), delay.duck_amount_db),
-    float_row!("dly_duck_release", "Delay Duck Release", "Delay", "ms", float(DUCK_RELEASE_MS_RANGE, Mapping::Skewed { skew: -1.5 }, TextFormat::Milliseconds), delay.duck_release_ms),
+    float_row!(
+        "dly_mod_rate",
+        "Delay Mod Rate",
+        "Delay",
+        "Hz",
+        float(DELAY_MOD_RATE_HZ_RANGE, Mapping::Skewed { skew: -1.0 }, TextFormat::Number),
+        delay.mod_rate_hz
+    ),
+    float_row!(
+        "dly_mod_depth",
+        "Delay Mod Depth",
+        "Delay",
+        "ms",
+        float(DELAY_MOD_DEPTH_MS_RANGE, Mapping::Skewed { skew: -1.0 }, TextFormat::Milliseconds),
+        delay.mod_depth_ms
+    ),
+    float_row!(
+        "dly_duck",
+        "Delay Ducking",
+        "Delay",
+        "dB",
+        float(DUCK_AMOUNT_DB_RANGE, Mapping::Linear, TextFormat::Decibels),
+        delay.duck_amount_db
+    ),
+    float_row!(
+        "dly_duck_release",
+        "Delay Duck Release",
+        "Delay",
+        "ms",
+        float(DUCK_RELEASE_MS_RANGE, Mapping::Skewed { skew: -1.5 }, TextFormat::Milliseconds),
+        delay.duck_release_ms
+    ),
     switch_row!("dly_freeze", "Delay Freeze", "Delay", delay.freeze),
-    float_row!("dly_mix", "Delay Mix", "Delay", "%", float(DELAY_MIX_RANGE, Mapping::Linear, TextFormat::Percent), delay.mix),
+    float_row!(
+        "dly_mix",
+        "Delay Mix",
+        "Delay",
+        "%",
+        float(DELAY_MIX_RANGE, Mapping::Linear, TextFormat::Percent),
+        delay.mix
+    ),
 ];
 
 /// The reverb stage, then the host bypass.
 const REVERB_AND_BYPASS: [ParamSpec; 19] = [
     switch_row!("reverb_on", "Reverb On", "Reverb", reverb_on),
-    float_row!("rv_decay", "Reverb Decay", "Reverb", "s", float(DECAY_S_RANGE, Mapping::Skewed { skew: -1.5 }, TextFormat::Seconds), reverb.decay_s),
-    float_row!("rv_size", "Reverb Size", "Reverb", "m", float(SIZE_M_RANGE, Mapping::Skewed { skew: -1.0 }, TextFormat::Number), reverb.size_m),
-    float_row!("rv_predelay", "Reverb Pre-delay", "Reverb", "ms", float(PRE_DELAY_MS_RANGE, Mapping::Skewed { skew: -1.0 }, TextFormat::Milliseconds), reverb.pre_delay_ms),
-    float_row!("rv_low_mult", "Reverb Low Mult", "Reverb", "x", float(LOW_MULT_RANGE, Mapping::Skewed { skew: -1.0 }, TextFormat::Number), reverb.low_mult),
-    float_row!("rv_low_xover", "Reverb Low Crossover", "Reverb", "Hz", frequency(LOW_CROSSOVER_HZ_RANGE), reverb.low_crossover_hz),
-    float_row!("rv_high_mult", "Reverb High Mult", "Reverb", "x", float(HIGH_MULT_RANGE, Mapping::Skewed { skew: 0.0 }, TextFormat::Number), reverb.high_mult),
-    float_row!("rv_high_xover", "Reverb High Crossover", "Reverb", "Hz", frequency(HIGH_CROSSOVER_HZ_RANGE), reverb.high_crossover_hz),
-    float_row!("rv_early_level", "Reverb Early Level", "Reverb", "%", float(EARLY_LEVEL_RANGE, Mapping::Linear, TextFormat::Percent), reverb.early_level),
-    float_row!("rv_early_size", "Reverb Early Size", "Reverb", "m", float(EARLY_SIZE_M_RANGE, Mapping::Skewed { skew: -1.0 }, TextFormat::Number), reverb.early_size_m),
-    float_row!("rv_mod_rate", "Reverb Mod Rate", "Reverb", "Hz", float(MOD_RATE_HZ_RANGE, Mapping::Skewed { skew: -1.0 }, TextFormat::Number), reverb.mod_rate_hz),
-    float_row!("rv_mod_depth", "Reverb Mod Depth", "Reverb", "ms", float(MOD_DEPTH_MS_RANGE, Mapping::Skewed { skew: -1.0 }, TextFormat::Milliseconds), reverb.mod_depth_ms),
-    float_row!("rv_width", "Reverb Width", "Reverb", "%", float(WIDTH_RANGE, Mapping::Linear, TextFormat::Percent), reverb.width),
+    float_row!(
+        "rv_decay",
+        "Reverb Decay",
+        "Reverb",
+        "s",
+        float(DECAY_S_RANGE, Mapping::Skewed { skew: -1.5 }, TextFormat::Seconds),
+        reverb.decay_s
+    ),
+    float_row!(
+        "rv_size",
+        "Reverb Size",
+        "Reverb",
+        "m",
+        float(SIZE_M_RANGE, Mapping::Skewed { skew: -1.0 }, TextFormat::Number),
+        reverb.size_m
+    ),
+    float_row!(
+        "rv_predelay",
+        "Reverb Pre-delay",
+        "Reverb",
+        "ms",
+        float(PRE_DELAY_MS_RANGE, Mapping::Skewed { skew: -1.0 }, TextFormat::Milliseconds),
+        reverb.pre_delay_ms
+    ),
+    float_row!(
+        "rv_low_mult",
+        "Reverb Low Mult",
+        "Reverb",
+        "x",
+        float(LOW_MULT_RANGE, Mapping::Skewed { skew: -1.0 }, TextFormat::Number),
+        reverb.low_mult
+    ),
+    float_row!(
+        "rv_low_xover",
+        "Reverb Low Crossover",
+        "Reverb",
+        "Hz",
+        frequency(LOW_CROSSOVER_HZ_RANGE),
+        reverb.low_crossover_hz
+    ),
+    float_row!(
+        "rv_high_mult",
+        "Reverb High Mult",
+        "Reverb",
+        "x",
+        float(HIGH_MULT_RANGE, Mapping::Skewed { skew: 0.0 }, TextFormat::Number),
+        reverb.high_mult
+    ),
+    float_row!(
+        "rv_high_xover",
+        "Reverb High Crossover",
+        "Reverb",
+        "Hz",
+        frequency(HIGH_CROSSOVER_HZ_RANGE),
+        reverb.high_crossover_hz
+    ),
+    float_row!(
+        "rv_early_level",
+        "Reverb Early Level",
+        "Reverb",
+        "%",
+        float(EARLY_LEVEL_RANGE, Mapping::Linear, TextFormat::Percent),
+        reverb.early_level
+    ),
+    float_row!(
+        "rv_early_size",
+        "Reverb Early Size",
+        "Reverb",
+        "m",
+        float(EARLY_SIZE_M_RANGE, Mapping::Skewed { skew: -1.0 }, TextFormat::Number),
+        reverb.early_size_m
+    ),
+    float_row!(
+        "rv_mod_rate",
+        "Reverb Mod Rate",
+        "Reverb",
+        "Hz",
+        float(MOD_RATE_HZ_RANGE, Mapping::Skewed { skew: -1.0 }, TextFormat::Number),
+        reverb.mod_rate_hz
+    ),
+    float_row!(
+        "rv_mod_depth",
+        "Reverb Mod Depth",
+        "Reverb",
+        "ms",
+        float(MOD_DEPTH_MS_RANGE, Mapping::Skewed { skew: -1.0 }, TextFormat::Milliseconds),
+        reverb.mod_depth_ms
+    ),
+    float_row!(
+        "rv_width",
+        "Reverb Width",
+        "Reverb",
+        "%",
+        float(WIDTH_RANGE, Mapping::Linear, TextFormat::Percent),
+        reverb.width
+    ),
     float_row!("rv_lowcut", "Reverb Low Cut", "Reverb", "Hz", frequency(LOW_CUT_HZ_RANGE), reverb.low_cut_hz),
-    float_row!("rv_highcut", "Reverb High Cut", "Reverb", "Hz", frequency(HIGH_CUT_HZ_RANGE), reverb.high_cut_hz),
+    float_row!(
+        "rv_highcut",
+        "Reverb High Cut",
+        "Reverb",
+        "Hz",
+        frequency(HIGH_CUT_HZ_RANGE),
+        reverb.high_cut_hz
+    ),
     switch_row!("rv_freeze", "Reverb Freeze", "Reverb", reverb.freeze),
-    float_row!("rv_mix", "Reverb Mix", "Reverb", "%", float(MIX_RANGE, Mapping::Linear, TextFormat::Percent), reverb.mix),
+    float_row!(
+        "rv_mix",
+        "Reverb Mix",
+        "Reverb",
+        "%",
+        float(MIX_RANGE, Mapping::Linear, TextFormat::Percent),
+        reverb.mix
+    ),
     ParamSpec {
         id: "rv_mix_law",
         name: "Reverb Mix Law",
@@ -651,7 +848,14 @@ const REVERB_AND_BYPASS: [ParamSpec; 19] = [
         kind: choice!(MixLaw::ALL, MixLaw::name),
         target: choice_field!(MixLaw::ALL; reverb.mix_law),
     },
-    ParamSpec { id: BYPASS_ID, name: "Bypass", group: "", unit: "", kind: Kind::Switch, target: Target::HostBypass },
+    ParamSpec {
+        id: BYPASS_ID,
+        name: "Bypass",
+        group: "",
+        unit: "",
+        kind: Kind::Switch,
+        target: Target::HostBypass,
+    },
 ];
 
 /// ID of the host bypass switch.
@@ -702,7 +906,12 @@ mod tests {
         assert_eq!(names.len(), name_count, "duplicate name");
         for p in PARAMS.iter() {
             let stage = p.group.split('/').next().unwrap();
-            assert!(STAGES.contains(&stage) || matches!(p.target, Target::HostBypass), "{}: group {}", p.id, p.group);
+            assert!(
+                STAGES.contains(&stage) || matches!(p.target, Target::HostBypass),
+                "{}: group {}",
+                p.id,
+                p.group
+            );
             assert!(p.accepts(p.default_value()), "{}: default outside its range", p.id);
         }
     }

@@ -31,7 +31,9 @@ impl ParamValues {
         let values = PARAMS
             .iter()
             .map(|spec| match spec.target {
-                Target::Settings { read, .. } => spec.clamped(read(settings)).unwrap_or_else(|| spec.default_value()),
+                Target::Settings { read, .. } => {
+                    spec.clamped(read(settings)).unwrap_or_else(|| spec.default_value())
+                }
                 Target::HostBypass => 0.0,
             })
             .collect();
@@ -60,7 +62,12 @@ impl ParamValues {
         let index = PARAMS.iter().position(|p| p.id == id).ok_or_else(|| ParamError::unknown_id(id))?;
         let spec = &PARAMS[index];
         if !spec.accepts(value) {
-            return Err(ParamError::OutOfRange { id: spec.id, value, accepted: spec.accepted_forms(), range: range_text(spec) });
+            return Err(ParamError::OutOfRange {
+                id: spec.id,
+                value,
+                accepted: spec.accepted_forms(),
+                range: range_text(spec),
+            });
         }
         self.values[index] = value;
         Ok(())
@@ -125,8 +132,11 @@ impl ParamError {
     pub fn unknown_id(id: &str) -> Self {
         let lower = id.to_ascii_lowercase();
         let stem = lower.split('_').next().unwrap_or_default().to_string();
-        let mut suggestions: Vec<&'static str> =
-            PARAMS.iter().map(|p| p.id).filter(|p| !stem.is_empty() && (p.starts_with(&stem) || p.contains(&lower))).collect();
+        let mut suggestions: Vec<&'static str> = PARAMS
+            .iter()
+            .map(|p| p.id)
+            .filter(|p| !stem.is_empty() && (p.starts_with(&stem) || p.contains(&lower)))
+            .collect();
         if suggestions.is_empty() {
             suggestions = PARAMS.iter().map(|p| p.id).collect();
         }
@@ -147,7 +157,10 @@ impl fmt::Display for ParamError {
                 write!(f, "{value} is outside the range of `{id}` ({range}); accepted: {accepted}")
             }
             ParamError::NotAnAssignment { text } => {
-                write!(f, "`{text}` is not an assignment; write id=value, e.g. hp_freq=1.2k (see `runnel params`)")
+                write!(
+                    f,
+                    "`{text}` is not an assignment; write id=value, e.g. hp_freq=1.2k (see `runnel params`)"
+                )
             }
         }
     }
@@ -165,16 +178,20 @@ pub fn parse_value(id: &str, text: &str) -> Result<(&'static ParamSpec, f32), Pa
         accepted: spec.accepted_forms(),
     })?;
     if !spec.accepts(value) {
-        return Err(ParamError::OutOfRange { id: spec.id, value, accepted: spec.accepted_forms(), range: range_text(spec) });
+        return Err(ParamError::OutOfRange {
+            id: spec.id,
+            value,
+            accepted: spec.accepted_forms(),
+            range: range_text(spec),
+        });
     }
     Ok((spec, value))
 }
 
 /// Parses a command-line assignment such as `hp_freq=1.2k` or `dly_time = 350ms`.
 pub fn parse_assignment(text: &str) -> Result<(&'static ParamSpec, f32), ParamError> {
-    let (id, value) = text
-        .split_once('=')
-        .ok_or_else(|| ParamError::NotAnAssignment { text: text.to_string() })?;
+    let (id, value) =
+        text.split_once('=').ok_or_else(|| ParamError::NotAnAssignment { text: text.to_string() })?;
     parse_value(id.trim(), value.trim())
 }
 
@@ -205,7 +222,9 @@ mod tests {
     #[test]
     fn assignment_errors_say_what_is_accepted() {
         match parse_assignment("hp_frq=1k") {
-            Err(ParamError::UnknownId { suggestions, .. }) => assert!(suggestions.contains(&"hp_freq"), "{suggestions:?}"),
+            Err(ParamError::UnknownId { suggestions, .. }) => {
+                assert!(suggestions.contains(&"hp_freq"), "{suggestions:?}")
+            }
             other => panic!("{other:?}"),
         }
         match parse_assignment("nothing=1") {
@@ -255,7 +274,11 @@ mod tests {
             assert_eq!(spec.value_text(parsed), text, "{}", spec.id);
             if let Kind::Float { range, .. } = spec.kind {
                 // Texts are rounded for display: three significant digits at least.
-                assert!((parsed - v).abs() <= 0.006 * v.abs() + 0.0051 * (range.1 - range.0).min(1.0), "{}: {v} → {text} → {parsed}", spec.id);
+                assert!(
+                    (parsed - v).abs() <= 0.006 * v.abs() + 0.0051 * (range.1 - range.0).min(1.0),
+                    "{}: {v} → {text} → {parsed}",
+                    spec.id
+                );
             } else {
                 assert_eq!(parsed, v, "{}", spec.id);
             }
@@ -268,7 +291,11 @@ mod tests {
             for t in [0.0, 0.1, 0.5, 0.77, 1.0] {
                 let v = spec.unnormalize(t);
                 let back = spec.normalize(v);
-                assert!((back - t).abs() < 2e-4 || !spec.is_continuous() && (spec.unnormalize(back) == v), "{}: {t} → {v} → {back}", spec.id);
+                assert!(
+                    (back - t).abs() < 2e-4 || !spec.is_continuous() && (spec.unnormalize(back) == v),
+                    "{}: {t} → {v} → {back}",
+                    spec.id
+                );
             }
         }
     }

@@ -110,7 +110,8 @@ impl From<ParamError> for PresetError {
 /// Brings a parsed file from its `format_version` to [`FORMAT_VERSION`]. Each future format
 /// change adds one step here (e.g. renamed IDs, changed units), applied in order.
 pub fn migrate(table: &mut Table) -> Result<(), PresetError> {
-    let version = table.get("format_version").and_then(Value::as_integer).ok_or(PresetError::MissingVersion)?;
+    let version =
+        table.get("format_version").and_then(Value::as_integer).ok_or(PresetError::MissingVersion)?;
     match version {
         FORMAT_VERSION => Ok(()),
         v if v > FORMAT_VERSION => Err(PresetError::NewerFormat { found: v }),
@@ -129,8 +130,12 @@ fn value_of(id: &str, value: &Value) -> Result<f32, PresetError> {
         (Value::Float(x), Kind::Float { .. }) => *x as f32,
         (Value::Integer(x), Kind::Float { .. }) => *x as f32,
         (_, Kind::Switch) => return Err(PresetError::WrongType { id: spec.id, expected: "true or false" }),
-        (_, Kind::Choice { .. }) => return Err(PresetError::WrongType { id: spec.id, expected: "a choice label (a string)" }),
-        (_, Kind::Float { .. }) => return Err(PresetError::WrongType { id: spec.id, expected: "a number or a value text" }),
+        (_, Kind::Choice { .. }) => {
+            return Err(PresetError::WrongType { id: spec.id, expected: "a choice label (a string)" })
+        }
+        (_, Kind::Float { .. }) => {
+            return Err(PresetError::WrongType { id: spec.id, expected: "a number or a value text" })
+        }
     };
     let mut probe = ParamValues::defaults();
     probe.set(spec.id, number)?;
@@ -140,12 +145,18 @@ fn value_of(id: &str, value: &Value) -> Result<f32, PresetError> {
 impl Preset {
     /// A preset of `values` with a name, category and description.
     pub fn new(name: &str, category: &str, description: &str, values: ParamValues) -> Self {
-        Self { name: name.to_string(), category: category.to_string(), description: description.to_string(), values }
+        Self {
+            name: name.to_string(),
+            category: category.to_string(),
+            description: description.to_string(),
+            values,
+        }
     }
 
     /// Reads a preset file.
     pub fn parse(text: &str) -> Result<Self, PresetError> {
-        let mut table: Table = text.parse().map_err(|e: toml::de::Error| PresetError::Syntax(e.to_string()))?;
+        let mut table: Table =
+            text.parse().map_err(|e: toml::de::Error| PresetError::Syntax(e.to_string()))?;
         migrate(&mut table)?;
         let text_field = |key: &'static str| table.get(key).and_then(Value::as_str).map(str::to_string);
         let name = text_field("name").ok_or(PresetError::MissingField("name"))?;
@@ -186,7 +197,9 @@ impl Preset {
                 Kind::Choice { .. } => quoted(&spec.value_text(value)),
                 // `{}` prints the shortest text that reads back as the same f32; TOML wants a
                 // decimal point or an exponent to call it a float, but integers read too.
-                Kind::Float { .. } if value.is_infinite() => if value < 0.0 { "-inf" } else { "inf" }.to_string(),
+                Kind::Float { .. } if value.is_infinite() => {
+                    if value < 0.0 { "-inf" } else { "inf" }.to_string()
+                }
                 Kind::Float { .. } => format!("{value}"),
             };
             out.push_str(&format!("{} = {text}\n", spec.id));

@@ -117,7 +117,10 @@ fn bad_files_fail_with_errors_that_say_why() {
     let newer = Preset::parse("format_version = 2\nname = \"x\"\n").unwrap_err();
     assert_eq!(newer, PresetError::NewerFormat { found: 2 });
     assert!(newer.to_string().contains("newer"), "{newer}");
-    assert_eq!(Preset::parse("format_version = 0\nname = \"x\"\n").unwrap_err(), PresetError::UnsupportedFormat { found: 0 });
+    assert_eq!(
+        Preset::parse("format_version = 0\nname = \"x\"\n").unwrap_err(),
+        PresetError::UnsupportedFormat { found: 0 }
+    );
     assert_eq!(Preset::parse("name = \"x\"\n").unwrap_err(), PresetError::MissingVersion);
     assert_eq!(Preset::parse("format_version = 1\n").unwrap_err(), PresetError::MissingField("name"));
     assert!(matches!(Preset::parse("format_version = = 1"), Err(PresetError::Syntax(_))));

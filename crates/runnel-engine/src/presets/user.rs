@@ -57,11 +57,8 @@ pub fn load_dir(dir: &Path) -> Vec<Result<(PathBuf, Preset), UserPresetError>> {
 
 /// A file name for a preset name: lower case, letters and digits, words joined by '-'.
 pub fn file_name(name: &str) -> String {
-    let words: Vec<String> = name
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
+    let words: Vec<String> =
+        name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
     let stem = if words.is_empty() { "preset".to_string() } else { words.join("-") };
     format!("{stem}.toml")
 }

@@ -74,19 +74,8 @@ impl LineAbsorption {
     /// ≤ 1 at every frequency. (The network designs a bank at once with
     /// [`design_with`](Self::design_with); this single-line form serves the unit tests.)
     #[cfg(test)]
-    pub fn design(
-        delay_samples: f64,
-        sample_rate: f64,
-        profile: &DecayProfile,
-        freeze: f64,
-    ) -> Self {
-        Self::design_with(
-            &ShelfWarp::new(profile, sample_rate),
-            delay_samples,
-            sample_rate,
-            profile,
-            freeze,
-        )
+    pub fn design(delay_samples: f64, sample_rate: f64, profile: &DecayProfile, freeze: f64) -> Self {
+        Self::design_with(&ShelfWarp::new(profile, sample_rate), delay_samples, sample_rate, profile, freeze)
     }
 
     /// [`design`](Self::design) with the crossover pre-warps computed once for a bank of lines.
@@ -102,15 +91,9 @@ impl LineAbsorption {
         let high = trip_attenuation_db(delay_samples, sample_rate, profile.high_s, freeze).min(mid);
         let cut = |db: f64| db.clamp(-SHELF_GAIN_LIMIT_DB, 0.0);
         let (gain_db, low_shelf) = if low >= mid {
-            (
-                low,
-                shelf(true, warp.low, cut(mid - low)),
-            )
+            (low, shelf(true, warp.low, cut(mid - low)))
         } else {
-            (
-                mid,
-                shelf(false, warp.low, cut(low - mid)),
-            )
+            (mid, shelf(false, warp.low, cut(low - mid)))
         };
         Self {
             gain: 10f64.powf(gain_db / 20.0) as f32,
@@ -152,8 +135,8 @@ impl ShelfWarp {
 
 #[cfg(test)]
 mod tests {
-    use crate::core::svf::SvfState;
     use super::*;
+    use crate::core::svf::SvfState;
 
     /// Magnitude (dB) of gain·shelves at `freq`, from the impulse response.
     fn line_db(a: &LineAbsorption, freq: f64, fs: f64) -> f64 {
@@ -199,25 +182,14 @@ mod tests {
         };
         let a = LineAbsorption::design(5000.0, 44_100.0, &p, 1.0);
         assert_eq!(a.gain, 1.0);
-        assert_eq!(
-            (a.low_shelf.m0, a.low_shelf.m1, a.low_shelf.m2),
-            (1.0, 0.0, 0.0)
-        );
-        assert_eq!(
-            (a.high_shelf.m0, a.high_shelf.m1, a.high_shelf.m2),
-            (1.0, 0.0, 0.0)
-        );
+        assert_eq!((a.low_shelf.m0, a.low_shelf.m1, a.low_shelf.m2), (1.0, 0.0, 0.0));
+        assert_eq!((a.high_shelf.m0, a.high_shelf.m1, a.high_shelf.m2), (1.0, 0.0, 0.0));
     }
 
     #[test]
     fn loop_gain_never_exceeds_one() {
         let fs = 44_100.0;
-        for &(mid, lm, hm) in &[
-            (0.1, 4.0, 0.1),
-            (30.0, 4.0, 1.0),
-            (1.0, 0.25, 0.1),
-            (5.0, 4.0, 0.5),
-        ] {
+        for &(mid, lm, hm) in &[(0.1, 4.0, 0.1), (30.0, 4.0, 1.0), (1.0, 0.25, 0.1), (5.0, 4.0, 0.5)] {
             let p = DecayProfile {
                 mid_s: mid,
                 low_s: mid * lm,
@@ -231,10 +203,7 @@ mod tests {
                 if f > 21_000.0 {
                     break;
                 }
-                assert!(
-                    line_db(&a, f, fs) < 1e-3,
-                    "mid {mid} lm {lm} hm {hm} at {f} Hz"
-                );
+                assert!(line_db(&a, f, fs) < 1e-3, "mid {mid} lm {lm} hm {hm} at {f} Hz");
             }
         }
     }

@@ -80,9 +80,7 @@ impl Diffuser {
     /// Diffuses one sample.
     #[inline]
     pub fn process(&mut self, x: f32) -> f32 {
-        self.stages
-            .iter_mut()
-            .fold(x, |acc, stage| stage.process(acc))
+        self.stages.iter_mut().fold(x, |acc, stage| stage.process(acc))
     }
 }
 
@@ -95,9 +93,8 @@ mod tests {
         // An all-pass is lossless: the energy of its impulse response is exactly 1.
         let mut d = Diffuser::default();
         d.prepare(48_000.0, &LEFT_STAGES);
-        let e: f64 = (0..48_000 * 3)
-            .map(|i| (d.process(if i == 0 { 1.0 } else { 0.0 }) as f64).powi(2))
-            .sum();
+        let e: f64 =
+            (0..48_000 * 3).map(|i| (d.process(if i == 0 { 1.0 } else { 0.0 }) as f64).powi(2)).sum();
         assert!((e - 1.0).abs() < 1e-4, "{e}");
     }
 }

@@ -8,9 +8,9 @@
 //! pre-delay or early size moves every tap; that move is a crossfade ([`ChainedCrossfade`]) so
 //! it never clicks.
 
+use super::diffuser::SchroederAllpass;
 use crate::core::crossfade::ChainedCrossfade;
 use crate::core::ring::Ring;
-use super::diffuser::SchroederAllpass;
 
 /// Taps per channel.
 pub const EARLY_TAPS: usize = 24;
@@ -85,12 +85,7 @@ impl TapLayout {
         let place = |pattern: &Pattern| {
             std::array::from_fn(|k| pre_delay + (pattern[k].0 * span as f32).round() as u32)
         };
-        Self {
-            pre_delay,
-            span,
-            left: place(&LEFT_PATTERN),
-            right: place(&RIGHT_PATTERN),
-        }
+        Self { pre_delay, span, left: place(&LEFT_PATTERN), right: place(&RIGHT_PATTERN) }
     }
 }
 
@@ -169,10 +164,7 @@ impl EarlyReflections {
     pub fn reset(&mut self) {
         self.left.clear();
         self.right.clear();
-        self.scatter_left
-            .iter_mut()
-            .chain(self.scatter_right.iter_mut())
-            .for_each(SchroederAllpass::reset);
+        self.scatter_left.iter_mut().chain(self.scatter_right.iter_mut()).for_each(SchroederAllpass::reset);
     }
 
     /// Moves to a new pre-delay and span (samples): snapped, or crossfaded if `fade`.
@@ -218,14 +210,8 @@ impl EarlyReflections {
             out.early_left += p * (next.early_left - out.early_left);
             out.early_right += p * (next.early_right - out.early_right);
         }
-        out.early_left = self
-            .scatter_left
-            .iter_mut()
-            .fold(out.early_left, |x, stage| stage.process(x));
-        out.early_right = self
-            .scatter_right
-            .iter_mut()
-            .fold(out.early_right, |x, stage| stage.process(x));
+        out.early_left = self.scatter_left.iter_mut().fold(out.early_left, |x, stage| stage.process(x));
+        out.early_right = self.scatter_right.iter_mut().fold(out.early_right, |x, stage| stage.process(x));
         out
     }
 

@@ -26,9 +26,9 @@
 use super::absorption::{DecayProfile, LineAbsorption, ShelfWarp};
 use super::modulation::WanderLfo;
 use super::primes::PrimeTable;
-use crate::core::svf::SvfBank;
 use crate::core::crossfade::ChainedCrossfade;
 use crate::core::ring::Ring;
+use crate::core::svf::SvfBank;
 use crate::denormal::flush;
 
 /// Number of delay lines.
@@ -42,14 +42,13 @@ pub const MIN_LINE_SAMPLES: u32 = 8;
 /// ratio of ~3.7 (short lines give early echo density, long ones a smooth late decay), detuned
 /// by a few percent so no two ratios are simply related.
 const RAW_LENGTH_RATIOS: [f64; LINES] = [
-    0.550, 0.6044, 0.6539, 0.7204, 0.7727, 0.8720, 0.9308, 1.0291, 1.0937, 1.2214, 1.3085, 1.4347,
-    1.5278, 1.7102, 1.8633, 2.0441,
+    0.550, 0.6044, 0.6539, 0.7204, 0.7727, 0.8720, 0.9308, 1.0291, 1.0937, 1.2214, 1.3085, 1.4347, 1.5278,
+    1.7102, 1.8633, 2.0441,
 ];
 
 /// Per-line multipliers of the modulation rate, so no two lines wander in step.
-const LFO_RATE_FACTORS: [f32; LINES] = [
-    0.81, 1.17, 0.93, 1.29, 0.87, 1.06, 0.76, 1.21, 0.98, 1.12, 0.84, 1.25, 0.90, 1.02, 0.79, 1.15,
-];
+const LFO_RATE_FACTORS: [f32; LINES] =
+    [0.81, 1.17, 0.93, 1.29, 0.87, 1.06, 0.76, 1.21, 0.98, 1.12, 0.84, 1.25, 0.90, 1.02, 0.79, 1.15];
 
 /// `(−1)^f(i)` for the bent function `f = (b₀∧b₁) ⊕ (b₂∧b₃)` (or the same with the bit pairs
 /// `p`/`q`) plus the linear term selected by `linear_mask`, scaled by ¼ for unit norm.
@@ -200,8 +199,8 @@ impl FeedbackDelayNetwork {
         self.sample_rate = sample_rate as f64;
         let longest_ratio = self.ratios.iter().cloned().fold(0.0, f64::max);
         // The prime picker may move a line a few primes up; 2 % and 64 samples cover that.
-        let max_length = ((longest_ratio * max_mean_samples * 1.02).ceil() as u32 + 64)
-            .max(4 * MIN_LINE_SAMPLES);
+        let max_length =
+            ((longest_ratio * max_mean_samples * 1.02).ceil() as u32 + 64).max(4 * MIN_LINE_SAMPLES);
         let room = max_length as usize + max_modulation.ceil() as usize + 8;
         for line in &mut self.lines {
             line.allocate(room, 0);
@@ -228,8 +227,7 @@ impl FeedbackDelayNetwork {
     /// The distinct prime lengths for a mean line length of `mean_samples`.
     pub fn lengths_for_mean(&self, mean_samples: f64) -> [u32; LINES] {
         let targets: [f64; LINES] = std::array::from_fn(|i| self.ratios[i] * mean_samples);
-        self.primes
-            .distinct_lengths(&targets, MIN_LINE_SAMPLES, self.max_length)
+        self.primes.distinct_lengths(&targets, MIN_LINE_SAMPLES, self.max_length)
     }
 
     /// Moves the lines to `lengths`: at once (`fade == false`, for reset and the first
@@ -242,7 +240,6 @@ impl FeedbackDelayNetwork {
             self.redesign();
         }
     }
-
 
     /// Sets the decay targets and the freeze amount, redesigning every line's absorption.
     pub fn set_absorption(&mut self, profile: DecayProfile, freeze: f64) {
@@ -260,16 +257,14 @@ impl FeedbackDelayNetwork {
         let from = *self.lengths.from();
         let to = *self.lengths.to();
         for i in 0..LINES {
-            let design =
-                LineAbsorption::design_with(&warp, to[i] as f64, fs, &self.profile, self.freeze);
+            let design = LineAbsorption::design_with(&warp, to[i] as f64, fs, &self.profile, self.freeze);
             self.gain_to[i] = design.gain;
             self.low_shelves.set(i, &design.low_shelf);
             self.high_shelves.set(i, &design.high_shelf);
             self.gain_from[i] = if from[i] == to[i] {
                 design.gain
             } else {
-                LineAbsorption::design_with(&warp, from[i] as f64, fs, &self.profile, self.freeze)
-                    .gain
+                LineAbsorption::design_with(&warp, from[i] as f64, fs, &self.profile, self.freeze).gain
             };
         }
     }
@@ -278,13 +273,7 @@ impl FeedbackDelayNetwork {
     /// reads at integer positions, where cubic interpolation is exact); `lfo_increment` is the
     /// nominal modulation rate divided by the sample rate. Returns the (left, right) output.
     #[inline]
-    pub fn tick(
-        &mut self,
-        input_left: f32,
-        input_right: f32,
-        depth: f32,
-        lfo_increment: f32,
-    ) -> (f32, f32) {
+    pub fn tick(&mut self, input_left: f32, input_right: f32, depth: f32, lfo_increment: f32) -> (f32, f32) {
         let was_fading = self.lengths.is_fading();
         if self.lengths.tick() {
             self.redesign();
@@ -310,13 +299,11 @@ impl FeedbackDelayNetwork {
 
         let mut y = [0.0f32; LINES];
         for i in 0..LINES {
-            y[i] = read_cubic(&self.lines[i], from[i] as f32 + offset[i])
-                * self.gain_from[i];
+            y[i] = read_cubic(&self.lines[i], from[i] as f32 + offset[i]) * self.gain_from[i];
         }
         if fading {
             for i in 0..LINES {
-                let w = read_cubic(&self.lines[i], to[i] as f32 + offset[i])
-                    * self.gain_to[i];
+                let w = read_cubic(&self.lines[i], to[i] as f32 + offset[i]) * self.gain_to[i];
                 y[i] += progress * (w - y[i]);
             }
         }
@@ -362,8 +349,7 @@ mod tests {
 
     #[test]
     fn patterns_are_orthonormal_and_bent() {
-        let dot =
-            |a: &[f32; LINES], b: &[f32; LINES]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+        let dot = |a: &[f32; LINES], b: &[f32; LINES]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
         for p in [&INPUT_LEFT, &INPUT_RIGHT, &OUTPUT_LEFT, &OUTPUT_RIGHT] {
             assert!((dot(p, p) - 1.0).abs() < 1e-6);
             let mut h = *p;

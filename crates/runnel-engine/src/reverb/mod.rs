@@ -225,17 +225,9 @@ impl ReverbSettings {
             size_m: c(self.size_m, SIZE_M_RANGE, d.size_m),
             pre_delay_ms: c(self.pre_delay_ms, PRE_DELAY_MS_RANGE, d.pre_delay_ms),
             low_mult: c(self.low_mult, LOW_MULT_RANGE, d.low_mult),
-            low_crossover_hz: c(
-                self.low_crossover_hz,
-                LOW_CROSSOVER_HZ_RANGE,
-                d.low_crossover_hz,
-            ),
+            low_crossover_hz: c(self.low_crossover_hz, LOW_CROSSOVER_HZ_RANGE, d.low_crossover_hz),
             high_mult: c(self.high_mult, HIGH_MULT_RANGE, d.high_mult),
-            high_crossover_hz: c(
-                self.high_crossover_hz,
-                HIGH_CROSSOVER_HZ_RANGE,
-                d.high_crossover_hz,
-            ),
+            high_crossover_hz: c(self.high_crossover_hz, HIGH_CROSSOVER_HZ_RANGE, d.high_crossover_hz),
             early_level: c(self.early_level, EARLY_LEVEL_RANGE, d.early_level),
             early_size_m: c(self.early_size_m, EARLY_SIZE_M_RANGE, d.early_size_m),
             mod_rate_hz: c(self.mod_rate_hz, MOD_RATE_HZ_RANGE, d.mod_rate_hz),
@@ -455,25 +447,17 @@ impl Reverb {
         let memory_fs = crate::line_memory_rate(fs);
         self.sample_rate = fs;
         let fade = (CROSSFADE_MS * 0.001 * fs).round() as u32;
-        let max_early = (PRE_DELAY_MS_RANGE.1 * 0.001
-            + EARLY_SIZE_M_RANGE.1 * early::SECONDS_PER_METRE)
-            * memory_fs;
+        let max_early =
+            (PRE_DELAY_MS_RANGE.1 * 0.001 + EARLY_SIZE_M_RANGE.1 * early::SECONDS_PER_METRE) * memory_fs;
         self.early.prepare(fs, max_early.ceil() as usize, fade);
         self.diffuser_left.prepare(fs, &diffuser::LEFT_STAGES);
         self.diffuser_right.prepare(fs, &diffuser::RIGHT_STAGES);
-        let largest = ReverbSettings {
-            size_m: SIZE_M_RANGE.1,
-            decay_s: DECAY_S_RANGE.1,
-            ..ReverbSettings::default()
-        };
+        let largest =
+            ReverbSettings { size_m: SIZE_M_RANGE.1, decay_s: DECAY_S_RANGE.1, ..ReverbSettings::default() };
         let max_mean = largest.mean_line_seconds() as f64 * memory_fs as f64;
-        self.fdn
-            .prepare(fs, max_mean, MOD_DEPTH_MS_RANGE.1 * 0.001 * fs, fade);
+        self.fdn.prepare(fs, max_mean, MOD_DEPTH_MS_RANGE.1 * 0.001 * fs, fade);
         self.decay.set_ramp(fs);
-        for s in [
-            &mut self.wet_filters.low_cut_log2,
-            &mut self.wet_filters.high_cut_log2,
-        ] {
+        for s in [&mut self.wet_filters.low_cut_log2, &mut self.wet_filters.high_cut_log2] {
             s.set_ramp(fs, RAMP_MS_DEFAULT);
         }
         let g = &mut self.gains;
@@ -550,10 +534,7 @@ impl Reverb {
             let lengths = self.fdn.lengths_for_mean(mean_s as f64 * fs as f64);
             self.fdn.set_lengths(lengths, !snap);
             let mean = lengths.iter().map(|&l| l as f32).sum::<f32>() / LINES as f32 / fs;
-            set(
-                &mut self.gains.late_input,
-                (mean / REFERENCE_MEAN_LINE_S).sqrt(),
-            );
+            set(&mut self.gains.late_input, (mean / REFERENCE_MEAN_LINE_S).sqrt());
         }
         self.controls_dirty = true;
         if snap {
@@ -610,8 +591,7 @@ impl Reverb {
             let taps = self.early.tick(dry_left, dry_right);
             let in_left = self.diffuser_left.process(taps.late_left) * late_gain;
             let in_right = self.diffuser_right.process(taps.late_right) * late_gain;
-            let (late_left, late_right) =
-                self.fdn.tick(in_left, in_right, depth, self.lfo_increment);
+            let (late_left, late_right) = self.fdn.tick(in_left, in_right, depth, self.lfo_increment);
 
             let wet_left = LATE_OUTPUT_GAIN * late_left + early_gain * taps.early_left;
             let wet_right = LATE_OUTPUT_GAIN * late_right + early_gain * taps.early_right;
@@ -636,11 +616,7 @@ impl Reverb {
             + s.early_size_m * early::SECONDS_PER_METRE
             + 2.0 * s.mean_line_seconds()
             + slowest;
-        Some(
-            (seconds as f64 * self.sample_rate as f64)
-                .ceil()
-                .min(u32::MAX as f64) as u32,
-        )
+        Some((seconds as f64 * self.sample_rate as f64).ceil().min(u32::MAX as f64) as u32)
     }
 
     /// Energy held in the delay network (sum of squares of every line's contents).
@@ -650,7 +626,6 @@ impl Reverb {
     pub fn stored_energy(&self) -> f64 {
         self.fdn.stored_energy()
     }
-
 }
 
 /// The reverb as a chain stage: follows `EngineSettings::reverb`, switched by

@@ -28,13 +28,7 @@ impl WanderLfo {
     /// A modulator seeded with `seed` (any value; zero is replaced). Deterministic, so renders
     /// and tests are repeatable.
     pub fn new(seed: u32) -> Self {
-        let mut lfo = Self {
-            phase: 0.0,
-            speed: 1.0,
-            from: 0.0,
-            to: 0.0,
-            rng: 1,
-        };
+        let mut lfo = Self { phase: 0.0, speed: 1.0, from: 0.0, to: 0.0, rng: 1 };
         lfo.reset(seed);
         lfo
     }

@@ -83,14 +83,8 @@ impl PrimeTable {
         if self.primes.is_empty() {
             return out;
         }
-        let floor = self
-            .primes
-            .partition_point(|&p| p < min_len)
-            .min(self.primes.len() - 1);
-        let ceiling = self
-            .primes
-            .partition_point(|&p| p <= max_len)
-            .saturating_sub(1);
+        let floor = self.primes.partition_point(|&p| p < min_len).min(self.primes.len() - 1);
+        let ceiling = self.primes.partition_point(|&p| p <= max_len).saturating_sub(1);
         let mut previous: Option<usize> = None;
         for (slot, &target) in out.iter_mut().zip(targets.iter()) {
             let mut index = self.nearest_index(target).max(floor).min(ceiling);

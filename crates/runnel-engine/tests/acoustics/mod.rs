@@ -75,17 +75,10 @@ pub fn impulse_response(settings: &ReverbSettings, fs: f32, seconds: f64) -> (Ve
     let mut input = vec![0.0f32; n];
     input[0] = 1.0;
     let (l, r) = run(&mut reverb, &input, &input);
-    (
-        l.iter().map(|&v| v as f64).collect(),
-        r.iter().map(|&v| v as f64).collect(),
-    )
+    (l.iter().map(|&v| v as f64).collect(), r.iter().map(|&v| v as f64).collect())
 }
 
 /// Settings for measuring the reverb itself: wet only, everything else default.
 pub fn wet(decay_s: f32) -> ReverbSettings {
-    ReverbSettings {
-        decay_s,
-        mix: 1.0,
-        ..ReverbSettings::default()
-    }
+    ReverbSettings { decay_s, mix: 1.0, ..ReverbSettings::default() }
 }

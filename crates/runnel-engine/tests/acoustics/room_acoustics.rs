@@ -26,9 +26,7 @@ pub fn schroeder_db(ir: &[f64]) -> Vec<f64> {
         edc[i] = acc;
     }
     let total = edc.first().copied().unwrap_or(0.0).max(f64::MIN_POSITIVE);
-    edc.iter()
-        .map(|e| 10.0 * (e / total).max(1e-300).log10())
-        .collect()
+    edc.iter().map(|e| 10.0 * (e / total).max(1e-300).log10()).collect()
 }
 
 /// Reverberation time (s) from a least-squares line through the decay curve between `upper_db`
@@ -96,9 +94,7 @@ pub fn echo_density(ir: &[f64], sample_rate: f64, hop_s: f64) -> Vec<(f64, f64)>
     let window_len = ((0.020 * sample_rate).round() as usize) | 1;
     let half = window_len / 2;
     let window: Vec<f64> = (0..window_len)
-        .map(|i| {
-            0.5 - 0.5 * (2.0 * std::f64::consts::PI * (i as f64 + 0.5) / window_len as f64).cos()
-        })
+        .map(|i| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * (i as f64 + 0.5) / window_len as f64).cos())
         .collect();
     let wsum: f64 = window.iter().sum();
     let hop = ((hop_s * sample_rate).round() as usize).max(1);
@@ -107,17 +103,9 @@ pub fn echo_density(ir: &[f64], sample_rate: f64, hop_s: f64) -> Vec<(f64, f64)>
     while centre + half < ir.len() {
         let seg = &ir[centre - half..=centre + half];
         let sigma = (seg.iter().zip(&window).map(|(h, w)| w * h * h).sum::<f64>() / wsum).sqrt();
-        let outside: f64 = seg
-            .iter()
-            .zip(&window)
-            .filter(|(h, _)| h.abs() > sigma)
-            .map(|(_, w)| w)
-            .sum::<f64>()
-            / wsum;
-        out.push((
-            centre as f64 / sample_rate,
-            outside / GAUSSIAN_OUTSIDE_ONE_SIGMA,
-        ));
+        let outside: f64 =
+            seg.iter().zip(&window).filter(|(h, _)| h.abs() > sigma).map(|(_, w)| w).sum::<f64>() / wsum;
+        out.push((centre as f64 / sample_rate, outside / GAUSSIAN_OUTSIDE_ONE_SIGMA));
         centre += hop;
     }
     out
