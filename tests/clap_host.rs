@@ -30,7 +30,7 @@ use harness::{clap_id_for, entry, Automation, ParamDesc, Plugin, Processor, PLUG
 use runnel_engine::params::PARAMS;
 use runnel_engine::presets::factory;
 use runnel_plugin::params::RunnelParams;
-use signals::{concat, first_non_finite, is_subnormal, peak, program, silence, sine, TestRng};
+use signals::{concat, first_non_finite, is_subnormal, peak, program, silence, sine, Rng};
 use spec::{
     display_to_plain, PARAM_SPECS, STAGE_MODULES, STAGE_SWITCHES, TAIL_STAGE_SWITCHES, TYPED_BY_UNIT,
 };
@@ -102,7 +102,7 @@ fn is_gain(d: &ParamDesc) -> bool {
 /// Random values for every parameter. Continuous values sit on a 1/4096 grid so that f32 and
 /// f64 hold them exactly and a VST3 host can set the very same values; gains stay between about
 /// −14 and +11 dB so the output stays meaningful.
-fn random_settings(p: &Plugin, rng: &mut TestRng) -> Vec<(ClapId, f64)> {
+fn random_settings(p: &Plugin, rng: &mut Rng) -> Vec<(ClapId, f64)> {
     p.params
         .iter()
         .map(|d| {
@@ -119,12 +119,12 @@ fn host_like_blocks(max: u32, seed: u64) -> impl FnMut() -> usize {
     let max = max as usize;
     let opening = [0, 1, 0, max, 1, 2, max.saturating_sub(1), 0, max];
     let mut i = 0;
-    let mut rng = TestRng::new(seed);
+    let mut rng = Rng::new(seed);
     move || {
         i += 1;
         match opening.get(i - 1) {
             Some(&n) => n,
-            None => rng.range(0, max),
+            None => rng.int(0, max),
         }
     }
 }
@@ -396,7 +396,7 @@ fn param_ranges_defaults_and_flags_are_consistent() {
 #[test]
 fn param_value_to_text_to_value_round_trips() {
     let mut p = Plugin::new();
-    let mut rng = TestRng::new(17);
+    let mut rng = Rng::new(17);
     for d in p.params.clone() {
         let key = d.key();
         let mut positions = vec![0.0, 0.001, 0.1, 0.25, 1.0 / 3.0, 0.5, 0.71, 0.9, 0.999, 1.0];
@@ -651,7 +651,7 @@ fn every_param_jump_inside_a_block_is_click_free() {
 
 #[test]
 fn state_saved_and_loaded_into_a_fresh_instance_gives_bit_identical_output() {
-    let mut rng = TestRng::new(2024);
+    let mut rng = Rng::new(2024);
     for round in 0..3 {
         let mut a = Plugin::new();
         let settings = random_settings(&a, &mut rng);
@@ -679,7 +679,7 @@ fn state_saved_and_loaded_into_a_fresh_instance_gives_bit_identical_output() {
 
 #[test]
 fn corrupt_state_is_rejected_and_the_instance_keeps_its_values() {
-    let mut rng = TestRng::new(31);
+    let mut rng = Rng::new(31);
     let mut donor = Plugin::new();
     let good = donor.save_state();
     let len = good.len();
@@ -840,7 +840,7 @@ fn nan_and_inf_input_gives_finite_output_and_recovers_within_one_block() {
         ("one NaN", |i, x| if i == 17 { f32::NAN } else { x }),
         ("huge", |i, _| if i % 2 == 0 { 1e30 } else { -f32::MAX }),
     ];
-    let mut rng = TestRng::new(5);
+    let mut rng = Rng::new(5);
     let settings_sets = {
         let probe = Plugin::new();
         vec![Vec::new(), random_settings(&probe, &mut rng)]
@@ -932,7 +932,7 @@ fn denormal_input_and_decaying_tails_produce_no_subnormal_output() {
     p.deactivate(proc);
 
     // Decaying tails: signal, then seconds of silence, at the defaults and random settings.
-    let mut rng = TestRng::new(99);
+    let mut rng = Rng::new(99);
     for round in 0..3 {
         let mut p = Plugin::new();
         if round > 0 {
@@ -983,7 +983,7 @@ fn param_changes_from_another_thread_never_race_or_tear() {
             // The audio thread: drain what the "GUI" queued into this block's events at random
             // offsets, as a host does, and process.
             let mut proc = proc;
-            let mut rng = TestRng::new(1);
+            let mut rng = Rng::new(1);
             let input = program(0.25, 48_000.0, 2);
             let mut pos = 0;
             loop {
@@ -991,7 +991,7 @@ fn param_changes_from_another_thread_never_race_or_tear() {
                 let queued: Vec<(ClapId, f64)> = rx.try_iter().collect();
                 // Random offsets, but in the order the changes were made: a later change of a
                 // parameter must land later, or it would not be the last one.
-                let mut offsets: Vec<u32> = queued.iter().map(|_| rng.range(0, 63) as u32).collect();
+                let mut offsets: Vec<u32> = queued.iter().map(|_| rng.int(0, 63) as u32).collect();
                 offsets.sort_unstable();
                 let events: Vec<ParamValueEvent> = queued
                     .iter()
@@ -1016,13 +1016,13 @@ fn param_changes_from_another_thread_never_race_or_tear() {
 
         // The main ("GUI") thread: send about two changes per audio block, and all the while
         // read values, texts and state the way hosts do while the audio thread runs.
-        let mut rng = TestRng::new(3);
+        let mut rng = Rng::new(3);
         let mut sent = 0;
         let mut reads = 0u64;
         while sent < CHANGES {
             if blocks_done.load(Ordering::SeqCst) * 2 >= sent {
-                let i = rng.range(0, params.len() - 1);
-                let v = candidates[i][rng.range(0, 8)];
+                let i = rng.int(0, params.len() - 1);
+                let v = candidates[i][rng.int(0, 8)];
                 tx.send((params[i].id, v)).unwrap();
                 last_sent[i] = Some(v);
                 sent += 1;
@@ -1087,7 +1087,7 @@ fn renders_for_the_vst3_comparison_are_written() {
         set_passthrough(&mut w);
         sets.push(("passthrough".into(), w.params.clone().iter().map(|d| (d.id, w.value(d.id))).collect()));
     }
-    let mut rng = TestRng::new(4242);
+    let mut rng = Rng::new(4242);
     for n in 1..=3 {
         sets.push((format!("random-{n}"), random_settings(&probe, &mut rng)));
     }

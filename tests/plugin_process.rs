@@ -3,29 +3,29 @@
 
 mod common;
 
-use common::{TestHost, TestRng, ALLOCATE_IN_PROCESS_ENV};
+use common::{Rng, TestHost, ALLOCATE_IN_PROCESS_ENV};
 use nice_plug::prelude::*;
 
 const SAMPLE_RATES: [f32; 4] = [44_100.0, 48_000.0, 96_000.0, 192_000.0];
 
 /// A −20 dBFS two-tone test signal with some noise, so every stage has something to chew on.
-fn test_signal(frames: usize, sample_rate: f32, rng: &mut TestRng) -> (Vec<f32>, Vec<f32>) {
+fn test_signal(frames: usize, sample_rate: f32, rng: &mut Rng) -> (Vec<f32>, Vec<f32>) {
     let mut left = Vec::with_capacity(frames);
     let mut right = Vec::with_capacity(frames);
     for n in 0..frames {
         let t = n as f32 / sample_rate;
         let tone = (2.0 * std::f32::consts::PI * 220.0 * t).sin() * 0.05
             + (2.0 * std::f32::consts::PI * 3100.0 * t).sin() * 0.03;
-        left.push(tone + (rng.unit() - 0.5) * 0.02);
-        right.push(tone * 0.8 + (rng.unit() - 0.5) * 0.02);
+        left.push(tone + ((rng.unit() as f32) - 0.5) * 0.02);
+        right.push(tone * 0.8 + ((rng.unit() as f32) - 0.5) * 0.02);
     }
     (left, right)
 }
 
 /// Randomizes every parameter (on/off switches included) through its normalized value.
-fn randomize_all(host: &mut TestHost, rng: &mut TestRng) {
+fn randomize_all(host: &mut TestHost, rng: &mut Rng) {
     for id in host.param_ids.clone() {
-        let v = rng.unit();
+        let v = rng.unit() as f32;
         host.set_normalized(&id, v);
     }
 }
@@ -40,7 +40,7 @@ fn assert_sane(block: &[f32], what: &str) {
 /// Runs `seconds` of signal through a host at `block_sizes` (cycled), randomizing every
 /// parameter every `change_every` blocks.
 fn fuzz_run(sample_rate: f32, max_block: usize, block_sizes: &[usize], seconds: f32, seed: u64) {
-    let mut rng = TestRng::new(seed);
+    let mut rng = Rng::new(seed);
     let mut host = TestHost::new(sample_rate, max_block);
     let frames = (seconds * sample_rate) as usize;
     let (mut left, mut right) = test_signal(frames, sample_rate, &mut rng);
@@ -48,7 +48,7 @@ fn fuzz_run(sample_rate: f32, max_block: usize, block_sizes: &[usize], seconds: 
     let mut block_index = 0;
     while start < frames {
         let size = match block_sizes[block_index % block_sizes.len()] {
-            0 => rng.range(1, max_block),
+            0 => rng.int(1, max_block),
             n => n,
         };
         let end = (start + size).min(frames);
@@ -78,7 +78,7 @@ fn every_parameter_changing_at_every_block_size_and_rate() {
 
 #[test]
 fn mono_layout_processes_and_stays_sane() {
-    let mut rng = TestRng::new(5);
+    let mut rng = Rng::new(5);
     let mut host = TestHost::with_layout(48_000.0, 512, 1);
     assert_eq!(host.channels, 1);
     let (mut mono, _) = test_signal(48_000, 48_000.0, &mut rng);
@@ -95,7 +95,7 @@ fn with_every_stage_off_audio_passes_bit_exactly() {
     for id in ["filter_on", "delay_on", "reverb_on"] {
         host.set_plain(id, 0.0);
     }
-    let mut rng = TestRng::new(3);
+    let mut rng = Rng::new(3);
     let (left_in, right_in) = test_signal(10_000, 48_000.0, &mut rng);
     let (mut left, mut right) = (left_in.clone(), right_in.clone());
     host.process_stereo(&mut left, &mut right, 256);
@@ -108,7 +108,7 @@ fn with_every_stage_off_audio_passes_bit_exactly() {
 #[test]
 fn nan_and_inf_input_is_treated_as_silence() {
     for poison in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
-        let mut rng = TestRng::new(9);
+        let mut rng = Rng::new(9);
         let (signal_l, signal_r) = test_signal(48_000, 48_000.0, &mut rng);
         let mut outputs = Vec::new();
         for poisoned in [true, false] {
@@ -145,7 +145,7 @@ fn nan_and_inf_input_is_treated_as_silence() {
 fn tail_is_reported_then_released() {
     let sr = 48_000.0;
     let mut host = TestHost::new(sr, 1024);
-    let mut rng = TestRng::new(4);
+    let mut rng = Rng::new(4);
     let (mut l, mut r) = test_signal(24_000, sr, &mut rng);
     let status = host.process_stereo(&mut l, &mut r, 1024);
     let ProcessStatus::Tail(tail) = status else { panic!("expected a tail, got {status:?}") };

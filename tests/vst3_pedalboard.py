@@ -10,6 +10,7 @@ Bundle folder: $RUNNEL_BUNDLE_DIR, else target/bundled. Renders: $CARGO_TARGET_D
 else target/host-compare (relative paths are taken from the package root, as cargo does).
 """
 
+import functools
 import json
 import math
 import os
@@ -61,12 +62,14 @@ def _read_manifest():
     return data if data["created_unix"] >= bundle_time else None
 
 
-@pytest.fixture(scope="session")
-def manifest() -> dict:
+@functools.cache
+def _ensure_manifest() -> dict:
+    """The CLAP renders and parameter list, written now by the CLAP test if they are missing or
+    older than the bundle (so this suite never depends on `cargo test` having run first).
+    Cached: collection (the render names) and the tests share one run."""
     assert VST3.exists(), f"{VST3} missing: run `cargo xtask bundle runnel --release` first"
     data = _read_manifest()
     if data is None:
-        # Write the CLAP renders now rather than depend on `cargo test` having run first.
         env = dict(os.environ)
         env.setdefault("RUNNEL_BUNDLE_DIR", str(BUNDLE_DIR))
         subprocess.run(
@@ -77,6 +80,11 @@ def manifest() -> dict:
         data = _read_manifest()
     assert data is not None, f"{COMPARE_DIR / 'manifest.json'} still missing or stale after {CLAP_WRITER_TEST}"
     return data
+
+
+@pytest.fixture(scope="session")
+def manifest() -> dict:
+    return _ensure_manifest()
 
 
 @pytest.fixture
@@ -209,10 +217,7 @@ def test_every_param_settable_by_value(plugin, manifest):
 
 
 def render_names():
-    path = COMPARE_DIR / "manifest.json"
-    if not path.exists():
-        return ["<missing manifest>"]
-    return [r["name"] for r in json.loads(path.read_text())["renders"]]
+    return [r["name"] for r in _ensure_manifest()["renders"]]
 
 
 @pytest.mark.parametrize("name", render_names())

@@ -7,7 +7,7 @@ use clack_extensions::tail::TailLength;
 use clack_host::prelude::*;
 
 use crate::harness::{Automation, HostCallbackCounts, Plugin};
-use crate::signals::{concat, first_non_finite, peak, program, silence, TestRng};
+use crate::signals::{concat, first_non_finite, peak, program, silence, Rng};
 use crate::{assert_bit_identical, host_like_blocks, random_settings, set_passthrough, QUIET};
 
 /// Both channels of the stereo main output.
@@ -129,15 +129,15 @@ fn passthrough_marks_silent_input_constant_and_varying_input_not() {
 fn scripted_session(seed: u64) -> (Vec<Vec<f32>>, Vec<ProcessStatus>, HostCallbackCounts, u32) {
     let sr = 48_000.0;
     let max_block = 512;
-    let mut rng = TestRng::new(seed);
+    let mut rng = Rng::new(seed);
     let mut p = Plugin::new();
     let settings = random_settings(&p, &mut rng);
     p.flush(&settings);
     let input = concat(program(1.5, sr, seed), &silence(sr as usize / 2, 2));
     let mut automation: Vec<Automation> = (0..60)
         .map(|_| {
-            let d = &p.params[rng.range(0, p.params.len() - 1)];
-            let frame = rng.range(0, input[0].len() - 1);
+            let d = &p.params[rng.int(0, p.params.len() - 1)];
+            let frame = rng.int(0, input[0].len() - 1);
             Automation { frame, id: d.id, value: d.value_at(rng.unit()) }
         })
         .collect();

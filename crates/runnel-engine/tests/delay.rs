@@ -16,6 +16,8 @@ use runnel_engine::testing::delay::{
 // binary that aborts on any allocation inside `assert_no_alloc` (tests/plugin_process.rs proves
 // it fires).
 use nice_assert_no_alloc::assert_no_alloc;
+use test_support::signals::{self, impulse};
+use test_support::{db, max_step, rms, Rng};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
@@ -56,52 +58,9 @@ fn render(d: &mut Delay, left: &[f32], right: &[f32], block: usize) -> (Vec<f32>
     (l, r)
 }
 
-fn impulse(len: usize, at: usize) -> Vec<f32> {
-    let mut v = vec![0.0; len];
-    v[at] = 1.0;
-    v
-}
-
+/// A sine given in cycles per sample (the delay tests think in periods, not in hertz).
 fn sine(len: usize, cycles_per_sample: f64, amplitude: f64) -> Vec<f32> {
-    (0..len).map(|n| (amplitude * (TAU * cycles_per_sample * n as f64).sin()) as f32).collect()
-}
-
-fn max_step(x: &[f32]) -> f64 {
-    x.windows(2).map(|w| (w[1] as f64 - w[0] as f64).abs()).fold(0.0, f64::max)
-}
-
-fn rms(x: &[f32]) -> f64 {
-    (x.iter().map(|&v| v as f64 * v as f64).sum::<f64>() / x.len() as f64).sqrt()
-}
-
-fn db(x: f64) -> f64 {
-    20.0 * x.log10()
-}
-
-/// A small deterministic generator for the fuzz test (xorshift64*).
-struct Rng(u64);
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn range(&mut self, r: (f32, f32)) -> f32 {
-        r.0 + (r.1 - r.0) * self.unit() as f32
-    }
-    fn log_range(&mut self, r: (f32, f32)) -> f32 {
-        (r.0.ln() + (r.1.ln() - r.0.ln()) * self.unit() as f32).exp()
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.unit() * n as f64) as usize % n
-    }
-    fn coin(&mut self) -> bool {
-        self.next_u64() & 1 == 1
-    }
+    signals::sine(len, cycles_per_sample, amplitude, 1.0)
 }
 
 fn read_csv(name: &str) -> Vec<Vec<f64>> {
@@ -411,7 +370,7 @@ fn freeze_recirculates_unchanged_and_ignores_input() {
     d.set_settings(&DelaySettings { freeze: true, ..s });
     assert_eq!(d.tail_samples(), None);
     // Loud noise while frozen must not enter the loop.
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let noise: Vec<f32> = (0..period * 40).map(|_| (rng.unit() * 2.0 - 1.0) as f32).collect();
     let (y, _) = render(&mut d, &noise, &noise, 256);
     // After the 20 ms freeze ramp plus one period, the output repeats exactly every period.
@@ -473,8 +432,8 @@ fn time_changes_do_not_click_in_either_mode() {
         (
             "random jumps",
             Box::new(|n| {
-                let mut rng = Rng(1 + (n / 14_400) as u64);
-                Some(rng.range((1.0, 1500.0)))
+                let mut rng = Rng::new(1 + (n / 14_400) as u64);
+                Some(rng.in_range((1.0, 1500.0)))
             }),
             true,
         ),
@@ -619,20 +578,20 @@ fn random_settings(rng: &mut Rng) -> DelaySettings {
         sync: rng.coin(),
         note: NoteValue::ALL[rng.below(NoteValue::ALL.len())],
         note_modifier: NoteModifier::ALL[rng.below(3)],
-        stereo_offset_ms: rng.range(STEREO_OFFSET_MS_RANGE),
+        stereo_offset_ms: rng.in_range(STEREO_OFFSET_MS_RANGE),
         ping_pong: rng.coin(),
         // Bias towards the dangerous end: a third of the blocks at exactly 100 %.
-        feedback: if rng.below(3) == 0 { 1.0 } else { rng.range(FEEDBACK_RANGE) },
+        feedback: if rng.below(3) == 0 { 1.0 } else { rng.in_range(FEEDBACK_RANGE) },
         low_cut_hz: if rng.coin() { LOW_CUT_HZ_RANGE.0 } else { rng.log_range(LOW_CUT_HZ_RANGE) },
         high_cut_hz: if rng.coin() { HIGH_CUT_HZ_RANGE.1 } else { rng.log_range(HIGH_CUT_HZ_RANGE) },
-        saturation: if rng.coin() { 0.0 } else { rng.range(SATURATION_RANGE) },
+        saturation: if rng.coin() { 0.0 } else { rng.in_range(SATURATION_RANGE) },
         time_change: TimeChangeMode::ALL[rng.below(2)],
         mod_rate_hz: rng.log_range(MOD_RATE_HZ_RANGE),
-        mod_depth_ms: rng.range(MOD_DEPTH_MS_RANGE),
-        duck_amount_db: rng.range(DUCK_AMOUNT_DB_RANGE),
+        mod_depth_ms: rng.in_range(MOD_DEPTH_MS_RANGE),
+        duck_amount_db: rng.in_range(DUCK_AMOUNT_DB_RANGE),
         duck_release_ms: rng.log_range(DUCK_RELEASE_MS_RANGE),
         freeze: rng.below(8) == 0,
-        mix: rng.range(MIX_RANGE),
+        mix: rng.in_range(MIX_RANGE),
     }
 }
 
@@ -648,7 +607,7 @@ fn every_parameter_randomized_per_block_stays_bounded_and_finite() {
     let bound = input_peak.max(SAFETY_CEILING * overshoot) * 1.0001;
 
     for &(fs, seconds) in &[(8_000.0f32, 30.0), (44_100.0, 40.0), (96_000.0, 15.0), (384_000.0, 4.0)] {
-        let mut rng = Rng(fs as u64);
+        let mut rng = Rng::new(fs as u64);
         let mut d = Delay::new();
         d.prepare(fs, 1024);
         let total = (fs * seconds) as usize;
@@ -711,7 +670,7 @@ fn silence_decays_to_exact_zero_without_subnormals() {
         ..DelaySettings::default()
     };
     let mut d = prepared(fs, &s);
-    let mut rng = Rng(3);
+    let mut rng = Rng::new(3);
     let len = 48_000 * 10;
     let x: Vec<f32> =
         (0..len).map(|n| if n < 4800 { (rng.unit() * 2.0 - 1.0) as f32 } else { 0.0 }).collect();
@@ -760,7 +719,7 @@ fn tail_samples_covers_the_echoes_down_to_minus_90_db() {
 fn dry_only_mix_is_transparent_and_empty_blocks_are_fine() {
     let fs = 44_100.0;
     let mut d = prepared(fs, &DelaySettings { mix: 0.0, feedback: 0.9, ..DelaySettings::default() });
-    let mut rng = Rng(11);
+    let mut rng = Rng::new(11);
     let x: Vec<f32> = (0..20_000).map(|_| (rng.unit() * 2.0 - 1.0) as f32).collect();
     let (l, r) = render(&mut d, &x, &x, 100);
     assert_eq!(l, x);

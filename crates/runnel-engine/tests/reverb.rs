@@ -21,7 +21,7 @@ use nice_assert_no_alloc::assert_no_alloc;
 fn synthetic_decay(t60: f64, fs: f64, seconds: f64, seed: u64) -> Vec<f64> {
     let mut rng = Rng::new(seed);
     let k = (10f64).ln() * 3.0 / t60; // amplitude falls 60 dB in t60
-    (0..(seconds * fs) as usize).map(|i| rng.noise() * (-k * i as f64 / fs).exp()).collect()
+    (0..(seconds * fs) as usize).map(|i| rng.gaussian() * (-k * i as f64 / fs).exp()).collect()
 }
 
 #[test]
@@ -350,8 +350,8 @@ fn freeze_holds_level_for_60_seconds_and_never_grows() {
     let mut r = vec![0.0f32; BLOCK];
     let feed = |reverb: &mut Reverb, rng: &mut Rng, l: &mut Vec<f32>, r: &mut Vec<f32>| {
         for i in 0..BLOCK {
-            l[i] = 0.3 * rng.noise() as f32;
-            r[i] = 0.3 * rng.noise() as f32;
+            l[i] = 0.3 * rng.gaussian() as f32;
+            r[i] = 0.3 * rng.gaussian() as f32;
         }
         reverb.process(l, r);
     };
@@ -631,7 +631,7 @@ fn step_ratio_after_change(start: ReverbSettings, change: impl Fn(&mut ReverbSet
     let n = (1.5 * fs) as usize;
     let mut input = vec![0.0f32; n];
     for v in input.iter_mut().take((0.5 * fs) as usize) {
-        a += k * (rng.noise() as f32 - a);
+        a += k * (rng.gaussian() as f32 - a);
         b += k * (a - b);
         *v = 4.0 * b;
     }

@@ -4,50 +4,12 @@
 
 pub mod room_acoustics;
 
+pub use test_support::Rng;
+
 use runnel_engine::reverb::{Reverb, ReverbSettings};
 
 /// Block size used when rendering (the plugin's typical host block).
 pub const BLOCK: usize = 256;
-
-/// A deterministic xorshift64* generator, so every test run sees the same "random" input.
-pub struct Rng(u64);
-
-impl Rng {
-    /// Seeded generator (zero is replaced).
-    pub fn new(seed: u64) -> Self {
-        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    /// Next raw value.
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Uniform in [lo, hi).
-    pub fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-
-    /// Uniform integer in [lo, hi].
-    pub fn int(&mut self, lo: usize, hi: usize) -> usize {
-        lo + (self.next_u64() % (hi - lo + 1) as u64) as usize
-    }
-
-    /// Approximately Gaussian (sum of 4 uniforms), unit variance.
-    pub fn noise(&mut self) -> f64 {
-        ((0..4).map(|_| self.unit()).sum::<f64>() - 2.0) * 3f64.sqrt()
-    }
-}
 
 /// A prepared reverb with `settings` applied (snapped).
 pub fn prepared(settings: &ReverbSettings, fs: f32) -> Reverb {
