@@ -15,16 +15,16 @@
 //! can be overridden with `RUNNEL_BUNDLE_DIR`.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jack::{AudioIn, AudioOut, Client, ClientOptions, Control, Port, ProcessScope};
 use runnel_engine::filter::Filter;
 use runnel_plugin::params::RunnelParams;
+use test_support::servers::{require_tool, terminate, PrivateDisplay, SERVER_TIMEOUT};
 
 /// Sample rate of the private JACK server.
 const SAMPLE_RATE: u32 = 48_000;
@@ -45,8 +45,6 @@ const IMPULSE_AMPLITUDE: f32 = 0.5;
 const RECORD_SECONDS: f64 = 1.5;
 /// How long the standalone may take to register its ports (it also opens its editor first).
 const PORTS_TIMEOUT: Duration = Duration::from_secs(20);
-/// How long `jackd` and Xvfb may take to accept clients.
-const SERVER_TIMEOUT: Duration = Duration::from_secs(10);
 /// The standalone's JACK client name (the plugin's `NAME`, lower-cased by nice-plug).
 const RUNNEL_CLIENT: &str = "runnel";
 /// The editor window's title (the plugin's `NAME`).
@@ -62,7 +60,7 @@ struct Processes {
     /// The private JACK server.
     jackd: Option<Child>,
     /// The private X server.
-    xvfb: Option<Child>,
+    xvfb: Option<PrivateDisplay>,
 }
 
 impl Processes {
@@ -99,48 +97,16 @@ impl Drop for Processes {
         }
         // The servers get SIGTERM so they remove their sockets and shared memory, and SIGKILL
         // if they do not go within a few seconds.
-        for child in [self.jackd.take(), self.xvfb.take()].into_iter().flatten() {
-            terminate(child);
+        if let Some(jackd) = self.jackd.take() {
+            terminate(jackd);
         }
+        drop(self.xvfb.take());
         if std::thread::panicking() {
             eprintln!("standalone_jack: process logs kept in {}", self.log_dir.display());
         } else {
             let _ = std::fs::remove_dir_all(&self.log_dir);
         }
     }
-}
-
-/// Stops a server gracefully (SIGTERM), then forcibly after 3 s.
-fn terminate(mut child: Child) {
-    // std has no SIGTERM and the crate has no libc dependency; kill(1) is always there.
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    let deadline = Instant::now() + Duration::from_secs(3);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-/// The full path of `tool` on `PATH`, or a test failure saying what to install.
-fn require_tool(tool: &str, package: &str) -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(tool))
-        .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "`{tool}` is not on PATH; this test needs it (Debian package `{package}`, \
-                 installed by scripts/system-deps.sh)"
-            )
-        })
 }
 
 /// The bundled standalone binary: `$RUNNEL_BUNDLE_DIR/Runnel`, by default under this crate's
@@ -156,34 +122,6 @@ fn standalone_binary() -> PathBuf {
         binary.display()
     );
     binary
-}
-
-/// Starts Xvfb on a display it picks itself (`-displayfd`, so no number can collide with a
-/// running server) and returns that display, e.g. `:3`.
-fn start_xvfb(processes: &mut Processes, xvfb: &Path) -> String {
-    let mut child = Command::new(xvfb)
-        .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(processes.log_file("xvfb.log"))
-        .spawn()
-        .expect("spawn Xvfb");
-    let stdout = child.stdout.take().expect("Xvfb stdout");
-    processes.xvfb = Some(child);
-
-    // Xvfb writes the display number once it accepts connections. Read it on a thread so a
-    // hung server cannot hang the test; EOF (Xvfb died) also ends the read.
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = sender.send(line);
-    });
-    let line = receiver.recv_timeout(SERVER_TIMEOUT).unwrap_or_default();
-    let number: u32 = line.trim().parse().unwrap_or_else(|_| {
-        panic!("Xvfb did not report a display number (got {line:?})\n{}", processes.log_tail("xvfb.log"))
-    });
-    format!(":{number}")
 }
 
 /// Starts `jackd` with the dummy driver under `server_name` and returns a client of it once it
@@ -436,13 +374,16 @@ fn filtered_impulse_peak() -> f32 {
 fn standalone_processes_audio_through_jack_with_editor_open() {
     let test_start = Instant::now();
     let jackd = require_tool("jackd", "jackd2");
-    let xvfb = require_tool("Xvfb", "xvfb");
     let xwininfo = require_tool("xwininfo", "x11-utils");
     let binary = standalone_binary();
 
     // Declared before the JACK client, so on unwinding the client closes before the servers go.
     let mut processes = Processes::new();
-    let display = start_xvfb(&mut processes, &xvfb);
+    let display = PrivateDisplay::start(processes.log_file("xvfb.log").into())
+        .unwrap_or_else(|e| panic!("{e}\n{}", processes.log_tail("xvfb.log")));
+    let display_name = display.name().to_string();
+    processes.xvfb = Some(display);
+    let display = display_name;
 
     // A server name of our own: the test neither joins nor disturbs another JACK server. libjack
     // reads JACK_DEFAULT_SERVER for this process's clients; this is the file's only test, so no

@@ -12,10 +12,8 @@
 //! fails the test rather than skipping it.
 
 use std::ffi::c_ulong;
-use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::io::Read;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use clack_extensions::gui::{GuiApiType, GuiConfiguration, Window};
@@ -23,6 +21,8 @@ use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{ConnectionExt, CreateWindowAux, WindowClass};
 use x11rb::rust_connection::RustConnection;
 use x11rb::{COPY_DEPTH_FROM_PARENT, COPY_FROM_PARENT};
+
+use test_support::servers::PrivateDisplay;
 
 use crate::harness::Plugin;
 
@@ -36,8 +36,6 @@ const OPEN_CLOSE_CYCLES: usize = 4;
 const SHOWN_FOR: Duration = Duration::from_millis(400);
 /// How long the whole child may take before it counts as hung.
 const CHILD_TIMEOUT: Duration = Duration::from_secs(90);
-/// How long Xvfb may take to accept clients.
-const SERVER_TIMEOUT: Duration = Duration::from_secs(10);
 /// The child prints this once it has closed the editor for the last time.
 const DONE_MARKER: &str = "editor session done";
 /// Log texts of the known close-path failures (baseview's X11 backend): a request sent to a
@@ -50,74 +48,6 @@ const CLOSE_ERRORS: &[&str] = &[
     "X11Error",
     "leftover X11 error",
 ];
-
-/// A private X server; dropping it stops the server.
-struct PrivateDisplay {
-    /// The Xvfb process.
-    server: Child,
-    /// Its display name, e.g. `:3`.
-    name: String,
-}
-
-impl PrivateDisplay {
-    /// Starts Xvfb on a display number it picks itself (`-displayfd`), so it never meets a
-    /// running server.
-    fn start() -> Self {
-        let xvfb = require_tool("Xvfb");
-        let mut server = Command::new(xvfb)
-            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn Xvfb");
-        let stdout = server.stdout.take().expect("Xvfb stdout");
-        // Xvfb writes the display number once it accepts connections; a thread keeps a hung
-        // server from hanging the test.
-        let (sender, receiver) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = sender.send(line);
-        });
-        let line = receiver.recv_timeout(SERVER_TIMEOUT).unwrap_or_default();
-        let Ok(number) = line.trim().parse::<u32>() else {
-            let _ = server.kill();
-            let _ = server.wait();
-            panic!("Xvfb did not report a display number (got {line:?})");
-        };
-        Self { server, name: format!(":{number}") }
-    }
-}
-
-impl Drop for PrivateDisplay {
-    fn drop(&mut self) {
-        // SIGTERM lets Xvfb remove its socket and lock file; std only offers SIGKILL.
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.server.id().to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.server.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.server.kill();
-        let _ = self.server.wait();
-    }
-}
-
-/// The full path of `tool` on `PATH`, or a test failure naming it.
-fn require_tool(tool: &str) -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(tool))
-        .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| panic!("`{tool}` is not installed (scripts/system-deps.sh installs it)"))
-}
 
 /// The host's side of the X11 session: a window to embed the editor in, as a DAW opens one
 /// per plugin editor.
@@ -222,11 +152,11 @@ fn editor_session_child() {
 
 #[test]
 fn editor_opens_and_closes_without_x11_errors() {
-    let display = PrivateDisplay::start();
+    let display = PrivateDisplay::start(Stdio::null()).unwrap_or_else(|e| panic!("{e}"));
     let mut child = Command::new(std::env::current_exe().expect("test executable"))
         .args(["--exact", "editor::editor_session_child", "--ignored", "--nocapture"])
         .args(["--test-threads=1"])
-        .env("DISPLAY", &display.name)
+        .env("DISPLAY", display.name())
         .env_remove("WAYLAND_DISPLAY")
         .env(CHILD_ENV, "1")
         .stdin(Stdio::null())
