@@ -305,3 +305,49 @@ fn a_preset_loaded_by_key_renders_like_its_settings_set_by_value() {
         assert!(diff <= 1e-5 * scale, "{file}: renders differ by {diff} (peak {scale})");
     }
 }
+
+/// Hosts load presets while playing: a load between two blocks of an active, processing instance
+/// takes effect (every value applied, the audio changes) and the output stays finite and bounded.
+#[test]
+fn preset_load_while_processing_applies_the_values() {
+    let sr = 48_000.0;
+    let block = 256;
+    let input = program(0.5, sr, 12);
+    let preset = preset_in("dub-echo.toml");
+    let mut p = Plugin::new();
+    let expected = clap_values(&p, &preset);
+    let mut proc = p.activate(sr, block as u32).unwrap();
+    let half = input[0].len() / 2;
+    let first: Vec<Vec<f32>> = input.iter().map(|c| c[..half].to_vec()).collect();
+    let second: Vec<Vec<f32>> = input.iter().map(|c| c[half..].to_vec()).collect();
+    let before = proc.render_fixed(&first, block);
+
+    p.load_preset("dub-echo").unwrap();
+    let after = proc.render_fixed(&second, block);
+    p.deactivate(proc);
+
+    for (id, value) in expected {
+        let got = p.value(id);
+        let d = p.params.iter().find(|d| d.id == id).unwrap();
+        assert!(((got - value) / d.max).abs() <= NORMALIZED_TOLERANCE, "`{}` is {got}, not {value}", d.key());
+    }
+    for (out, what) in [(&before, "before"), (&after, "after")] {
+        assert!(out.iter().flatten().all(|x| x.is_finite()), "{what} the load: non-finite output");
+        assert!(peak(out) < 4.0, "{what} the load: peak {}", peak(out));
+    }
+    assert!(peak(&after) > 1e-2, "silent after the load");
+
+    // The same two halves without the load: the audio must have changed with the preset.
+    let mut control = Plugin::new();
+    let mut proc = control.activate(sr, block as u32).unwrap();
+    let control_before = proc.render_fixed(&first, block);
+    let control_after = proc.render_fixed(&second, block);
+    control.deactivate(proc);
+    assert_eq!(control_before, before, "same settings, same output before the load");
+    let diff = after
+        .iter()
+        .zip(&control_after)
+        .flat_map(|(x, y)| x.iter().zip(y).map(|(p, q)| (p - q).abs()))
+        .fold(0.0f32, f32::max);
+    assert!(diff > 1e-2, "the load did not reach the audio (max difference {diff})");
+}
