@@ -3,6 +3,7 @@
 //! The DSP lives in the `runnel-engine` crate and knows nothing about plugin APIs; this crate root wraps it as a
 //! CLAP/VST3 plugin and a standalone application with nice-plug.
 
+pub mod clap_presets;
 pub mod editor;
 pub mod params;
 
@@ -10,6 +11,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
+use nice_plug::wrapper::clap::{ClapFactoryPreset, ClapPresetProvider};
 
 use crate::params::RunnelParams;
 use runnel_engine::engine::{Engine, TEMPO_BPM_DEFAULT};
@@ -250,6 +252,18 @@ impl ClapPlugin for Runnel {
         ClapFeature::Delay,
         ClapFeature::Reverb,
     ];
+
+    /// The factory presets, for hosts' preset browsers (`clap.preset-discovery-factory`) and
+    /// `clap.preset-load`.
+    const CLAP_PRESET_PROVIDER: Option<ClapPresetProvider> = Some(clap_presets::PROVIDER);
+
+    fn clap_factory_presets() -> Vec<ClapFactoryPreset> {
+        clap_presets::factory_presets()
+    }
+
+    fn clap_factory_preset_state(load_key: &str) -> Option<PluginState> {
+        clap_presets::factory_preset_state(load_key)
+    }
 }
 
 impl Vst3Plugin for Runnel {

@@ -14,6 +14,8 @@ mod editor;
 mod harness;
 #[path = "clap_host/hosting.rs"]
 mod hosting;
+#[path = "clap_host/presets.rs"]
+mod presets;
 #[path = "clap_host/signals.rs"]
 mod signals;
 #[path = "clap_host/spec.rs"]

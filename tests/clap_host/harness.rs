@@ -5,7 +5,7 @@
 //! Nothing here links the plugin crate: everything goes through the C ABI of the built bundle, so
 //! the tests see exactly what a host sees.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ffi::CString;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -19,6 +19,8 @@ use clack_extensions::params::{
     HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer,
     ParamInfoFlags, ParamRescanFlags, PluginParams,
 };
+use clack_extensions::preset_discovery::prelude::{HostPresetLoad, Location, PluginPresetLoad};
+use clack_extensions::preset_discovery::HostPresetLoadImpl;
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
 use clack_extensions::tail::{PluginTail, TailLength};
 use clack_host::events::event_types::ParamValueEvent;
@@ -125,6 +127,8 @@ pub struct PluginExtensions {
     pub tail: Option<PluginTail>,
     /// `clap.gui`.
     pub gui: Option<PluginGui>,
+    /// `clap.preset-load`.
+    pub preset_load: Option<PluginPresetLoad>,
 }
 
 /// Host state shared by all threads: what the plugin asked the host to do.
@@ -160,6 +164,7 @@ impl<'a> SharedHandler<'a> for HostShared {
             latency: instance.get_extension(),
             tail: instance.get_extension(),
             gui: instance.get_extension(),
+            preset_load: instance.get_extension(),
         });
     }
 
@@ -215,6 +220,19 @@ pub struct HostMainThread {
     pub latency_changes: Cell<u32>,
     /// `clap_host_state.mark_dirty` calls.
     pub dirty_marks: Cell<u32>,
+    /// What `clap_host_preset_load` heard, in order.
+    pub preset_load_reports: RefCell<Vec<PresetLoadReport>>,
+}
+
+/// One `clap_host_preset_load` call: which preset, and whether it loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresetLoadReport {
+    /// The location was the plugin itself (`CLAP_PRESET_DISCOVERY_LOCATION_PLUGIN`).
+    pub in_plugin: bool,
+    /// The load key.
+    pub load_key: Option<String>,
+    /// `loaded` (true) or `on_error` (false).
+    pub loaded: bool,
 }
 
 impl<'a> MainThreadHandler<'a> for HostMainThread {}
@@ -230,6 +248,30 @@ impl HostParamsImplMainThread for HostMainThread {
 impl HostLatencyImpl for HostMainThread {
     fn changed(&self) {
         self.latency_changes.set(self.latency_changes.get() + 1);
+    }
+}
+
+impl HostPresetLoadImpl for HostMainThread {
+    fn on_error(
+        &self,
+        location: Location,
+        load_key: Option<&std::ffi::CStr>,
+        _os_error: i32,
+        _message: Option<&std::ffi::CStr>,
+    ) {
+        self.preset_load_reports.borrow_mut().push(PresetLoadReport {
+            in_plugin: location == Location::Plugin,
+            load_key: load_key.map(|k| k.to_string_lossy().into_owned()),
+            loaded: false,
+        });
+    }
+
+    fn loaded(&self, location: Location, load_key: Option<&std::ffi::CStr>) {
+        self.preset_load_reports.borrow_mut().push(PresetLoadReport {
+            in_plugin: location == Location::Plugin,
+            load_key: load_key.map(|k| k.to_string_lossy().into_owned()),
+            loaded: true,
+        });
     }
 }
 
@@ -252,7 +294,8 @@ impl HostHandlers for RunnelHost {
             .register::<HostParams>()
             .register::<HostLatency>()
             .register::<HostState>()
-            .register::<HostGui>();
+            .register::<HostGui>()
+            .register::<HostPresetLoad>();
     }
 }
 
@@ -355,6 +398,7 @@ impl Plugin {
                 param_rescans: Cell::new(0),
                 latency_changes: Cell::new(0),
                 dirty_marks: Cell::new(0),
+                preset_load_reports: RefCell::new(Vec::new()),
             },
             entry(),
             &id,
@@ -496,6 +540,24 @@ impl Plugin {
         let result = state.load(&self.instance.plugin_handle(), &mut reader).map_err(|e| e.to_string());
         self.pump_main_thread();
         result
+    }
+
+    /// `clap.preset-load` of the preset with `load_key` inside the plugin; `Err` when the plugin
+    /// refuses. Answers the main-thread callback the plugin requests afterwards.
+    pub fn load_preset(&mut self, load_key: &str) -> Result<(), String> {
+        let preset_load = self.ext.preset_load.ok_or("plugin has no clap.preset-load extension")?;
+        let key = CString::new(load_key).map_err(|e| e.to_string())?;
+        let result = preset_load
+            .load_from_location(&self.instance.plugin_handle(), Location::Plugin, Some(&key))
+            .map_err(|e| e.to_string());
+        self.pump_main_thread();
+        result
+    }
+
+    /// What the plugin reported through `clap_host_preset_load` so far.
+    pub fn preset_load_reports(&self) -> Vec<PresetLoadReport> {
+        self.instance
+            .access_handler(|h: &HostMainThread| h.preset_load_reports.borrow().clone())
     }
 
     /// Runs `on_main_thread` if the plugin asked for it.

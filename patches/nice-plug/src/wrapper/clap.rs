@@ -4,12 +4,18 @@ mod util;
 mod context;
 mod descriptor;
 pub mod features;
+// RUNNEL PATCH (see patches/README.md): preset discovery for presets embedded in the plugin.
+mod preset_discovery;
 mod wrapper;
 
 use crate::wrapper::clap::features::ClapFeature;
 
 /// Re-export for the macro
 pub use self::descriptor::PluginDescriptor;
+// RUNNEL PATCH (see patches/README.md): preset discovery for presets embedded in the plugin.
+pub use self::preset_discovery::{
+    ClapFactoryPreset, ClapPresetProvider, PresetDiscoveryFactory, ProviderEntry,
+};
 pub use self::wrapper::Wrapper;
 pub use clap_sys::entry::clap_plugin_entry;
 pub use clap_sys::factory::plugin_factory::{CLAP_PLUGIN_FACTORY_ID, clap_plugin_factory};
@@ -17,7 +23,7 @@ pub use clap_sys::host::clap_host;
 pub use clap_sys::plugin::{clap_plugin, clap_plugin_descriptor};
 pub use clap_sys::version::CLAP_VERSION;
 use nice_plug_core::context::remote_controls::RemoteControlsContext;
-use nice_plug_core::plugin::Plugin;
+use nice_plug_core::plugin::{Plugin, PluginState};
 
 /// Provides auxiliary metadata needed for a CLAP plugin.
 #[allow(unused_variables)]
@@ -43,6 +49,23 @@ pub trait ClapPlugin: Plugin {
     /// that the host can use to provide better hardware mapping for a plugin. See the linked
     /// extension for more information.
     fn remote_controls(&self, context: &mut impl RemoteControlsContext) {}
+
+    /// RUNNEL PATCH (see patches/README.md): set this to expose presets embedded in the plugin
+    /// through CLAP's preset-discovery factory (one provider, one location of kind
+    /// `CLAP_PRESET_DISCOVERY_LOCATION_PLUGIN`) and to load them through `clap.preset-load`.
+    const CLAP_PRESET_PROVIDER: Option<ClapPresetProvider> = None;
+
+    /// RUNNEL PATCH (see patches/README.md): the presets the provider reports, in browsing order.
+    fn clap_factory_presets() -> Vec<ClapFactoryPreset> {
+        Vec::new()
+    }
+
+    /// RUNNEL PATCH (see patches/README.md): the state `clap.preset-load` applies for a load key
+    /// from [`clap_factory_presets()`][Self::clap_factory_presets], as a state load would (only
+    /// the parameters it lists change); `None` for an unknown key.
+    fn clap_factory_preset_state(load_key: &str) -> Option<PluginState> {
+        None
+    }
 }
 
 /// Configuration for the plugin's polyphonic modulation options, if it supports .
@@ -70,6 +93,8 @@ macro_rules! nice_export_clap {
             use $crate::wrapper::setup_logger;
             use $crate::wrapper::clap::{PluginDescriptor, Wrapper};
             use $crate::wrapper::clap::{CLAP_PLUGIN_FACTORY_ID, clap_host, clap_plugin, clap_plugin_descriptor, clap_plugin_factory};
+            // RUNNEL PATCH (see patches/README.md): preset discovery.
+            use $crate::wrapper::clap::{PresetDiscoveryFactory, ProviderEntry};
             use ::std::collections::HashSet;
             use ::std::ffi::{CStr, c_void};
             use ::std::os::raw::c_char;
@@ -105,6 +130,15 @@ macro_rules! nice_export_clap {
                     }
 
                     descriptors
+                })
+            }
+
+            // RUNNEL PATCH (see patches/README.md): the providers of the plugins that embed presets.
+            static PRESET_DISCOVERY_FACTORY: OnceLock<PresetDiscoveryFactory> = OnceLock::new();
+
+            fn preset_discovery_factory() -> &'static PresetDiscoveryFactory {
+                PRESET_DISCOVERY_FACTORY.get_or_init(|| {
+                    PresetDiscoveryFactory::new([$(ProviderEntry::for_plugin::<$plugin_ty>()),+])
                 })
             }
 
@@ -165,6 +199,10 @@ macro_rules! nice_export_clap {
             pub extern "C" fn get_factory(factory_id: *const c_char) -> *const c_void {
                 if !factory_id.is_null() && unsafe { CStr::from_ptr(factory_id) } == CLAP_PLUGIN_FACTORY_ID {
                     &CLAP_PLUGIN_FACTORY as *const _ as *const c_void
+                } else if !factory_id.is_null() {
+                    // RUNNEL PATCH (see patches/README.md): the preset-discovery factory, if any
+                    // plugin has presets.
+                    preset_discovery_factory().for_factory_id(unsafe { CStr::from_ptr(factory_id) })
                 } else {
                     ::std::ptr::null()
                 }

@@ -42,6 +42,14 @@ use clap_sys::ext::render::{
     clap_plugin_render_mode,
 };
 use clap_sys::ext::state::{CLAP_EXT_STATE, clap_plugin_state};
+// RUNNEL PATCH (see patches/README.md): `clap.preset-load` for presets embedded in the plugin.
+use clap_sys::ext::preset_load::{
+    CLAP_EXT_PRESET_LOAD, CLAP_EXT_PRESET_LOAD_COMPAT, clap_host_preset_load,
+    clap_plugin_preset_load,
+};
+use clap_sys::factory::preset_discovery::{
+    CLAP_PRESET_DISCOVERY_LOCATION_PLUGIN, clap_preset_discovery_location_kind,
+};
 use clap_sys::ext::tail::{CLAP_EXT_TAIL, clap_plugin_tail};
 use clap_sys::ext::thread_check::{CLAP_EXT_THREAD_CHECK, clap_host_thread_check};
 use clap_sys::ext::track_info::CLAP_EXT_TRACK_INFO;
@@ -258,6 +266,11 @@ pub struct Wrapper<P: ClapPlugin> {
     clap_plugin_render: clap_plugin_render,
 
     clap_plugin_state: clap_plugin_state,
+
+    // RUNNEL PATCH (see patches/README.md): `clap.preset-load`, offered when the plugin declares
+    // a preset provider, and the host's side to report loads to.
+    clap_plugin_preset_load: clap_plugin_preset_load,
+    host_preset_load: AtomicRefCell<Option<ClapPtr<clap_host_preset_load>>>,
 
     clap_plugin_tail: clap_plugin_tail,
 
@@ -726,6 +739,12 @@ impl<P: ClapPlugin> Wrapper<P> {
                 save: Some(Self::ext_state_save),
                 load: Some(Self::ext_state_load),
             },
+
+            // RUNNEL PATCH (see patches/README.md): `clap.preset-load`.
+            clap_plugin_preset_load: clap_plugin_preset_load {
+                from_location: Some(Self::ext_preset_load_from_location),
+            },
+            host_preset_load: AtomicRefCell::new(None),
 
             clap_plugin_tail: clap_plugin_tail {
                 get: Some(Self::ext_tail_get),
@@ -1705,6 +1724,18 @@ impl<P: ClapPlugin> Wrapper<P> {
                 &wrapper.host_callback,
                 CLAP_EXT_THREAD_CHECK,
             );
+            // RUNNEL PATCH (see patches/README.md): the host's `clap.preset-load` (or its draft
+            // ID), told about every preset loaded through the plugin's.
+            *wrapper.host_preset_load.borrow_mut() = query_host_extension::<clap_host_preset_load>(
+                &wrapper.host_callback,
+                CLAP_EXT_PRESET_LOAD,
+            )
+            .or_else(|| {
+                query_host_extension::<clap_host_preset_load>(
+                    &wrapper.host_callback,
+                    CLAP_EXT_PRESET_LOAD_COMPAT,
+                )
+            });
         }
 
         #[cfg(feature = "editor")]
@@ -2362,6 +2393,13 @@ impl<P: ClapPlugin> Wrapper<P> {
             &wrapper.clap_plugin_render as *const _ as *const c_void
         } else if id == CLAP_EXT_STATE {
             &wrapper.clap_plugin_state as *const _ as *const c_void
+        } else if id == CLAP_EXT_PRESET_LOAD || id == CLAP_EXT_PRESET_LOAD_COMPAT {
+            // RUNNEL PATCH (see patches/README.md): only plugins that embed presets offer it.
+            if P::CLAP_PRESET_PROVIDER.is_some() {
+                &wrapper.clap_plugin_preset_load as *const _ as *const c_void
+            } else {
+                std::ptr::null()
+            }
         } else if id == CLAP_EXT_TRACK_INFO {
             #[cfg(not(feature = "editor"))]
             return std::ptr::null();
@@ -3494,6 +3532,55 @@ impl<P: ClapPlugin> Wrapper<P> {
             }
             None => false,
         }
+    }
+
+    /// RUNNEL PATCH (see patches/README.md): `clap_plugin_preset_load.from_location`. Loads a
+    /// preset embedded in the plugin (location kind `CLAP_PRESET_DISCOVERY_LOCATION_PLUGIN`, the
+    /// preset's load key) the way `clap.state`'s load applies a state, then tells the host
+    /// (`clap_host_preset_load.loaded`, or `on_error` when the key is unknown).
+    unsafe extern "C" fn ext_preset_load_from_location(
+        plugin: *const clap_plugin,
+        location_kind: clap_preset_discovery_location_kind,
+        location: *const c_char,
+        load_key: *const c_char,
+    ) -> bool {
+        check_null_ptr!(false, plugin, unsafe { (*plugin).plugin_data });
+        let wrapper = unsafe { &*((*plugin).plugin_data as *const Self) };
+
+        let state = if location_kind == CLAP_PRESET_DISCOVERY_LOCATION_PLUGIN && !load_key.is_null()
+        {
+            unsafe { CStr::from_ptr(load_key) }
+                .to_str()
+                .ok()
+                .and_then(P::clap_factory_preset_state)
+        } else {
+            None
+        };
+        let loaded = match state {
+            Some(mut state) => wrapper.set_state_inner(&mut state),
+            None => false,
+        };
+
+        if let Some(host_preset_load) = &*wrapper.host_preset_load.borrow() {
+            if loaded {
+                unsafe_clap_call! {
+                    host_preset_load=>loaded(&*wrapper.host_callback, location_kind, location, load_key)
+                };
+            } else {
+                unsafe_clap_call! {
+                    host_preset_load=>on_error(
+                        &*wrapper.host_callback,
+                        location_kind,
+                        location,
+                        load_key,
+                        0,
+                        c"No such preset in the plugin".as_ptr(),
+                    )
+                };
+            }
+        }
+
+        loaded
     }
 
     #[cfg(feature = "editor")]
