@@ -9,7 +9,7 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings 2>&1
 
 # The host suites load the real bundles (target/bundled/Runnel.clap and Runnel.vst3), so build
-# them first: tests/clap_host.rs fails loudly when they are missing.
+# them first: tests/clap_host/ fails loudly when they are missing.
 cargo xtask bundle runnel --release 2>&1
 
 # pedalboard (the VST3 host) and pytest live in a virtualenv next to the sources (.gitignored).

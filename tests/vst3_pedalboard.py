@@ -1,6 +1,6 @@
 """Runnel in a real VST3 host: pedalboard loads the bundled Runnel.vst3.
 
-The CLAP host test `renders_for_the_vst3_comparison_are_written` (tests/clap_host.rs) writes the
+The CLAP host test `renders_for_the_vst3_comparison_are_written` (tests/clap_host/vst3_renders.rs) writes the
 parameter list and renders of one input under several settings to `target/host-compare/`; this
 file renders the same input with the same settings through VST3 and compares. It does not rely
 on another suite having run first: when those renders are missing or older than the bundle, the
@@ -49,7 +49,7 @@ def load_runnel() -> pedalboard.VST3Plugin:
 
 
 # The CLAP test that writes the comparison renders and the parameter list.
-CLAP_WRITER_TEST = "renders_for_the_vst3_comparison_are_written"
+CLAP_WRITER_TEST = "vst3_renders::renders_for_the_vst3_comparison_are_written"
 
 
 def _read_manifest():

@@ -556,8 +556,7 @@ impl Plugin {
 
     /// What the plugin reported through `clap_host_preset_load` so far.
     pub fn preset_load_reports(&self) -> Vec<PresetLoadReport> {
-        self.instance
-            .access_handler(|h: &HostMainThread| h.preset_load_reports.borrow().clone())
+        self.instance.access_handler(|h: &HostMainThread| h.preset_load_reports.borrow().clone())
     }
 
     /// Runs `on_main_thread` if the plugin asked for it.

@@ -4,7 +4,7 @@
 //! Left and right are processed side by side (`[f64; 2]`): two independent recursions interleaved,
 //! which hides part of each one's latency and lets the compiler pair them in SIMD registers.
 //! State is `f64` so that 20 Hz at 384 kHz (`g ≈ 1.6e-4`) keeps its exact response and its noise
-//! floor far below −120 dB (the scipy comparisons in tests/filter.rs hold to 0.0033 dB).
+//! floor far below −120 dB (the scipy comparisons in tests/filter/ hold to 0.0033 dB).
 
 use super::design::{OnePoleCoefficients, PassDesign, MAX_SECTIONS};
 use crate::core::one_pole::OnePole;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference magnitude responses for Runnel's filter stage (tests/filter.rs).
+"""Reference magnitude responses for Runnel's filter stage (crates/runnel-engine/tests/filter/).
 
 Regenerate with:  python3 tests/reference/filter_reference.py   (needs scipy, numpy)
 
