@@ -5,6 +5,7 @@
 //! - `runnel params` lists every parameter: ID, name, unit, range, default and what it accepts
 //!   (the forms `--set id=value` will take; the parser is `runnel_engine::params::parse_assignment`).
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -37,21 +38,56 @@ enum Command {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Presets => list_presets(),
-        Command::Params => {
-            print!("{}", params_listing());
-            ExitCode::SUCCESS
+        Command::Presets => {
+            let (listing, status) = presets_listing();
+            emit(&listing).unwrap_or(status)
+        }
+        Command::Params => emit(&params_listing()).unwrap_or(ExitCode::SUCCESS),
+    }
+}
+
+/// Writes `text` to standard output. A reader that went away (`runnel params | head`) ends the
+/// program quietly with success, as for any Unix filter; any other write error is reported and
+/// fails. `None` means everything was written.
+fn emit(text: &str) -> Option<ExitCode> {
+    match write_listing(&mut std::io::stdout().lock(), text) {
+        Written::All => None,
+        Written::ReaderLeft => Some(ExitCode::SUCCESS),
+        Written::Failed(e) => {
+            eprintln!("runnel: cannot write to standard output: {e}");
+            Some(ExitCode::FAILURE)
         }
     }
 }
 
-/// Prints factory and user presets; a broken user preset is reported and makes the exit code 1.
-fn list_presets() -> ExitCode {
+/// How writing a listing ended.
+#[derive(Debug)]
+enum Written {
+    /// Every byte was written.
+    All,
+    /// The reader closed the pipe first (not an error for a listing).
+    ReaderLeft,
+    /// Any other I/O error.
+    Failed(std::io::Error),
+}
+
+/// Writes `text` to `out` and flushes, telling a closed pipe apart from real errors.
+fn write_listing(out: &mut impl Write, text: &str) -> Written {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Written::All,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Written::ReaderLeft,
+        Err(e) => Written::Failed(e),
+    }
+}
+
+/// The factory and user presets as text; a broken user preset is reported on standard error and
+/// makes the status 1.
+fn presets_listing() -> (String, ExitCode) {
     let mut status = ExitCode::SUCCESS;
-    println!("Factory presets:");
+    let mut out = String::from("Factory presets:\n");
     for result in factory::all() {
         match result {
-            Ok(p) => println!("  {:<26} {:<8} {}", p.name, p.category, p.description),
+            Ok(p) => out.push_str(&format!("  {:<26} {:<8} {}\n", p.name, p.category, p.description)),
             Err((file, error)) => {
                 eprintln!("  {file}: {error}");
                 status = ExitCode::FAILURE;
@@ -60,14 +96,16 @@ fn list_presets() -> ExitCode {
     }
     match user::preset_dir() {
         Some(dir) => {
-            println!("\nUser presets ({}):", dir.display());
+            out.push_str(&format!("\nUser presets ({}):\n", dir.display()));
             let presets = user::load_dir(&dir);
             if presets.is_empty() {
-                println!("  (none)");
+                out.push_str("  (none)\n");
             }
             for result in presets {
                 match result {
-                    Ok((path, p)) => println!("  {:<26} {:<8} {}", p.name, p.category, path.display()),
+                    Ok((path, p)) => {
+                        out.push_str(&format!("  {:<26} {:<8} {}\n", p.name, p.category, path.display()))
+                    }
                     Err(e) => {
                         eprintln!("  {}: {}", e.path.display(), e.error);
                         status = ExitCode::FAILURE;
@@ -75,9 +113,9 @@ fn list_presets() -> ExitCode {
                 }
             }
         }
-        None => println!("\nUser presets: no config folder (set HOME or XDG_CONFIG_HOME)"),
+        None => out.push_str("\nUser presets: no config folder (set HOME or XDG_CONFIG_HOME)\n"),
     }
-    status
+    (out, status)
 }
 
 /// The parameter listing, one block per parameter.
@@ -113,6 +151,29 @@ mod tests {
         }
         assert!(listing.contains("hp_freq            HP Cutoff [Filter/High-pass]\n    unit Hz; range 20 Hz … 20.0 kHz; default 80 Hz"));
         assert!(listing.contains("one of: 6 dB/oct, 12 dB/oct"));
+    }
+
+    /// A writer that fails every write with `kind`.
+    struct FailingWriter(std::io::ErrorKind);
+
+    impl Write for FailingWriter {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(self.0.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_ends_a_listing_quietly_and_other_errors_fail() {
+        let mut buffer = Vec::new();
+        assert!(matches!(write_listing(&mut buffer, "abc\n"), Written::All));
+        assert_eq!(buffer, b"abc\n");
+        let closed = write_listing(&mut FailingWriter(std::io::ErrorKind::BrokenPipe), "abc");
+        assert!(matches!(closed, Written::ReaderLeft), "{closed:?}");
+        let full = write_listing(&mut FailingWriter(std::io::ErrorKind::StorageFull), "abc");
+        assert!(matches!(full, Written::Failed(_)), "{full:?}");
     }
 
     #[test]
