@@ -124,9 +124,30 @@ fn standalone_binary() -> PathBuf {
     binary
 }
 
+/// Clears JACK's shared-memory registry left behind by servers that were killed rather than
+/// stopped (an interrupted test run, a machine reset). JACK2 keeps at most 8 servers in
+/// `/dev/shm/jack-shm-registry` and never reclaims a slot whose server died under another name,
+/// so eight killed runs make every later `jackd` fail with "Too many servers already active".
+/// Only done when no `jackd` process runs at all, so a user's live server is never touched.
+fn clear_stale_jack_registry() {
+    let jackd_running = std::fs::read_dir("/proc").into_iter().flatten().flatten().any(|entry| {
+        std::fs::read_to_string(entry.path().join("comm")).is_ok_and(|comm| comm.trim() == "jackd")
+    });
+    if jackd_running {
+        return;
+    }
+    for entry in std::fs::read_dir("/dev/shm").into_iter().flatten().flatten() {
+        if entry.file_name().to_string_lossy().starts_with("jack") {
+            let path = entry.path();
+            let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+        }
+    }
+}
+
 /// Starts `jackd` with the dummy driver under `server_name` and returns a client of it once it
 /// accepts clients. `JACK_DEFAULT_SERVER` must already name the server in this process.
 fn start_jackd(processes: &mut Processes, jackd: &Path, server_name: &str) -> Client {
+    clear_stale_jack_registry();
     let child = Command::new(jackd)
         .args(["--no-realtime", "-n", server_name, "-d", "dummy"])
         .args(["-r", &SAMPLE_RATE.to_string(), "-p", &PERIOD_FRAMES.to_string()])
