@@ -61,14 +61,7 @@ impl ParamValues {
     pub fn set(&mut self, id: &str, value: f32) -> Result<(), ParamError> {
         let index = PARAMS.iter().position(|p| p.id == id).ok_or_else(|| ParamError::unknown_id(id))?;
         let spec = &PARAMS[index];
-        if !spec.accepts(value) {
-            return Err(ParamError::OutOfRange {
-                id: spec.id,
-                value,
-                accepted: spec.accepted_forms(),
-                range: range_text(spec),
-            });
-        }
+        check_range(spec, value)?;
         self.values[index] = value;
         Ok(())
     }
@@ -177,14 +170,7 @@ pub fn parse_value(id: &str, text: &str) -> Result<(&'static ParamSpec, f32), Pa
         text: text.to_string(),
         accepted: spec.accepted_forms(),
     })?;
-    if !spec.accepts(value) {
-        return Err(ParamError::OutOfRange {
-            id: spec.id,
-            value,
-            accepted: spec.accepted_forms(),
-            range: range_text(spec),
-        });
-    }
+    check_range(spec, value)?;
     Ok((spec, value))
 }
 
@@ -193,6 +179,21 @@ pub fn parse_assignment(text: &str) -> Result<(&'static ParamSpec, f32), ParamEr
     let (id, value) =
         text.split_once('=').ok_or_else(|| ParamError::NotAnAssignment { text: text.to_string() })?;
     parse_value(id.trim(), value.trim())
+}
+
+/// `Ok` if `spec` accepts `value`, else the out-of-range error naming its range and forms. The
+/// one range check behind [`ParamValues::set`] and [`parse_value`].
+fn check_range(spec: &ParamSpec, value: f32) -> Result<(), ParamError> {
+    if spec.accepts(value) {
+        Ok(())
+    } else {
+        Err(ParamError::OutOfRange {
+            id: spec.id,
+            value,
+            accepted: spec.accepted_forms(),
+            range: range_text(spec),
+        })
+    }
 }
 
 #[cfg(test)]
