@@ -17,14 +17,14 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use jack::{AudioIn, AudioOut, Client, ClientOptions, Control, Port, ProcessScope};
+use jack::{AudioIn, AudioOut, Client, Control, Port, ProcessScope};
 use runnel_engine::filter::Filter;
 use runnel_plugin::params::RunnelParams;
-use test_support::servers::{require_tool, terminate, PrivateDisplay, SERVER_TIMEOUT};
+use test_support::servers::{require_tool, PrivateDisplay, PrivateJack};
 
 /// Sample rate of the private JACK server.
 const SAMPLE_RATE: u32 = 48_000;
@@ -64,7 +64,7 @@ struct Processes {
     /// The standalone under test.
     standalone: Option<Child>,
     /// The private JACK server.
-    jackd: Option<Child>,
+    jackd: Option<PrivateJack>,
     /// The private X server.
     xvfb: Option<PrivateDisplay>,
 }
@@ -103,9 +103,7 @@ impl Drop for Processes {
         }
         // The servers get SIGTERM so they remove their sockets and shared memory, and SIGKILL
         // if they do not go within a few seconds.
-        if let Some(jackd) = self.jackd.take() {
-            terminate(jackd);
-        }
+        drop(self.jackd.take());
         drop(self.xvfb.take());
         if std::thread::panicking() {
             eprintln!("standalone_jack: process logs kept in {}", self.log_dir.display());
@@ -128,65 +126,6 @@ fn standalone_binary() -> PathBuf {
         binary.display()
     );
     binary
-}
-
-/// Clears JACK's shared-memory registry left behind by servers that were killed rather than
-/// stopped (an interrupted test run, a machine reset). JACK2 keeps at most 8 servers in
-/// `/dev/shm/jack-shm-registry` and never reclaims a slot whose server died under another name,
-/// so eight killed runs make every later `jackd` fail with "Too many servers already active".
-/// Only done when no `jackd` process runs at all, so a user's live server is never touched.
-fn clear_stale_jack_registry() {
-    let jackd_running = std::fs::read_dir("/proc").into_iter().flatten().flatten().any(|entry| {
-        std::fs::read_to_string(entry.path().join("comm")).is_ok_and(|comm| comm.trim() == "jackd")
-    });
-    if jackd_running {
-        return;
-    }
-    for entry in std::fs::read_dir("/dev/shm").into_iter().flatten().flatten() {
-        if entry.file_name().to_string_lossy().starts_with("jack") {
-            let path = entry.path();
-            let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
-        }
-    }
-}
-
-/// Starts `jackd` with the dummy driver under `server_name` and returns a client of it once it
-/// accepts clients. `JACK_DEFAULT_SERVER` must already name the server in this process.
-fn start_jackd(processes: &mut Processes, jackd: &Path, server_name: &str) -> Client {
-    clear_stale_jack_registry();
-    let child = Command::new(jackd)
-        .args(["--no-realtime", "-n", server_name, "-d", "dummy"])
-        .args(["-r", &SAMPLE_RATE.to_string(), "-p", &PERIOD_FRAMES.to_string()])
-        .stdin(Stdio::null())
-        .stdout(processes.log_file("jackd.log"))
-        .stderr(processes.log_file("jackd.err.log"))
-        .spawn()
-        .expect("spawn jackd");
-    processes.jackd = Some(child);
-
-    let deadline = Instant::now() + SERVER_TIMEOUT;
-    loop {
-        // Give the server a moment before each attempt: every failed attempt makes libjack print
-        // a few lines of "cannot connect" noise.
-        std::thread::sleep(Duration::from_millis(200));
-        if let Ok(Some(status)) = processes.jackd.as_mut().unwrap().try_wait() {
-            panic!(
-                "jackd exited early ({status})\n{}\n{}",
-                processes.log_tail("jackd.log"),
-                processes.log_tail("jackd.err.log")
-            );
-        }
-        // NO_START_SERVER: never let libjack spawn some other default server behind our back.
-        if let Ok((client, _status)) = Client::new("runnel-e2e", ClientOptions::NO_START_SERVER) {
-            return client;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "jackd did not accept clients within {SERVER_TIMEOUT:?}\n{}\n{}",
-            processes.log_tail("jackd.log"),
-            processes.log_tail("jackd.err.log")
-        );
-    }
 }
 
 /// Starts the standalone on `display` against the private JACK server and waits until all of its
@@ -405,7 +344,6 @@ fn filtered_impulse_peak() -> f32 {
 #[test]
 fn standalone_processes_audio_through_jack_with_editor_open() {
     let test_start = Instant::now();
-    let jackd = require_tool("jackd", "jackd2");
     let xwininfo = require_tool("xwininfo", "x11-utils");
     let binary = standalone_binary();
 
@@ -417,12 +355,22 @@ fn standalone_processes_audio_through_jack_with_editor_open() {
     processes.xvfb = Some(display);
     let display = display_name;
 
-    // A server name of our own: the test neither joins nor disturbs another JACK server. libjack
-    // reads JACK_DEFAULT_SERVER for this process's clients; this is the file's only test, so no
-    // other thread reads the environment meanwhile.
-    let server_name = format!("runnel-test-{}", std::process::id());
-    std::env::set_var("JACK_DEFAULT_SERVER", &server_name);
-    let client = start_jackd(&mut processes, &jackd, &server_name);
+    // A server of our own: the test neither joins nor disturbs another JACK server. It sets
+    // JACK_DEFAULT_SERVER for this process's clients; this is the file's only test, so no other
+    // thread reads the environment meanwhile.
+    let jack = PrivateJack::start(
+        "runnel-test",
+        SAMPLE_RATE,
+        PERIOD_FRAMES,
+        processes.log_file("jackd.log").into(),
+        processes.log_file("jackd.err.log").into(),
+    )
+    .unwrap_or_else(|e| {
+        panic!("{e}\n{}\n{}", processes.log_tail("jackd.log"), processes.log_tail("jackd.err.log"))
+    });
+    let server_name = jack.name().to_string();
+    let client = jack.client("runnel-e2e");
+    processes.jackd = Some(jack);
     assert_eq!(client.sample_rate(), SAMPLE_RATE, "jackd's sample rate");
 
     start_standalone(&mut processes, &binary, &display, &server_name, &client);

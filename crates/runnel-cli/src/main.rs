@@ -3,7 +3,10 @@
 //!
 //! - `runnel presets` lists the factory presets and the user presets;
 //! - `runnel params` lists every parameter: ID, name, unit, range, default and what it accepts
-//!   (the forms `--set id=value` will take; the parser is `runnel_engine::params::parse_assignment`).
+//!   (the forms `--set id=value` will take; the parser is `runnel_engine::params::parse_assignment`);
+//! - `runnel latency` measures the round trip of a JACK loop (see [`latency_command`]).
+
+mod latency_command;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -34,6 +37,9 @@ enum Command {
     Presets,
     /// List every parameter: id, name, unit, range, default and accepted values.
     Params,
+    /// Measure the round-trip latency of a JACK loop (a cable, or a client's path) to a tenth of
+    /// a frame, with its polarity.
+    Latency(latency_command::LatencyArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +49,7 @@ fn main() -> ExitCode {
             emit(&listing).unwrap_or(status)
         }
         Command::Params => emit(&params_listing()).unwrap_or(ExitCode::SUCCESS),
+        Command::Latency(args) => latency_command::run(args),
     }
 }
 

@@ -1,5 +1,5 @@
 //! External programs the end-to-end suites start: finding them, stopping them gracefully, and a
-//! private X server for editor tests.
+//! private X server for editor tests and a private JACK server for the live-audio tests.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -95,6 +95,106 @@ impl Drop for PrivateDisplay {
     fn drop(&mut self) {
         if let Some(server) = self.server.take() {
             terminate(server);
+        }
+    }
+}
+
+/// A private JACK server (`jackd --no-realtime`, dummy driver) under a server name of its own, so
+/// a test never meets a developer's JACK; dropping it stops the server.
+///
+/// libjack picks the server for a process's clients from `JACK_DEFAULT_SERVER`, so [`start`]
+/// sets it: one private server per test process (a test binary whose tests each start one
+/// must run them one at a time).
+///
+/// [`start`]: PrivateJack::start
+pub struct PrivateJack {
+    /// The jackd process; `None` only while dropping.
+    server: Option<Child>,
+    /// Its server name.
+    name: String,
+}
+
+impl PrivateJack {
+    /// Starts jackd with the dummy driver at `sample_rate` and `period_frames`, named after
+    /// `label` and this process, diagnostics to `stdout`/`stderr`, and returns once it accepts
+    /// clients (or an error with what jackd said, when it is not up within [`SERVER_TIMEOUT`]).
+    pub fn start(
+        label: &str,
+        sample_rate: u32,
+        period_frames: u32,
+        stdout: Stdio,
+        stderr: Stdio,
+    ) -> Result<Self, String> {
+        let jackd = require_tool("jackd", "jackd2");
+        clear_stale_jack_registry();
+        let name = format!("{label}-{}", std::process::id());
+        std::env::set_var("JACK_DEFAULT_SERVER", &name);
+        let server = Command::new(jackd)
+            .args(["--no-realtime", "-n", &name, "-d", "dummy"])
+            .args(["-r", &sample_rate.to_string(), "-p", &period_frames.to_string()])
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
+            .spawn()
+            .map_err(|e| format!("spawn jackd: {e}"))?;
+        let mut jack = Self { server: Some(server), name };
+        let deadline = Instant::now() + SERVER_TIMEOUT;
+        loop {
+            // A moment before each attempt: every failed one makes libjack print a few lines.
+            std::thread::sleep(Duration::from_millis(200));
+            if let Ok(Some(status)) = jack.server.as_mut().expect("running").try_wait() {
+                return Err(format!("jackd exited early ({status})"));
+            }
+            // NO_START_SERVER: never let libjack spawn some other default server behind our back.
+            if jack::Client::new("runnel-probe", jack::ClientOptions::NO_START_SERVER).is_ok() {
+                return Ok(jack);
+            }
+            if Instant::now() >= deadline {
+                if let Some(server) = jack.server.take() {
+                    terminate(server);
+                }
+                return Err(format!("jackd did not accept clients within {SERVER_TIMEOUT:?}"));
+            }
+        }
+    }
+
+    /// The server name (what `JACK_DEFAULT_SERVER` or a tool's `--server` option takes).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A new client of this server (which must be running), never starting another server.
+    pub fn client(&self, client_name: &str) -> jack::Client {
+        jack::Client::new(client_name, jack::ClientOptions::NO_START_SERVER)
+            .unwrap_or_else(|e| panic!("open JACK client {client_name} on {}: {e:?}", self.name))
+            .0
+    }
+}
+
+impl Drop for PrivateJack {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            terminate(server);
+        }
+    }
+}
+
+/// Clears JACK's shared-memory registry left behind by servers that were killed rather than
+/// stopped (an interrupted test run, a machine reset). JACK2 keeps at most 8 servers in
+/// `/dev/shm/jack-shm-registry` and never reclaims a slot whose server died under another name,
+/// so eight killed runs make every later `jackd` fail with "Too many servers already active".
+/// Only done when no `jackd` process runs at all, so a user's live server is never touched.
+fn clear_stale_jack_registry() {
+    let jackd_running = std::fs::read_dir("/proc").into_iter().flatten().flatten().any(|entry| {
+        std::fs::read_to_string(entry.path().join("comm")).is_ok_and(|comm| comm.trim() == "jackd")
+    });
+    if jackd_running {
+        return;
+    }
+    for entry in std::fs::read_dir("/dev/shm").into_iter().flatten().flatten() {
+        if entry.file_name().to_string_lossy().starts_with("jack") {
+            let path = entry.path();
+            let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
         }
     }
 }

@@ -1,0 +1,9 @@
+//! Runnel's live audio tools, around the engine rather than inside it: the audio backends are
+//! here, so the engine crate stays free of them.
+//!
+//! - [`latency`]: a round-trip latency meter (chirp cross-correlation with a phase fit, to a tenth
+//!   of a sample), independent of any backend;
+//! - [`jack_loop`]: plays the meter's stimulus into a JACK loop and records what returns.
+
+pub mod jack_loop;
+pub mod latency;
