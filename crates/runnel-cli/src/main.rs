@@ -4,8 +4,10 @@
 //! - `runnel presets` lists the factory presets and the user presets;
 //! - `runnel params` lists every parameter: ID, name, unit, range, default and what it accepts
 //!   (the forms `--set id=value` will take; the parser is `runnel_engine::params::parse_assignment`);
-//! - `runnel latency` measures the round trip of a JACK loop (see [`latency_command`]).
+//! - `runnel latency` measures the round trip of a JACK loop (see [`latency_command`]);
+//! - `runnel devices` lists the audio backends, devices and configurations (see [`devices_command`]).
 
+mod devices_command;
 mod latency_command;
 
 use std::io::Write;
@@ -40,6 +42,9 @@ enum Command {
     /// Measure the round-trip latency of a JACK loop (a cable, or a client's path) to a tenth of
     /// a frame, with its polarity.
     Latency(latency_command::LatencyArgs),
+    /// List the audio backends and devices (channels, formats, rates, buffer sizes) and a running
+    /// JACK server.
+    Devices(devices_command::DevicesArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +55,7 @@ fn main() -> ExitCode {
         }
         Command::Params => emit(&params_listing()).unwrap_or(ExitCode::SUCCESS),
         Command::Latency(args) => latency_command::run(args),
+        Command::Devices(args) => emit(&devices_command::listing(&args)).unwrap_or(ExitCode::SUCCESS),
     }
 }
 

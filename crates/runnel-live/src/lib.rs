@@ -3,7 +3,9 @@
 //!
 //! - [`latency`]: a round-trip latency meter (chirp cross-correlation with a phase fit, to a tenth
 //!   of a sample), independent of any backend;
-//! - [`jack_loop`]: plays the meter's stimulus into a JACK loop and records what returns.
+//! - [`jack_loop`]: plays the meter's stimulus into a JACK loop and records what returns;
+//! - [`devices`]: the backends, devices and configurations this machine offers.
 
+pub mod devices;
 pub mod jack_loop;
 pub mod latency;
