@@ -1,0 +1,220 @@
+//! The engine as a JACK client of its own, without a window: what `runnel live --backend jack`
+//! runs. It processes inside JACK's cycle, so it adds no buffering beyond JACK's period; it
+//! counts xruns and callbacks that overran
+//! their period, keeps input/output peaks for a status line, and feeds an optional recorder.
+
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use jack::{AudioIn, AudioOut, Client, ClientOptions, Control, Port, ProcessScope};
+use runnel_engine::engine::{Engine, EngineSettings};
+
+use crate::jack_loop::JackLoopError;
+use crate::recorder::RecordTap;
+
+/// The largest block the engine is prepared for; longer JACK periods are processed in pieces.
+const MAX_BLOCK: usize = 4096;
+
+/// Live counters, written by the audio thread and JACK's notification thread, read by the status
+/// line and the exit summary. All atomics: nothing here ever blocks the audio thread.
+#[derive(Debug, Default)]
+pub struct LiveStats {
+    /// Process callbacks run.
+    pub callbacks: AtomicU64,
+    /// Xruns JACK reported (any client or the driver missed the cycle).
+    pub xruns: AtomicU64,
+    /// Callbacks of ours that took longer than the period itself.
+    pub late_callbacks: AtomicU64,
+    /// Total time spent in our callbacks, nanoseconds (for the average DSP load).
+    pub busy_ns: AtomicU64,
+    /// Longest callback since the status line last read it, nanoseconds.
+    pub busy_ns_peak: AtomicU64,
+    /// Input peak (|sample|, as f32 bits) since last read.
+    pub input_peak_bits: AtomicU32,
+    /// Output peak (|sample|, as f32 bits) since last read.
+    pub output_peak_bits: AtomicU32,
+}
+
+impl LiveStats {
+    /// Takes (and resets) the input and output peaks since the last call.
+    pub fn take_peaks(&self) -> (f32, f32) {
+        (
+            f32::from_bits(self.input_peak_bits.swap(0, Ordering::Relaxed)),
+            f32::from_bits(self.output_peak_bits.swap(0, Ordering::Relaxed)),
+        )
+    }
+}
+
+/// The largest |x| of both channels; non-negative finite floats order like their bit patterns,
+/// which lets the audio thread publish a peak with one `fetch_max`.
+fn peak_bits(left: &[f32], right: &[f32]) -> u32 {
+    left.iter().chain(right).fold(0.0f32, |m, x| if x.abs() > m { x.abs() } else { m }).to_bits()
+}
+
+/// The audio callback: engine and buffers, all allocated before activation.
+struct Processor {
+    /// The engine.
+    engine: Engine,
+    /// Input ports (left, right).
+    inputs: [Port<AudioIn>; 2],
+    /// Output ports (left, right).
+    outputs: [Port<AudioOut>; 2],
+    /// Working buffers, [`MAX_BLOCK`] long.
+    left: Vec<f32>,
+    /// See `left`.
+    right: Vec<f32>,
+    /// Where processed audio goes for recording, if anywhere.
+    record: Option<RecordTap>,
+    /// Counters.
+    stats: Arc<LiveStats>,
+    /// One period's duration in nanoseconds: the callback's deadline.
+    period_ns: u64,
+}
+
+impl jack::ProcessHandler for Processor {
+    fn process(&mut self, _client: &Client, ps: &ProcessScope) -> Control {
+        let started = Instant::now();
+        let frames = ps.n_frames() as usize;
+        let mut input_peak = 0;
+        let mut output_peak = 0;
+        let mut done = 0;
+        while done < frames {
+            let n = (frames - done).min(MAX_BLOCK);
+            let (left, right) = (&mut self.left[..n], &mut self.right[..n]);
+            left.copy_from_slice(&self.inputs[0].as_slice(ps)[done..done + n]);
+            right.copy_from_slice(&self.inputs[1].as_slice(ps)[done..done + n]);
+            input_peak = input_peak.max(peak_bits(left, right));
+            self.engine.process_stereo(left, right);
+            output_peak = output_peak.max(peak_bits(left, right));
+            self.outputs[0].as_mut_slice(ps)[done..done + n].copy_from_slice(left);
+            self.outputs[1].as_mut_slice(ps)[done..done + n].copy_from_slice(right);
+            if let Some(tap) = &mut self.record {
+                tap.push(left, right);
+            }
+            done += n;
+        }
+        let stats = &self.stats;
+        stats.input_peak_bits.fetch_max(input_peak, Ordering::Relaxed);
+        stats.output_peak_bits.fetch_max(output_peak, Ordering::Relaxed);
+        let busy = started.elapsed().as_nanos() as u64;
+        stats.callbacks.fetch_add(1, Ordering::Relaxed);
+        stats.busy_ns.fetch_add(busy, Ordering::Relaxed);
+        stats.busy_ns_peak.fetch_max(busy, Ordering::Relaxed);
+        if busy > self.period_ns {
+            stats.late_callbacks.fetch_add(1, Ordering::Relaxed);
+        }
+        Control::Continue
+    }
+}
+
+/// JACK notifications: counts xruns. (jack 0.13 has no latency callback, so the engine's
+/// latency, zero for every stage shipped today, is not yet propagated on the ports; the status
+/// line and summary state it.)
+struct Notifications {
+    /// Counters.
+    stats: Arc<LiveStats>,
+}
+
+impl jack::NotificationHandler for Notifications {
+    fn xrun(&mut self, _client: &Client) -> Control {
+        self.stats.xruns.fetch_add(1, Ordering::Relaxed);
+        Control::Continue
+    }
+}
+
+/// A running live host.
+pub struct JackHost {
+    /// The active client (dropping it deactivates).
+    active: jack::AsyncClient<Notifications, Processor>,
+    /// Counters.
+    stats: Arc<LiveStats>,
+    /// The server's rate.
+    pub sample_rate: u32,
+    /// The server's period in frames.
+    pub period_frames: u32,
+    /// The engine's latency in frames.
+    pub engine_latency: u32,
+}
+
+impl JackHost {
+    /// Opens client `client_name` (on the server `JACK_DEFAULT_SERVER` names, never starting
+    /// one) with ports `in_1`, `in_2`, `out_1`, `out_2`, runs the engine with `settings`, and
+    /// connects `sources` → our inputs and our outputs → `sinks` (pairwise; one source feeds both
+    /// inputs).
+    pub fn start(
+        client_name: &str,
+        settings: &EngineSettings,
+        sources: &[String],
+        sinks: &[String],
+        record: Option<RecordTap>,
+    ) -> Result<Self, JackLoopError> {
+        let (client, _status) =
+            Client::new(client_name, ClientOptions::NO_START_SERVER).map_err(JackLoopError::Open)?;
+        let sample_rate = client.sample_rate();
+        let period_frames = client.buffer_size();
+        let mut engine = Engine::new();
+        engine.prepare(sample_rate as f32, MAX_BLOCK);
+        engine.set_settings(settings);
+        engine.reset();
+        let engine_latency = engine.latency_samples();
+        let register_error =
+            |error| JackLoopError::Connect { from: client_name.into(), to: "(registration)".into(), error };
+        let inputs = [
+            client.register_port("in_1", AudioIn::default()).map_err(register_error)?,
+            client.register_port("in_2", AudioIn::default()).map_err(register_error)?,
+        ];
+        let outputs = [
+            client.register_port("out_1", AudioOut::default()).map_err(register_error)?,
+            client.register_port("out_2", AudioOut::default()).map_err(register_error)?,
+        ];
+        let name = |port: &str| format!("{}:{port}", client.name());
+        let port_names = [name("in_1"), name("in_2"), name("out_1"), name("out_2")];
+        let stats = Arc::new(LiveStats::default());
+        let processor = Processor {
+            engine,
+            inputs,
+            outputs,
+            left: vec![0.0; MAX_BLOCK],
+            right: vec![0.0; MAX_BLOCK],
+            record,
+            stats: stats.clone(),
+            period_ns: u64::from(period_frames) * 1_000_000_000 / u64::from(sample_rate),
+        };
+        let notifications = Notifications { stats: stats.clone() };
+        let active = client.activate_async(notifications, processor).map_err(JackLoopError::Open)?;
+        let connect = |from: &str, to: &str| {
+            active.as_client().connect_ports_by_name(from, to).map_err(|error| JackLoopError::Connect {
+                from: from.into(),
+                to: to.into(),
+                error,
+            })
+        };
+        for (i, input) in port_names[..2].iter().enumerate() {
+            if let Some(source) = sources.get(i).or(sources.first()) {
+                connect(source, input)?;
+            }
+        }
+        for (output, sink) in port_names[2..].iter().zip(sinks) {
+            connect(output, sink)?;
+        }
+        Ok(Self { active, stats, sample_rate, period_frames, engine_latency })
+    }
+
+    /// The live counters.
+    pub fn stats(&self) -> &Arc<LiveStats> {
+        &self.stats
+    }
+
+    /// The client's name as JACK gave it (ports are `<name>:in_1` …).
+    pub fn client_name(&self) -> String {
+        self.active.as_client().name().to_string()
+    }
+
+    /// Deactivates the client and hands back the recorder tap, if there was one (so the recorder
+    /// can be finished knowing nothing more will be pushed).
+    pub fn stop(self) -> Result<Option<RecordTap>, JackLoopError> {
+        let (_client, _notifications, processor) = self.active.deactivate().map_err(JackLoopError::Open)?;
+        Ok(processor.record)
+    }
+}
