@@ -5,10 +5,12 @@
 //! - `runnel params` lists every parameter: ID, name, unit, range, default and what it accepts
 //!   (the forms `--set id=value` will take; the parser is `runnel_engine::params::parse_assignment`);
 //! - `runnel latency` measures the round trip of a JACK loop (see [`latency_command`]);
-//! - `runnel devices` lists the audio backends, devices and configurations (see [`devices_command`]).
+//! - `runnel devices` lists the audio backends, devices and configurations (see [`devices_command`]);
+//! - `runnel live` runs the engine as a windowless JACK client (see [`live_command`]).
 
 mod devices_command;
 mod latency_command;
+mod live_command;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -45,6 +47,9 @@ enum Command {
     /// List the audio backends and devices (channels, formats, rates, buffer sizes) and a running
     /// JACK server.
     Devices(devices_command::DevicesArgs),
+    /// Run the engine live as a JACK client without a window (a headless box), with an optional
+    /// recording and a live status line.
+    Live(live_command::LiveArgs),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +60,7 @@ fn main() -> ExitCode {
         }
         Command::Params => emit(&params_listing()).unwrap_or(ExitCode::SUCCESS),
         Command::Latency(args) => latency_command::run(args),
+        Command::Live(args) => live_command::run(args),
         Command::Devices(args) => emit(&devices_command::listing(&args)).unwrap_or(ExitCode::SUCCESS),
     }
 }
