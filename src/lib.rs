@@ -6,6 +6,7 @@
 pub mod clap_presets;
 pub mod editor;
 pub mod params;
+pub mod recording;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -30,16 +31,30 @@ pub struct Runnel {
     silent_input_samples: u64,
     /// The latency the host was last told, so that it hears again only about real changes.
     latency_report: LatencyReport,
+    /// Starts and stops recordings of the output (standalone `--record`, editor).
+    recording_control: Arc<recording::RecordingControl>,
+    /// The audio thread's end of the recording hand-over.
+    recording: recording::RecordingPort,
 }
 
 impl Default for Runnel {
     fn default() -> Self {
+        let (recording_control, recording) = recording::channel();
         Self {
             params: Arc::new(RunnelParams::default()),
             engine: Engine::new(),
             silent_input_samples: 0,
             latency_report: LatencyReport::default(),
+            recording_control,
+            recording,
         }
+    }
+}
+
+impl Drop for Runnel {
+    /// A recording still running is finished, so its file is complete.
+    fn drop(&mut self) {
+        self.recording.finish(&self.recording_control);
     }
 }
 
@@ -202,6 +217,7 @@ impl Plugin for Runnel {
         self.engine.prepare(buffer_config.sample_rate, buffer_config.max_buffer_size as usize);
         // Report explicitly, even zero, so hosts never guess.
         self.report_latency_on_activate(context);
+        self.recording_control.activated(buffer_config.sample_rate);
         true
     }
 
@@ -233,6 +249,11 @@ impl Plugin for Runnel {
         }
         let status = self.update_process_status(input_was_silent, frames);
         settle_output_after_tail(channels, input_was_silent, status);
+        match channels {
+            [left, right, ..] => self.recording.process(left, right),
+            [mono] => self.recording.process(mono, mono),
+            [] => {}
+        }
         status
     }
 }

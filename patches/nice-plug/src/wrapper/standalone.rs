@@ -12,6 +12,7 @@ use super::util::setup_logger;
 mod backend;
 mod config;
 mod context;
+pub mod status;
 mod wrapper;
 
 /// Open an nice-plug plugin as a standalone application. If the plugin has an editor, this will open

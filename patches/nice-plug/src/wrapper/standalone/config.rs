@@ -41,9 +41,10 @@ pub struct WrapperConfig {
     ///
     /// This setting is ignored when using the JACK backend.
     ///
-    /// The default value is `0.15` (150 ms).
-    #[clap(value_parser, long, default_value = "0.15")]
-    pub input_latency: f32,
+    /// By default (RUNNEL PATCH) two periods: `2 × period size ÷ sample rate`, e.g. 5.3 ms at
+    /// 128 frames and 48 kHz.
+    #[clap(value_parser, long)]
+    pub input_latency: Option<f32>,
     /// The capacity of the input to output audio channel buffer in seconds. If this is too small,
     /// then overflows may occur. This should be at least twice as large as the `input_latency`.
     ///

@@ -309,7 +309,9 @@ impl<P: Plugin, B: Backend<P>> Wrapper<P, B> {
         if let Err(e) = ctrlc::set_handler(move || {
             close_gui_requested.store(true, Ordering::Relaxed);
         }) {
-            crate::nice_error!("Error setting close signal callback {}", e);
+            // RUNNEL PATCH: an application that installed its own Ctrl-C handler first (Runnel's
+            // main does, because this one cannot close an open editor window) is not an error.
+            crate::nice_log!("Ctrl-C is handled by the application ({e})");
         }
 
         // We'll spawn a separate thread to handle IO and to process audio. This audio thread should

@@ -16,10 +16,12 @@ use parking_lot::Mutex;
 use rtrb::RingBuffer;
 use std::borrow::Borrow;
 use std::num::NonZeroU32;
+use std::sync::atomic::Ordering;
 use std::ptr::NonNull;
 use std::thread::ScopedJoinHandle;
 
 use super::super::config::WrapperConfig;
+use super::super::status;
 use super::Backend;
 use crate::midi::MidiResult;
 use crate::wrapper::util::buffer_management::{BufferManager, ChannelPointers};
@@ -27,6 +29,8 @@ use crate::wrapper::util::buffer_management::{BufferManager, ChannelPointers};
 /// Uses CPAL for audio and midir for MIDI.
 pub struct CpalMidir {
     config: WrapperConfig,
+    /// RUNNEL PATCH: which cpal host this is, for the published status.
+    host_id: cpal::HostId,
     audio_io_layout: AudioIOLayout,
 
     input: Option<CpalDevice>,
@@ -125,6 +129,37 @@ impl<P: Plugin> Backend<P> for CpalMidir {
         std::thread::scope(|s| {
             let mut _input_stream: Option<Stream> = None;
             let mut input_rb_consumer: Option<fixed_resample::ResamplingCons<f32>> = None;
+            // RUNNEL PATCH: by default the input→output channel holds two periods (enough for
+            // the two streams' callbacks to interleave), not a fixed 150 ms.
+            let period_seconds = self.config.period_size as f64 / self.config.sample_rate as f64;
+            let input_latency_seconds =
+                self.config.input_latency.map(f64::from).unwrap_or(2.0 * period_seconds);
+            let input_capacity_seconds =
+                (self.config.input_capacity as f64).max(4.0 * input_latency_seconds);
+            let describe = |device: &Device| {
+                device.description().map(|d| d.name().to_string()).unwrap_or_else(|_| "?".into())
+            };
+            status::status().publish(
+                format!(
+                    "{:?}: in {}, out \"{}\"",
+                    self.host_id,
+                    self.input
+                        .as_ref()
+                        .map(|i| format!("\"{}\"", describe(&i.device)))
+                        .unwrap_or_else(|| "none".into()),
+                    describe(&self.output.device)
+                ),
+                self.config.sample_rate as u32,
+                self.config.period_size,
+                if self.input.is_some() {
+                    (input_latency_seconds * self.config.sample_rate as f64).round() as u32
+                } else {
+                    0
+                },
+                // One period of output buffering that cpal's fixed buffer size asks the device for;
+                // the device's own converter and transfer latency is not reported by cpal.
+                self.config.period_size,
+            );
             if let Some(input) = &self.input {
                 // Data is sent to the output data callback using the fixed-resample crate.
                 let (rb_producer, rb_consumer) = fixed_resample::resampling_channel(
@@ -133,8 +168,8 @@ impl<P: Plugin> Backend<P> for CpalMidir {
                     input.config.sample_rate,
                     true,
                     fixed_resample::ResamplingChannelConfig {
-                        latency_seconds: self.config.input_latency as f64,
-                        capacity_seconds: self.config.input_capacity as f64,
+                        latency_seconds: input_latency_seconds,
+                        capacity_seconds: input_capacity_seconds,
                         ..Default::default()
                     },
                 );
@@ -146,7 +181,13 @@ impl<P: Plugin> Backend<P> for CpalMidir {
                 let error_cb = {
                     let input_unparker = input_unparker.clone();
                     move |err: cpal::Error| {
-                        crate::nice_error!("Error during capture: {err:#}");
+                        // RUNNEL PATCH: xruns are counted (and shown live and on exit), not
+                        // logged from the audio thread one by one.
+                        if matches!(err.kind(), cpal::ErrorKind::Xrun) {
+                            status::status().xruns.fetch_add(1, Ordering::Relaxed);
+                        } else {
+                            crate::nice_error!("Error during capture: {err:#}");
+                        }
 
                         if !matches!(
                             err.kind(),
@@ -192,8 +233,17 @@ impl<P: Plugin> Backend<P> for CpalMidir {
                     (SampleFormat::U64, u64),
                     (SampleFormat::F32, f32),
                     (SampleFormat::F64, f64)
-                )
-                .expect("Fatal error creating the capture stream");
+                );
+                // RUNNEL PATCH: a device that refuses the stream ends the standalone with one
+                // line and a failure status instead of a panic.
+                let stream = match stream {
+                    Ok(stream) => stream,
+                    Err(e) => {
+                        crate::nice_error!("Could not open the capture stream: {e}");
+                        status::status().failed.store(true, Ordering::Release);
+                        return;
+                    }
+                };
 
                 if let Err(e) = stream.play() {
                     if let cpal::ErrorKind::RealtimeDenied = e.kind() {
@@ -202,7 +252,9 @@ impl<P: Plugin> Backend<P> for CpalMidir {
                              result in increased latency and/or audio glitches."
                         );
                     } else {
-                        panic!("Fatal error playing the output stream: {}", e);
+                        crate::nice_error!("Could not start the capture stream: {e}");
+                        status::status().failed.store(true, Ordering::Release);
+                        return;
                     }
                 }
 
@@ -326,7 +378,12 @@ impl<P: Plugin> Backend<P> for CpalMidir {
             let error_cb = {
                 let unparker = unparker.clone();
                 move |err: cpal::Error| {
-                    crate::nice_error!("Error during playback: {err:#}");
+                    // RUNNEL PATCH: xruns counted, as for capture.
+                    if matches!(err.kind(), cpal::ErrorKind::Xrun) {
+                        status::status().xruns.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        crate::nice_error!("Error during playback: {err:#}");
+                    }
 
                     if !matches!(
                         err.kind(),
@@ -377,8 +434,16 @@ impl<P: Plugin> Backend<P> for CpalMidir {
                 (SampleFormat::U64, u64),
                 (SampleFormat::F32, f32),
                 (SampleFormat::F64, f64)
-            )
-            .expect("Fatal error creating the output stream");
+            );
+            // RUNNEL PATCH: as for the capture stream, one line and a failure status.
+            let output_stream = match output_stream {
+                Ok(stream) => stream,
+                Err(e) => {
+                    crate::nice_error!("Could not open the playback stream: {e}");
+                    status::status().failed.store(true, Ordering::Release);
+                    return;
+                }
+            };
 
             if let Err(e) = output_stream.play() {
                 if let cpal::ErrorKind::RealtimeDenied = e.kind() {
@@ -387,7 +452,9 @@ impl<P: Plugin> Backend<P> for CpalMidir {
                          in increased latency and/or audio glitches."
                     );
                 } else {
-                    panic!("Fatal error playing the output stream: {}", e);
+                    crate::nice_error!("Could not start the playback stream: {e}");
+                    status::status().failed.store(true, Ordering::Release);
+                    return;
                 }
             }
 
@@ -721,6 +788,7 @@ impl CpalMidir {
         };
 
         Ok(CpalMidir {
+            host_id: cpal_host_id,
             config,
             audio_io_layout,
 
@@ -753,7 +821,15 @@ impl CpalMidir {
                     *out_s = FromSample::from_sample_(in_s);
                 }
 
-                let _ = input_rb_producer.push_interleaved(&conversion_buf[..data_chunk.len()]);
+                // RUNNEL PATCH: every frame the channel could not take is counted.
+                let frames = data_chunk.len() / input_rb_producer.num_channels().max(1);
+                if let fixed_resample::PushStatus::OverflowOccurred { num_frames_pushed } =
+                    input_rb_producer.push_interleaved(&conversion_buf[..data_chunk.len()])
+                {
+                    status::status()
+                        .input_overflow_frames
+                        .fetch_add(frames.saturating_sub(num_frames_pushed) as u64, Ordering::Relaxed);
+                }
             }
 
             // The run function is blocked until a single period has been processed here. After this
@@ -867,7 +943,11 @@ impl CpalMidir {
         let config = self.config.clone();
         let mut num_processed_samples = 0usize;
         let mut finished = false;
-        move |data, _info| {
+        // RUNNEL PATCH: a callback that takes longer than its period is counted as late.
+        let period = std::time::Duration::from_secs_f64(
+            config.period_size as f64 / config.sample_rate as f64,
+        );
+        let mut callback = move |data: &mut [T], _info: &OutputCallbackInfo| {
             if !finished {
                 'chunk: for data in data.chunks_mut(buffer_size * device_output_channels) {
                     let out_frames = data.len() / device_output_channels;
@@ -885,7 +965,9 @@ impl CpalMidir {
                         Some(input_rb_consumer) => {
                             let in_channels =
                                 input_rb_consumer.num_channels().min(main_io_storage.len());
-                            let _ = input_rb_consumer.read(
+                            // RUNNEL PATCH: frames the channel could not deliver (played as
+                            // silence) and frames it discarded to catch up are counted.
+                            let read_status = input_rb_consumer.read(
                                 &mut audioadapter_buffers::direct::SequentialSliceOfVecs::new_mut(
                                     &mut main_io_storage,
                                     in_channels,
@@ -896,6 +978,20 @@ impl CpalMidir {
                                 None,
                                 false,
                             );
+                            match read_status {
+                                fixed_resample::ReadStatus::UnderflowOccurred { num_frames_read } => {
+                                    status::status().output_underrun_frames.fetch_add(
+                                        out_frames.saturating_sub(num_frames_read) as u64,
+                                        Ordering::Relaxed,
+                                    );
+                                }
+                                fixed_resample::ReadStatus::OverflowCorrected { num_frames_discarded } => {
+                                    status::status()
+                                        .input_overflow_frames
+                                        .fetch_add(num_frames_discarded as u64, Ordering::Relaxed);
+                                }
+                                _ => (),
+                            }
 
                             for channel in main_io_storage
                                 .iter_mut()
@@ -1063,6 +1159,13 @@ impl CpalMidir {
 
             if finished {
                 data.fill(T::default());
+            }
+        };
+        move |data, info| {
+            let started = std::time::Instant::now();
+            callback(data, info);
+            if started.elapsed() > period {
+                status::status().late_callbacks.fetch_add(1, Ordering::Relaxed);
             }
         }
     }

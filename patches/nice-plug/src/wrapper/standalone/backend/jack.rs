@@ -16,6 +16,7 @@ use nice_plug_core::plugin::Plugin;
 use parking_lot::Mutex;
 
 use super::super::config::WrapperConfig;
+use super::super::status;
 use super::Backend;
 use crate::midi::MidiResult;
 use crate::wrapper::util::buffer_management::{BufferManager, ChannelPointers};
@@ -123,7 +124,8 @@ impl<P: Plugin> Backend<P> for Jack {
         let aux_output_ports = self.aux_output_ports.clone();
         let midi_input = self.midi_input.clone();
         let midi_output = self.midi_output.clone();
-        let process_handler = jack::contrib::ClosureProcessHandler::new(move |client, ps| {
+        // RUNNEL PATCH: a cycle whose processing takes longer than the period is counted as late.
+        let mut process = move |client: &Client, ps: &jack::ProcessScope| -> Control {
             // `BufferManager` is pre-allocated for `max_buffer_size`, so any `num_frames` up to
             // that is safe to process. A grow beyond it would overrun the aux input storage, so
             // we still bail in that case.
@@ -313,12 +315,46 @@ impl<P: Plugin> Backend<P> for Jack {
                 unparker.unpark();
                 Control::Quit
             }
+        };
+        let process_handler = jack::contrib::ClosureProcessHandler::new(move |client, ps| {
+            let started = std::time::Instant::now();
+            let control = process(client, ps);
+            let period = ps.n_frames() as f64 / client.sample_rate() as f64;
+            if started.elapsed().as_secs_f64() > period {
+                status::status().late_callbacks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            control
         });
 
         // PipeWire lets us connect the ports whenever we want, but JACK2 is very strict and only
         // allows us to connect the ports when the client is active. And the connections will
         // disappear when the client is deactivated. Fun.
-        let async_client = client.activate_async((), process_handler).unwrap();
+        // RUNNEL PATCH: publish the set-up and count JACK's xruns for the editor and the exit
+        // summary. The plugin runs inside JACK's cycle, so the standalone adds no latency of its
+        // own; the device side is whatever JACK's system ports report.
+        let capture = client
+            .port_by_name("system:capture_1")
+            .map(|p| p.get_latency_range(jack::LatencyType::Capture).1)
+            .unwrap_or(0);
+        let playback = client
+            .port_by_name("system:playback_1")
+            .map(|p| p.get_latency_range(jack::LatencyType::Playback).1)
+            .unwrap_or(0);
+        status::status().publish(
+            format!("JACK: client \"{}\"", client.name()),
+            client.sample_rate() as u32,
+            client.buffer_size(),
+            0,
+            capture + playback,
+        );
+        let async_client = match client.activate_async(XrunCounter, process_handler) {
+            Ok(client) => client,
+            Err(err) => {
+                crate::nice_error!("Could not activate the JACK client: {err}");
+                status::status().failed.store(true, std::sync::atomic::Ordering::Release);
+                return;
+            }
+        };
         if let Err(err) = self.connect_ports(&async_client) {
             crate::nice_error!("Error connecting JACK ports: {err}")
         }
@@ -518,5 +554,15 @@ impl Jack {
         }
 
         Ok(())
+    }
+}
+
+/// RUNNEL PATCH: counts JACK's xruns into the standalone's published status.
+struct XrunCounter;
+
+impl jack::NotificationHandler for XrunCounter {
+    fn xrun(&mut self, _: &jack::Client) -> jack::Control {
+        status::status().xruns.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        jack::Control::Continue
     }
 }

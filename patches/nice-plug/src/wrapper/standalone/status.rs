@@ -1,0 +1,95 @@
+//! RUNNEL PATCH: live figures of the standalone's audio I/O, published for the plugin's editor
+//! and for the exit summary. Everything the audio threads touch is an atomic; the description is
+//! written once before audio starts.
+
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// The standalone's audio I/O as it runs.
+pub struct StandaloneStatus {
+    /// Set when a standalone backend starts; stays false inside plugin hosts.
+    pub active: AtomicBool,
+    /// Backend and devices, e.g. `ALSA: in "USB Audio", out "USB Audio"`; set before audio starts.
+    pub description: Mutex<String>,
+    /// The stream's sample rate.
+    pub sample_rate: AtomicU32,
+    /// The period (buffer size) in frames.
+    pub period_frames: AtomicU32,
+    /// Frames the standalone itself holds between capture and playback (the input→output
+    /// channel's target fill on cpal; 0 on JACK, which processes in its own cycle).
+    pub own_latency_frames: AtomicU32,
+    /// Frames of buffering the devices add on each side, as far as the backend reports them
+    /// (cpal: one period of output buffering; JACK: the ports' latency ranges).
+    pub device_latency_frames: AtomicU32,
+    /// Xruns the backend reported (cpal `Xrun` errors, JACK's xrun callback).
+    pub xruns: AtomicU64,
+    /// Captured frames dropped because the input→output channel was full (input overflow).
+    pub input_overflow_frames: AtomicU64,
+    /// Frames of silence played because captured audio was missing (output underrun).
+    pub output_underrun_frames: AtomicU64,
+    /// Process callbacks that took longer than one period.
+    pub late_callbacks: AtomicU64,
+    /// Set when the backend could not run (a device refused a stream): the standalone then exits
+    /// with a failure status.
+    pub failed: AtomicBool,
+}
+
+static STATUS: StandaloneStatus = StandaloneStatus {
+    active: AtomicBool::new(false),
+    description: Mutex::new(String::new()),
+    sample_rate: AtomicU32::new(0),
+    period_frames: AtomicU32::new(0),
+    own_latency_frames: AtomicU32::new(0),
+    device_latency_frames: AtomicU32::new(0),
+    xruns: AtomicU64::new(0),
+    input_overflow_frames: AtomicU64::new(0),
+    output_underrun_frames: AtomicU64::new(0),
+    late_callbacks: AtomicU64::new(0),
+    failed: AtomicBool::new(false),
+};
+
+/// The process-wide status.
+pub fn status() -> &'static StandaloneStatus {
+    &STATUS
+}
+
+impl StandaloneStatus {
+    /// Publishes the stream's set-up before audio starts.
+    pub(crate) fn publish(&self, description: String, sample_rate: u32, period: u32, own: u32, device: u32) {
+        *self.description.lock().unwrap_or_else(|e| e.into_inner()) = description;
+        self.sample_rate.store(sample_rate, Ordering::Relaxed);
+        self.period_frames.store(period, Ordering::Relaxed);
+        self.own_latency_frames.store(own, Ordering::Relaxed);
+        self.device_latency_frames.store(device, Ordering::Relaxed);
+        self.active.store(true, Ordering::Release);
+        crate::nice_log!("Audio I/O: {}", self.summary());
+    }
+
+    /// The round trip the standalone knows of, in frames, before the plugin's own latency:
+    /// device buffering plus what the standalone holds.
+    pub fn round_trip_frames(&self) -> u32 {
+        self.own_latency_frames.load(Ordering::Relaxed) + self.device_latency_frames.load(Ordering::Relaxed)
+    }
+
+    /// One line for the terminal: set-up, latency and the counters.
+    pub fn summary(&self) -> String {
+        let rate = self.sample_rate.load(Ordering::Relaxed).max(1);
+        let ms = |frames: u32| frames as f64 * 1000.0 / rate as f64;
+        let own = self.own_latency_frames.load(Ordering::Relaxed);
+        let device = self.device_latency_frames.load(Ordering::Relaxed);
+        format!(
+            "{}; {} Hz, period {} frames; latency: devices {device} + standalone {own} = {} frames \
+             ({:.2} ms) before the plugin's own; xruns {}, input overflow {} frames, output underrun \
+             {} frames, late callbacks {}",
+            self.description.lock().unwrap_or_else(|e| e.into_inner()),
+            rate,
+            self.period_frames.load(Ordering::Relaxed),
+            own + device,
+            ms(own + device),
+            self.xruns.load(Ordering::Relaxed),
+            self.input_overflow_frames.load(Ordering::Relaxed),
+            self.output_underrun_frames.load(Ordering::Relaxed),
+            self.late_callbacks.load(Ordering::Relaxed),
+        )
+    }
+}

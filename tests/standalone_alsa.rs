@@ -1,0 +1,225 @@
+//! The bundled standalone on its cpal ALSA path, without audio hardware: a private `jackd`
+//! (dummy driver) and an ALSA PCM of `type jack` (Debian `libasound2-plugins`), defined in a
+//! private `~/.asoundrc`, whose capture and playback are JACK clients. The standalone runs with
+//! `--backend alsa` on that PCM; the latency meter (`runnel_live::jack_loop`) plays into the PCM's
+//! capture side and records its playback side, so the real cpal ALSA code path is measured end
+//! to end.
+//!
+//! What it shows: with default options the round trip equals what the standalone reports (device
+//! buffering + its own input→output buffer, printed when audio starts), its own share is two
+//! periods, not nice-plug's former 150 ms; `--record` writes the output to a complete WAV with no
+//! dropped frame; Ctrl-C ends it with a summary and status 0; a device or a rate it cannot open
+//! ends it with one clear line and status 1, never a panic.
+//!
+//! Needs jackd, Xvfb (the standalone opens its editor) and libasound2-plugins
+//! (scripts/system-deps.sh installs them); the bundle must be current.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use runnel_live::jack_loop::JackLoop;
+use test_support::servers::{PrivateDisplay, PrivateJack};
+
+/// The private server's rate.
+const SAMPLE_RATE: u32 = 48_000;
+/// The period of both JACK and the standalone: large enough that the dummy driver keeps time on a
+/// busy 2-core machine.
+const PERIOD: u32 = 512;
+/// The PCM's description, which is the name the standalone's `--input-device` matches.
+const PCM_NAME: &str = "Runnel test JACK PCM";
+/// Measurements the test may repeat when JACK reported xruns during one.
+const MAX_ATTEMPTS: usize = 3;
+
+/// The bundled standalone (see tests/standalone_jack.rs).
+fn standalone_binary() -> PathBuf {
+    let dir = std::env::var_os("RUNNEL_BUNDLE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bundled"));
+    let binary = dir.join("Runnel");
+    assert!(binary.is_file(), "{} missing; run `cargo xtask bundle runnel --release`", binary.display());
+    binary
+}
+
+/// A home directory whose `.asoundrc` defines the `type jack` PCM, wired to nothing: the test
+/// connects its ports itself.
+fn alsa_home() -> PathBuf {
+    let plugin_present =
+        ["/usr/lib/x86_64-linux-gnu/alsa-lib", "/usr/lib/aarch64-linux-gnu/alsa-lib", "/usr/lib/alsa-lib"]
+            .iter()
+            .any(|dir| Path::new(dir).join("libasound_module_pcm_jack.so").is_file());
+    assert!(
+        plugin_present,
+        "ALSA's jack PCM plugin is missing: install libasound2-plugins (scripts/system-deps.sh)"
+    );
+    let home = std::env::temp_dir().join(format!("runnel-alsa-home-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    // Ports are named so the PCM opens (an empty name fails hw_params); the dummy driver's system
+    // ports carry silence, and the test adds its own connections.
+    std::fs::write(
+        home.join(".asoundrc"),
+        format!(
+            "pcm.runneljack {{\n  type jack\n  playback_ports {{ 0 system:playback_1 1 system:playback_2 }}\n  \
+             capture_ports {{ 0 system:capture_1 1 system:capture_2 }}\n  hint {{ show on description \"{PCM_NAME}\" }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    home
+}
+
+/// Starts the standalone on the PCM with `extra` options.
+fn spawn_standalone(home: &Path, display: &str, server: &str, extra: &[&str]) -> Child {
+    Command::new(standalone_binary())
+        .args(["--backend", "alsa", "--input-device", PCM_NAME, "--output-device", PCM_NAME])
+        .args(["--sample-rate", &SAMPLE_RATE.to_string(), "--period-size", &PERIOD.to_string()])
+        .args(extra)
+        .env("HOME", home)
+        .env("DISPLAY", display)
+        .env("JACK_DEFAULT_SERVER", server)
+        .env_remove("WAYLAND_DISPLAY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the standalone")
+}
+
+/// The first JACK port whose name starts with `prefix` (the PCM's clients are named after the
+/// process: `Runnel.C.<pid>.<n>:in_000` for capture, `Runnel.P.…:out_000` for playback).
+fn find_port(client: &jack::Client, prefix: &str) -> Option<String> {
+    client
+        .ports(Some(&format!("^{}", prefix.replace('.', "\\."))), None, jack::PortFlags::empty())
+        .into_iter()
+        .next()
+}
+
+/// The figure in "`= N frames`" of the standalone's audio I/O line.
+fn reported_round_trip(log: &str) -> u32 {
+    let line =
+        log.lines().find(|l| l.contains("Audio I/O:")).unwrap_or_else(|| panic!("no Audio I/O line:\n{log}"));
+    let before = line.split(" frames (").next().unwrap();
+    before.rsplit("= ").next().unwrap().trim().parse().unwrap_or_else(|_| panic!("no round trip in {line}"))
+}
+
+/// SIGINT, then the output (the standalone must stop within 10 s).
+fn interrupt(child: Child) -> Output {
+    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let pid = child.id();
+    let waiter = std::thread::spawn(move || child.wait_with_output().expect("wait"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !waiter.is_finished() {
+        if Instant::now() > deadline {
+            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            panic!("the standalone ignored SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    waiter.join().unwrap()
+}
+
+#[test]
+fn the_alsa_path_round_trip_is_what_the_standalone_reports_and_it_stops_cleanly() {
+    let home = alsa_home();
+    let display = PrivateDisplay::start(Stdio::null()).unwrap_or_else(|e| panic!("{e}"));
+    let jack = PrivateJack::start("runnel-alsa-test", SAMPLE_RATE, PERIOD, Stdio::null(), Stdio::null())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let probe = jack.client("probe");
+
+    // Refusals first (they exit at once): an unknown device and a rate the PCM cannot run at.
+    for (extra, expected) in [
+        (vec!["--output-device", "No Such Device"], "Unknown output device 'No Such Device'"),
+        (vec!["--sample-rate", "44100"], "44100"),
+    ] {
+        let mut args = vec!["--backend", "alsa", "--input-device", PCM_NAME];
+        if extra[0] == "--output-device" {
+            args.extend(&extra);
+        } else {
+            args.extend(["--output-device", PCM_NAME]);
+            args.extend(&extra);
+        }
+        let output = Command::new(standalone_binary())
+            .args(&args)
+            .env("HOME", &home)
+            .env("DISPLAY", display.name())
+            .env("JACK_DEFAULT_SERVER", jack.name())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{extra:?} must fail with status 1:\n{stderr}");
+        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{extra:?} must not panic:\n{stderr}");
+    }
+
+    let recording = home.join("take.wav");
+    let standalone =
+        spawn_standalone(&home, display.name(), jack.name(), &["--record", recording.to_str().unwrap()]);
+    let pid = standalone.id();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (capture_in, playback_out) = loop {
+        let ports =
+            (find_port(&probe, &format!("Runnel.C.{pid}.")), find_port(&probe, &format!("Runnel.P.{pid}.")));
+        if let (Some(c), Some(p)) = ports {
+            break (c, p);
+        }
+        assert!(Instant::now() < deadline, "the standalone's ALSA PCM never appeared in JACK");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    std::thread::sleep(Duration::from_millis(500));
+
+    let meter = JackLoop {
+        client_name: "meter".into(),
+        playback: vec![capture_in.clone()],
+        capture: playback_out.clone(),
+        max_latency_seconds: 0.5,
+    };
+    let mut attempts = Vec::new();
+    let estimate = loop {
+        let measurement = meter.measure().expect("measure");
+        match measurement.result {
+            Ok(estimate) => break estimate,
+            Err(e) if measurement.xruns > 0 && attempts.len() + 1 < MAX_ATTEMPTS => {
+                attempts.push(format!("{e} ({} JACK xruns)", measurement.xruns));
+            }
+            Err(e) => panic!("no measurement ({} JACK xruns): {e}; earlier: {attempts:?}", measurement.xruns),
+        }
+    };
+
+    let output = interrupt(standalone);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let log: String = stderr.lines().filter(|l| !l.starts_with("ALSA lib")).collect::<Vec<_>>().join("\n");
+    println!("standalone_alsa: {estimate}\n{log}");
+    assert!(output.status.success(), "Ctrl-C is a clean stop: {:?}", output.status);
+    let summary =
+        log.lines().find(|l| l.starts_with("Runnel: ")).unwrap_or_else(|| panic!("no summary:\n{log}"));
+    assert!(summary.contains("xruns") && summary.contains("output underrun"), "{summary}");
+
+    // --record: the file is complete after Ctrl-C, nothing was dropped, and it holds the output
+    // (the meter's chirps at the default dry gain 0.7 × 0.7 = 0.49, −12 dBFS peaks, plus echoes).
+    let recorded = summary.split("recorded ").nth(1).unwrap_or_else(|| panic!("no recording in {summary}"));
+    let written: u64 = recorded.split(' ').next().unwrap().parse().unwrap();
+    assert!(recorded.ends_with("dropped 0"), "{summary}");
+    let reader = hound::WavReader::open(&recording).expect("a complete WAV after Ctrl-C");
+    assert_eq!(reader.spec().sample_rate, SAMPLE_RATE);
+    let samples: Vec<f32> = reader.into_samples().map(Result::unwrap).collect();
+    assert_eq!(samples.len() as u64, 2 * written, "{summary}");
+    let peak = samples.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    assert!(peak > 0.25 * 0.49 * 0.9 && peak < 0.5, "recording peak {peak}");
+
+    let reported = reported_round_trip(&log);
+    // The standalone's own share is two periods by default; the device share is cpal's one period
+    // of output buffering; the meter must find exactly their sum.
+    assert!(log.contains(&format!("standalone {}", 2 * PERIOD)), "own buffer is 2 periods: {log}");
+    assert!(
+        (estimate.frames - f64::from(reported)).abs() <= 1.0,
+        "measured {} frames, reported {reported}: the displayed latency must be the real one",
+        estimate.frames
+    );
+    assert!(
+        estimate.frames <= f64::from(3 * PERIOD) + 1.0,
+        "round trip {} frames > 3 periods",
+        estimate.frames
+    );
+    drop((probe, jack, display));
+    let _ = std::fs::remove_dir_all(&home);
+}
