@@ -224,7 +224,7 @@ fn values_from(preset: Option<&str>, sets: &[String]) -> Result<ParamValues, Str
         if spec.id == BYPASS_ID {
             return Err(format!(
                 "--set {assignment}: `{BYPASS_ID}` is the host's bypass switch; to render without an \
-                 effect, turn its stage off (e.g. --set rev_on=off, see `runnel params`)"
+                 effect, turn its stage off (e.g. --set reverb_on=off, see `runnel params`)"
             ));
         }
         values.set(spec.id, value).map_err(|e| format!("--set {assignment}: {e}"))?;
