@@ -80,7 +80,7 @@ board = Pedalboard([HighpassFilter(cutoff_frequency_hz=80), LowpassFilter(cutoff
                     Gain(gain_db=3.5), Delay(delay_seconds=0.35, feedback=0.35, mix=0.25),
                     Reverb(room_size=0.5, wet_level=0.25, dry_level=0.75)])
 out = board(audio, rate)
-with AudioFile(sys.argv[2], "w", rate, out.shape[0], format="wav") as f:
+with AudioFile(sys.argv[2], "w", rate, out.shape[0]) as f:
     f.write(out)
 PY
 read -r pedal_s pedal_kib < <(measure "$root/.venv/bin/python" "$work/pedalboard_r1.py" "$input" "$work/pedalboard.wav")

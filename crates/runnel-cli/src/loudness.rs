@@ -124,7 +124,7 @@ impl LoudnessMeter {
             let _ = self.meter.add_frames_f32(now);
             self.frames += take as u64;
             rest = later;
-            if self.frames % self.hop_frames == 0 {
+            if self.frames.is_multiple_of(self.hop_frames) {
                 self.read_maxima();
             }
         }

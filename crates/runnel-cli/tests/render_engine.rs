@@ -93,7 +93,7 @@ fn an_automatic_tail_ends_once_the_output_stays_below_minus_90_dbfs() {
     // A short burst into delay + reverb: the tail is far longer than the input.
     let mut input = signals::program(0.5, RATE as f64, 3);
     for c in &mut input {
-        c.extend(std::iter::repeat(0.0).take(RATE as usize / 10));
+        c.extend(std::iter::repeat_n(0.0, RATE as usize / 10));
     }
     write_wav_f32(&dir.join("burst.wav"), RATE, &input);
     let out = dir.join("burst-out.wav");

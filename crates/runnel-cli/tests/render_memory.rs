@@ -36,9 +36,9 @@ fn write_long(path: &Path, seconds: usize) {
     let mut writer = hound::WavWriter::create(path, spec).unwrap();
     let second = test_support::signals::program(1.0, 48_000.0, 5);
     for _ in 0..seconds {
-        for n in 0..48_000 {
-            writer.write_sample((second[0][n] * 30_000.0) as i16).unwrap();
-            writer.write_sample((second[1][n] * 30_000.0) as i16).unwrap();
+        for (l, r) in second[0].iter().zip(&second[1]) {
+            writer.write_sample((l * 30_000.0) as i16).unwrap();
+            writer.write_sample((r * 30_000.0) as i16).unwrap();
         }
     }
     writer.finalize().unwrap();

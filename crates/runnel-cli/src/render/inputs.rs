@@ -164,7 +164,8 @@ mod tests {
         for f in ["a.wav", "sub/b.FLAC", "notes.txt"] {
             std::fs::write(dir.join(f), b"x").unwrap();
         }
-        let jobs = plan(&[dir.clone()], &Destination::Dir(PathBuf::from("/out")), OutputFormat::Flac16);
+        let jobs =
+            plan(std::slice::from_ref(&dir), &Destination::Dir(PathBuf::from("/out")), OutputFormat::Flac16);
         let outputs: Vec<_> = jobs.iter().map(|j| j.output.clone().unwrap()).collect();
         assert_eq!(outputs, [PathBuf::from("/out/a.flac"), PathBuf::from("/out/sub/b.flac")]);
         // Rendering into the input folder in the input's format would overwrite the input.
