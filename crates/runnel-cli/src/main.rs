@@ -105,6 +105,10 @@ struct RenderArgs {
     /// yet; the summary says by how much).
     #[arg(long, value_name = "DBTP", allow_negative_numbers = true)]
     true_peak: Option<f64>,
+    /// Output sample rate in Hz: the input is resampled to it (rubato, FFT) before the engine
+    /// (default: each input's own rate).
+    #[arg(long, value_name = "HZ", value_parser = clap::value_parser!(u32).range(8000..=768_000))]
+    rate: Option<u32>,
     /// Files rendered in parallel (default: the number of cores).
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
@@ -129,7 +133,7 @@ const RENDER_HELP: &str = "Examples:
   runnel render stems/ --out-dir out/ --set hp_freq=120 --set dly_mix=20% --format flac24
   runnel render 'podcast/*.mp3' --out-dir mastered/ --normalize -16 --true-peak -1 --json
 
-The output has the input's sample rate and channels (mono or stereo) and is aligned with the
+The output has the input's sample rate (unless --rate) and channels (mono or stereo) and is aligned with the
 input sample for sample (the engine's latency is compensated). Each output is written to a
 hidden temporary file beside it and renamed into place when complete; an input is never
 overwritten, an existing output only with --force.
@@ -276,6 +280,7 @@ fn render(args: RenderArgs) -> u8 {
         normalize_lufs: args.normalize,
         true_peak_dbtp: args.true_peak,
         force: args.force,
+        rate: args.rate,
     };
     if let Err(e) = ctrlc::set_handler(|| {
         if CANCEL.swap(true, Ordering::SeqCst) {

@@ -34,6 +34,7 @@ fn render(input: &Path, output: &Path, tail: TailChoice, settings: runnel_engine
         normalize_lufs: None,
         true_peak_dbtp: None,
         force: false,
+        rate: None,
     };
     let cancel = AtomicBool::new(false);
     let hooks = FileHooks { started: &|_, _| {}, progress: &|_| {}, cancel: &cancel };

@@ -14,6 +14,7 @@ pub mod encode;
 pub mod inputs;
 pub mod pipeline;
 pub mod progress;
+pub mod resample;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -56,6 +57,9 @@ pub struct RenderOptions {
     pub true_peak_dbtp: Option<f64>,
     /// `--force`: replace existing outputs.
     pub force: bool,
+    /// `--rate`: output sample rate (the input is resampled before the engine); `None` keeps
+    /// the input's rate.
+    pub rate: Option<u32>,
 }
 
 /// How one file ended.
@@ -78,7 +82,7 @@ pub struct FileReport {
     pub output: Option<PathBuf>,
     /// How it ended.
     pub status: Status,
-    /// Input sample rate in Hz (0 if unread).
+    /// Output sample rate in Hz (the input's unless `--rate`; 0 if unread).
     pub sample_rate: u32,
     /// Channels (0 if unread).
     pub channels: usize,
@@ -167,16 +171,18 @@ fn render_into(
             .map_err(|e| Status::Failed(format!("cannot create the folder {}: {e}", parent.display())))?;
     }
     let mut decoder = AudioDecoder::open(input).map_err(|e| Status::Failed(e.to_string()))?;
-    report.sample_rate = decoder.sample_rate;
-    report.channels = decoder.channels;
-    (hooks.started)(decoder.sample_rate, decoder.frames);
+    let rate = options.rate.unwrap_or(decoder.sample_rate);
+    let channels = decoder.channels;
+    report.sample_rate = rate;
+    report.channels = channels;
+    let ratio = f64::from(rate) / f64::from(decoder.sample_rate);
+    (hooks.started)(rate, decoder.frames.map(|f| (f as f64 * ratio).round() as u64));
     let mut engine = make_engine();
     let tail = match options.tail {
         TailChoice::Auto => Tail::Auto,
-        TailChoice::Seconds(s) => Tail::Frames((s * f64::from(decoder.sample_rate)).round() as u64),
+        TailChoice::Seconds(s) => Tail::Frames((s * f64::from(rate)).round() as u64),
     };
-    let plan = StreamPlan { settings: options.settings, block: options.block, tail };
-    let (rate, channels) = (decoder.sample_rate, decoder.channels);
+    let plan = StreamPlan { settings: options.settings, block: options.block, tail, rate };
     let needs_second_pass = options.normalize_lufs.is_some() || options.true_peak_dbtp.is_some();
     let detail = if options.true_peak_dbtp.is_some() { Detail::SummaryWithTruePeak } else { Detail::Summary };
     let new_meter = || LoudnessMeter::new(channels, rate, detail).map_err(Status::Failed);

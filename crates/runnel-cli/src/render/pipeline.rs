@@ -15,6 +15,7 @@ use rtrb::{Consumer, Producer, RingBuffer};
 use runnel_engine::{Engine, EngineSettings};
 
 use super::decode::{AudioDecoder, DecodeError};
+use super::resample::StreamResampler;
 
 /// −90 dBFS: a tail is over once it stays below this.
 pub const TAIL_FLOOR: f32 = 3.162_277_7e-5;
@@ -73,6 +74,9 @@ pub struct StreamPlan {
     pub block: usize,
     /// What happens after the input.
     pub tail: Tail,
+    /// The engine's (and the output's) sample rate; the input is resampled to it when it
+    /// differs.
+    pub rate: u32,
 }
 
 /// Seconds of silence that end an automatic tail: [`TAIL_HOLD_S`], or a repeat period of the
@@ -115,7 +119,12 @@ pub fn render_stream(
     cancel: &AtomicBool,
 ) -> Result<StreamStats, StreamError> {
     let channels = decoder.channels;
-    let rate = decoder.sample_rate;
+    let rate = plan.rate;
+    let resampler = if rate == decoder.sample_rate {
+        None
+    } else {
+        Some(StreamResampler::new(decoder.sample_rate, rate, channels).map_err(StreamError::Sink)?)
+    };
     let block = plan.block.max(1);
     engine.prepare(rate as f32, block);
     engine.set_settings(&plan.settings);
@@ -125,7 +134,7 @@ pub fn render_stream(
     let failed = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let decoding = scope.spawn(|| {
-            let result = decode_into(decoder, in_tx, cancel, &failed);
+            let result = decode_into(decoder, resampler, in_tx, cancel, &failed);
             if result.is_err() {
                 failed.store(true, Ordering::Relaxed);
             }
@@ -157,15 +166,24 @@ pub fn render_stream(
     })
 }
 
-/// The decoding thread: fills the input queue until the file ends.
+/// The decoding thread: fills the input queue until the file ends (through the resampler when
+/// there is one).
 fn decode_into(
     decoder: &mut AudioDecoder,
+    mut resampler: Option<StreamResampler>,
     mut queue: Producer<f32>,
     cancel: &AtomicBool,
     failed: &AtomicBool,
 ) -> Result<(), StreamError> {
+    let mut emit = |samples: &[f32]| push_all(&mut queue, samples, cancel, failed);
     while let Some(chunk) = decoder.next_chunk().map_err(StreamError::Decode)? {
-        push_all(&mut queue, chunk, cancel, failed)?;
+        match &mut resampler {
+            Some(resampler) => resampler.push(chunk, &mut emit)?,
+            None => emit(chunk)?,
+        }
+    }
+    if let Some(resampler) = &mut resampler {
+        resampler.finish(&mut emit)?;
     }
     Ok(())
 }
