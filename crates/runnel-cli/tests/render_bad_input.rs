@@ -21,6 +21,8 @@ fn fixtures(name: &str) -> (PathBuf, PathBuf) {
     let mut rng = test_support::rng::Rng::new(4);
     let noise: Vec<u8> = (0..4096).map(|_| rng.next_u64() as u8).collect();
     std::fs::write(dir.join("random.wav"), noise).unwrap();
+    let quad = test_support::signals::channels(vec![0.1; 4410], 4);
+    write_wav_f32(&dir.join("quad.wav"), RATE, &quad);
     std::fs::create_dir_all(dir.join("no-audio")).unwrap();
     std::fs::write(dir.join("no-audio/readme.txt"), b"not audio").unwrap();
     (dir, good)
@@ -46,6 +48,7 @@ fn each_bad_file_gets_one_line_and_the_batch_goes_on() {
         (dir.join("empty.wav"), "empty file"),
         (dir.join("truncated.wav"), "not a supported audio file"),
         (dir.join("random.wav"), "not a supported audio file"),
+        (dir.join("quad.wav"), "4 channels; runnel renders mono and stereo files only"),
         (dir.join("no-audio"), "directory holds no audio files"),
         (dir.join("missing.wav"), "no such file or directory"),
         (dir.join("*.nothing"), "no file matches this pattern"),
