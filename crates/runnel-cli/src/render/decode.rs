@@ -102,7 +102,9 @@ impl AudioDecoder {
                 SymphoniaError::IoError(io) if io.kind() != std::io::ErrorKind::UnexpectedEof => {
                     DecodeError::Io(io)
                 }
-                SymphoniaError::IoError(_) => DecodeError::Unsupported("no known format header (or a truncated one)".into()),
+                SymphoniaError::IoError(_) => {
+                    DecodeError::Unsupported("no known format header (or a truncated one)".into())
+                }
                 other => DecodeError::Unsupported(other.to_string()),
             })?;
         let format = probed.format;
