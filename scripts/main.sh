@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 
 cargo xtask bundle runnel --release
 cargo run --release --quiet -p runnel-engine --example render_demo -- target/demo
+# The command-line tool, and the demo's dry file rendered through it (a real file, a preset,
+# loudness-normalised) the way a user would.
+cargo build --release --quiet -p runnel-cli
+target/release/runnel render target/demo/dry.wav -o target/demo/dry-vocal-plate.wav \
+  --preset "Vocal Plate" --normalize -16 --true-peak -1 --force --quiet
 
 cat <<MSG
 
@@ -16,4 +21,6 @@ Runnel is built.
   Standalone: $(pwd)/target/bundled/Runnel          (run with --help for devices and options;
               e.g. 'target/bundled/Runnel --backend jack' or '--backend alsa --period-size 128')
   Demo:       $(pwd)/target/demo/dry.wav and $(pwd)/target/demo/runnel.wav
+  CLI:        $(pwd)/target/release/runnel (render, analyze, presets, params; --help on each)
+              rendered $(pwd)/target/demo/dry-vocal-plate.wav with 'runnel render'
 MSG

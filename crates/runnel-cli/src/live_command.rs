@@ -9,9 +9,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use runnel_engine::params::parse_assignment;
-use runnel_engine::params::values::ParamValues;
-use runnel_engine::presets::{factory, Preset};
 use runnel_live::jack_host::{JackHost, LiveStats};
 use runnel_live::recorder::{RecordCounters, Recorder};
 
@@ -40,7 +37,7 @@ pub struct LiveArgs {
     /// JACK port(s) to connect Runnel's outputs to (first → out_1, second → out_2).
     #[arg(long = "connect-out", value_name = "PORT")]
     connect_out: Vec<String>,
-    /// A factory preset name or a preset file.
+    /// A preset: a factory or user preset name, or a preset file.
     #[arg(long, value_name = "NAME|FILE")]
     preset: Option<String>,
     /// Set a parameter, as the plugin shows it (`runnel params` lists them): hp_freq=1.2k.
@@ -63,32 +60,6 @@ pub struct LiveArgs {
     quiet: bool,
 }
 
-/// The parameter values a preset and `--set`s describe (defaults first, then the preset, then
-/// each `--set` in order).
-pub fn resolve_values(preset: Option<&str>, sets: &[String]) -> Result<ParamValues, String> {
-    let mut values = match preset {
-        None => ParamValues::defaults(),
-        Some(name) => match factory::find(name) {
-            Some(preset) => preset.values,
-            None => {
-                let text = std::fs::read_to_string(name).map_err(|e| {
-                    let names: Vec<String> = factory::presets().into_iter().map(|p| p.name).collect();
-                    format!(
-                        "no factory preset {name:?} and no readable file ({e}); factory presets: {}",
-                        names.join(", ")
-                    )
-                })?;
-                Preset::parse(&text).map_err(|e| format!("{name}: {e}"))?.values
-            }
-        },
-    };
-    for assignment in sets {
-        let (spec, value) = parse_assignment(assignment).map_err(|e| format!("--set {assignment}: {e}"))?;
-        values.set(spec.id, value).map_err(|e| format!("--set {assignment}: {e}"))?;
-    }
-    Ok(values)
-}
-
 /// Runs until stopped.
 pub fn run(args: LiveArgs) -> ExitCode {
     match live(&args) {
@@ -102,7 +73,7 @@ pub fn run(args: LiveArgs) -> ExitCode {
 
 /// The command's body; errors are one line for the user.
 fn live(args: &LiveArgs) -> Result<(), String> {
-    let values = resolve_values(args.preset.as_deref(), &args.sets)?;
+    let values = crate::values_from(args.preset.as_deref(), &args.sets)?;
     if let Some(server) = &args.server {
         // libjack reads the server name from the environment; no other thread runs yet.
         std::env::set_var("JACK_DEFAULT_SERVER", server);

@@ -1,6 +1,8 @@
 //! `runnel`: Runnel's engine on the command line, without the plugin framework, GUI or audio
 //! backends.
 //!
+//! - `runnel render` renders audio files through the engine (see [`runnel_cli::render`]);
+//! - `runnel analyze` measures loudness and levels (see [`runnel_cli::analyze`]);
 //! - `runnel presets` lists the factory presets and the user presets;
 //! - `runnel params` lists every parameter: ID, name, unit, range, default and what it accepts
 //!   (the forms `--set id=value` will take; the parser is `runnel_engine::params::parse_assignment`);
@@ -13,20 +15,45 @@ mod latency_command;
 mod live_command;
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
+use runnel_cli::render::encode::OutputFormat;
+use runnel_cli::render::inputs::{plan, Destination};
+use runnel_cli::render::progress::Progress;
+use runnel_cli::render::{batch, RenderOptions, Status, TailChoice};
+use runnel_engine::params::spec::BYPASS_ID;
 use runnel_engine::params::values::range_text;
-use runnel_engine::params::PARAMS;
-use runnel_engine::presets::{factory, user};
+use runnel_engine::params::{parse_assignment, ParamValues, PARAMS};
+use runnel_engine::presets::{factory, user, Preset};
+use runnel_engine::Engine;
+
+/// Exit status: every file rendered (or measured).
+const EXIT_OK: u8 = 0;
+/// Exit status: at least one file failed (the others were still processed).
+const EXIT_FILE_FAILED: u8 = 1;
+/// Exit status: the command line was wrong (unknown option or parameter, bad value, missing
+/// preset, `-o` with several inputs); nothing was rendered. Also clap's own status for usage.
+const EXIT_USAGE: u8 = 2;
+/// Exit status: interrupted by Ctrl-C (128 + SIGINT, as shells report it).
+const EXIT_INTERRUPTED: u8 = 130;
+
+/// The exit codes, as every subcommand's help states them.
+const EXIT_CODES_HELP: &str = "Exit status: 0 all files done; 1 at least one file failed (the others were \
+still processed; each failure is one line `runnel: FILE: reason` on stderr); 2 usage error (bad option, \
+unknown --set id, bad value, missing preset), nothing rendered; 130 interrupted by Ctrl-C (finished \
+outputs are kept, unfinished ones and every temporary file are removed).";
 
 /// Command-line arguments.
 #[derive(Parser)]
 #[command(
     name = "runnel",
     version,
-    about = "Runnel's gain → filter → delay → reverb engine on the command line"
+    about = "Runnel's gain → filter → delay → reverb engine on the command line",
+    after_help = EXIT_CODES_HELP
 )]
 struct Cli {
     /// What to do.
@@ -37,6 +64,10 @@ struct Cli {
 /// The subcommands.
 #[derive(Subcommand)]
 enum Command {
+    /// Render audio files through the engine (streamed, in parallel, written atomically).
+    Render(RenderArgs),
+    /// Measure loudness (EBU R128) and levels of audio files.
+    Analyze(AnalyzeArgs),
     /// List the factory presets and the user presets.
     Presets,
     /// List every parameter: id, name, unit, range, default and accepted values.
@@ -52,8 +83,122 @@ enum Command {
     Live(live_command::LiveArgs),
 }
 
+/// `runnel render`'s arguments.
+#[derive(Args)]
+#[command(after_help = RENDER_HELP)]
+struct RenderArgs {
+    /// Input files, directories (searched recursively for .wav .flac .aif(f) .mp3 .ogg) or
+    /// glob patterns ("takes/*.wav").
+    #[arg(required = true, value_name = "IN")]
+    inputs: Vec<PathBuf>,
+    /// Output file (one input only); its extension picks the format unless --format is given.
+    #[arg(short = 'o', long = "output", value_name = "OUT", conflicts_with = "out_dir")]
+    output: Option<PathBuf>,
+    /// Output folder; each input keeps its name (and its path below a directory given as input)
+    /// with the format's extension. Created if missing.
+    #[arg(long, value_name = "DIR", required_unless_present = "output")]
+    out_dir: Option<PathBuf>,
+    /// Factory preset name (see `runnel presets`), user preset name, or a preset file.
+    #[arg(long, value_name = "NAME|FILE")]
+    preset: Option<String>,
+    /// Set a parameter, after the preset: ID=VALUE with the plugin's texts ("hp_freq=1.2k",
+    /// "dly_time=350ms", "out_gain=-6", "dly_note=dotted"); see `runnel params`.
+    #[arg(long = "set", value_name = "ID=VALUE")]
+    set: Vec<String>,
+    /// After the input ends: `auto` renders until the tail decays below -90 dBFS (ending with
+    /// 100 ms below it); a number renders exactly that many seconds (0 = the input's length).
+    #[arg(long, default_value = "auto", value_name = "auto|SECONDS", value_parser = parse_tail)]
+    tail: TailChoice,
+    /// Output format (default: from -o's extension, .flac → flac24, else wav32f). Integer
+    /// formats round to nearest without dither and clip at full scale (reported).
+    #[arg(long, value_enum)]
+    format: Option<OutputFormat>,
+    /// Normalise each output's integrated loudness (EBU R128) to this many LUFS (±0.1 LU), by
+    /// a gain after the engine (a second pass over a temporary float file beside the output).
+    #[arg(long, value_name = "LUFS", allow_negative_numbers = true)]
+    normalize: Option<f64>,
+    /// Keep each output's true peak at or below this many dBTP by lowering the gain (no limiter
+    /// yet; the summary says by how much).
+    #[arg(long, value_name = "DBTP", allow_negative_numbers = true)]
+    true_peak: Option<f64>,
+    /// Output sample rate in Hz: the input is resampled to it (rubato, FFT) before the engine
+    /// (default: each input's own rate).
+    #[arg(long, value_name = "HZ", value_parser = clap::value_parser!(u32).range(8000..=768_000))]
+    rate: Option<u32>,
+    /// Files rendered in parallel (default: the number of cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// Engine block size in frames.
+    #[arg(long, default_value_t = 1024, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65536))]
+    block: u32,
+    /// Replace existing output files (never an input).
+    #[arg(long)]
+    force: bool,
+    /// No progress display and no line per finished file (failures are still reported).
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// Print a JSON summary on standard output (per file: input, output, status, duration,
+    /// peak, true peak, LUFS, gain, time, speed).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Examples and exit codes shown under `runnel render --help`.
+const RENDER_HELP: &str = "Examples:
+  runnel render take.wav -o take-verb.wav --preset \"Vocal Plate\"
+  runnel render stems/ --out-dir out/ --set hp_freq=120 --set dly_mix=20% --format flac24
+  runnel render 'podcast/*.mp3' --out-dir mastered/ --normalize -16 --true-peak -1 --json
+
+The output has the input's sample rate (unless --rate) and channels (mono or stereo) and is aligned with the
+input sample for sample (the engine's latency is compensated). Each output is written to a
+hidden temporary file beside it and renamed into place when complete; an input is never
+overwritten, an existing output only with --force.
+
+Exit status: 0 all files rendered; 1 at least one file failed (the others were still rendered;
+each failure is one line `runnel: FILE: reason` on stderr); 2 usage error (bad option, unknown
+--set id, bad value, missing preset), nothing rendered; 130 interrupted by Ctrl-C (finished
+outputs are kept, unfinished ones and every temporary file are removed).";
+
+/// `runnel analyze`'s arguments.
+#[derive(Args)]
+#[command(after_help = ANALYZE_HELP)]
+struct AnalyzeArgs {
+    /// Files, directories or glob patterns to measure.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Print JSON on standard output instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Shown under `runnel analyze --help`.
+const ANALYZE_HELP: &str = "Prints integrated loudness (ITU-R BS.1770-4 / EBU R128, gated), loudness
+range (EBU Tech 3342), maximum momentary (400 ms) and short-term (3 s) loudness, sample peak,
+true peak (4x oversampled, dBTP), RMS, DC offset, duration, sample rate and channels.
+
+Example:
+  runnel analyze mix.wav --json
+
+Exit status: 0 all files measured; 1 at least one could not be read (one line each on stderr).";
+
+/// Parses `--tail`.
+fn parse_tail(text: &str) -> Result<TailChoice, String> {
+    if text.eq_ignore_ascii_case("auto") {
+        return Ok(TailChoice::Auto);
+    }
+    match text.trim_end_matches('s').trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && s >= 0.0 => Ok(TailChoice::Seconds(s)),
+        _ => Err(format!("`{text}` is not `auto` or a number of seconds >= 0")),
+    }
+}
+
+/// Set by the Ctrl-C handler; every render checks it between blocks.
+static CANCEL: AtomicBool = AtomicBool::new(false);
+
 fn main() -> ExitCode {
     match Cli::parse().command {
+        Command::Render(args) => ExitCode::from(render(args)),
+        Command::Analyze(args) => ExitCode::from(analyze(args)),
         Command::Presets => {
             let (listing, status) = presets_listing();
             emit(&listing).unwrap_or(status)
@@ -62,6 +207,158 @@ fn main() -> ExitCode {
         Command::Latency(args) => latency_command::run(args),
         Command::Live(args) => live_command::run(args),
         Command::Devices(args) => emit(&devices_command::listing(&args)).unwrap_or(ExitCode::SUCCESS),
+    }
+}
+
+/// Finds `--preset`: a file path, a factory preset name, or a user preset name.
+fn find_preset(name: &str) -> Result<Preset, String> {
+    let path = std::path::Path::new(name);
+    if path.is_file() {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read preset {name}: {e}"))?;
+        return Preset::parse(&text).map_err(|e| format!("preset file {name}: {e}"));
+    }
+    if let Some(preset) = factory::find(name) {
+        return Ok(preset);
+    }
+    if let Some(dir) = user::preset_dir() {
+        let found = user::load_dir(&dir).into_iter().filter_map(Result::ok).find(|(file, p)| {
+            p.name.eq_ignore_ascii_case(name)
+                || file.file_stem().is_some_and(|s| s.eq_ignore_ascii_case(name))
+        });
+        if let Some((_, preset)) = found {
+            return Ok(preset);
+        }
+    }
+    let names: Vec<String> = factory::presets().into_iter().map(|p| format!("\"{}\"", p.name)).collect();
+    Err(format!(
+        "no preset named `{name}` and no such file; factory presets: {} (user presets: `runnel presets`)",
+        names.join(", ")
+    ))
+}
+
+/// The parameter values: defaults, then the preset, then each `--set` in order.
+fn values_from(preset: Option<&str>, sets: &[String]) -> Result<ParamValues, String> {
+    let mut values = match preset {
+        Some(name) => find_preset(name)?.values,
+        None => ParamValues::defaults(),
+    };
+    for assignment in sets {
+        let (spec, value) = parse_assignment(assignment).map_err(|e| format!("--set {assignment}: {e}"))?;
+        if spec.id == BYPASS_ID {
+            return Err(format!(
+                "--set {assignment}: `{BYPASS_ID}` is the host's bypass switch; to render without an \
+                 effect, turn its stage off (e.g. --set reverb_on=off, see `runnel params`)"
+            ));
+        }
+        values.set(spec.id, value).map_err(|e| format!("--set {assignment}: {e}"))?;
+    }
+    Ok(values)
+}
+
+/// `runnel render`; returns the exit status.
+fn render(args: RenderArgs) -> u8 {
+    let usage = |message: String| {
+        eprintln!("runnel render: {message}");
+        EXIT_USAGE
+    };
+    let values = match values_from(args.preset.as_deref(), &args.set) {
+        Ok(values) => values,
+        Err(message) => return usage(message),
+    };
+    let (destination, implied_format) = match (&args.output, &args.out_dir) {
+        (Some(file), _) => (Destination::File(file.clone()), OutputFormat::for_path(file)),
+        (None, Some(dir)) => (Destination::Dir(dir.clone()), OutputFormat::Wav32f),
+        (None, None) => return usage("give -o OUT or --out-dir DIR".into()),
+    };
+    let format = args.format.unwrap_or(implied_format);
+    if let Some(file) = &args.output {
+        let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        if !ext.is_empty() && ext != format.extension() && !(ext == "wave" && format.extension() == "wav") {
+            return usage(format!(
+                "-o {} does not match --format {format:?} (.{})",
+                file.display(),
+                format.extension()
+            ));
+        }
+    }
+    if let Some(lufs) = args.normalize.filter(|l| !(-70.0..=0.0).contains(l)) {
+        return usage(format!("--normalize {lufs}: give a loudness between -70 and 0 LUFS"));
+    }
+    if let Some(tp) = args.true_peak.filter(|t| !(-60.0..=0.0).contains(t)) {
+        return usage(format!("--true-peak {tp}: give a ceiling between -60 and 0 dBTP"));
+    }
+    let jobs = plan(&args.inputs, &destination, format);
+    if matches!(destination, Destination::File(_)) && jobs.len() > 1 {
+        return usage(format!("-o takes one input, but the inputs name {} files; use --out-dir", jobs.len()));
+    }
+    let options = RenderOptions {
+        settings: values.to_settings(),
+        block: args.block as usize,
+        tail: args.tail,
+        format,
+        normalize_lufs: args.normalize,
+        true_peak_dbtp: args.true_peak,
+        force: args.force,
+        rate: args.rate,
+    };
+    if let Err(e) = ctrlc::set_handler(|| {
+        if CANCEL.swap(true, Ordering::SeqCst) {
+            // A second Ctrl-C: leave now.
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        }
+    }) {
+        eprintln!("runnel render: Ctrl-C will not clean up ({e})");
+    }
+    let threads = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let progress = Progress::new(jobs.len(), !args.quiet);
+    let make_engine = Engine::new;
+    let reports = batch::run(&jobs, &options, threads, &make_engine, &progress, args.quiet, &CANCEL);
+    progress.finish();
+    let interrupted = CANCEL.load(Ordering::SeqCst);
+    let ok = reports.iter().filter(|r| r.status == Status::Ok).count();
+    let failed = reports.iter().filter(|r| matches!(r.status, Status::Failed(_))).count();
+    if args.json {
+        println!("{}", batch::json_summary(&reports, interrupted));
+    }
+    if interrupted {
+        eprintln!(
+            "runnel render: interrupted; {ok} of {} files finished, unfinished outputs removed",
+            reports.len()
+        );
+        return EXIT_INTERRUPTED;
+    }
+    if !args.quiet || failed > 0 {
+        eprintln!("runnel render: {ok} rendered, {failed} failed");
+    }
+    if failed > 0 {
+        EXIT_FILE_FAILED
+    } else {
+        EXIT_OK
+    }
+}
+
+/// `runnel analyze`; returns the exit status.
+fn analyze(args: AnalyzeArgs) -> u8 {
+    let analyses = runnel_cli::analyze::analyze(&args.files);
+    let mut status = EXIT_OK;
+    let mut text = String::new();
+    for a in &analyses {
+        match &a.result {
+            Ok((rate, channels, report)) => {
+                text.push_str(&runnel_cli::analyze::text(&a.path, *rate, *channels, report))
+            }
+            Err(why) => {
+                eprintln!("runnel: {}: {why}", a.path.display());
+                status = EXIT_FILE_FAILED;
+            }
+        }
+    }
+    if args.json {
+        text = format!("{}\n", runnel_cli::analyze::json(&analyses));
+    }
+    match emit(&text) {
+        Some(code) if code != ExitCode::SUCCESS => EXIT_FILE_FAILED,
+        _ => status,
     }
 }
 
@@ -200,5 +497,24 @@ mod tests {
         assert!(matches!(Cli::try_parse_from(["runnel", "params"]).unwrap().command, Command::Params));
         assert!(matches!(Cli::try_parse_from(["runnel", "presets"]).unwrap().command, Command::Presets));
         assert!(Cli::try_parse_from(["runnel", "render"]).is_err());
+        let Command::Render(args) = Cli::try_parse_from([
+            "runnel",
+            "render",
+            "a.wav",
+            "-o",
+            "b.wav",
+            "--normalize",
+            "-16",
+            "--tail",
+            "2.5",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("not render")
+        };
+        assert_eq!(args.normalize, Some(-16.0));
+        assert_eq!(args.tail, TailChoice::Seconds(2.5));
+        assert!(Cli::try_parse_from(["runnel", "render", "a.wav", "-o", "b.wav", "--tail", "soon"]).is_err());
     }
 }

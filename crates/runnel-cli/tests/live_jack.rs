@@ -89,7 +89,7 @@ fn live_refuses_bad_settings_and_a_missing_server_with_one_line() {
     for (args, expected) in [
         (vec!["--set", "nope=1"], "unknown parameter `nope`"),
         (vec!["--set", "hp_freq=loud"], "--set hp_freq=loud"),
-        (vec!["--preset", "No Such Preset"], "no factory preset"),
+        (vec!["--preset", "No Such Preset"], "no preset named `No Such Preset`"),
         (vec![], "no JACK server is running"),
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_runnel"))

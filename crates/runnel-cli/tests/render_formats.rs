@@ -1,0 +1,151 @@
+//! Output formats round trip (WAV 16/24/32f, FLAC 16/24: what is written decodes back to the
+//! float render within half an integer step, and sox reads the FLAC with the same length), and
+//! AIFF, MP3 and Ogg Vorbis inputs (made at test time with sox, lame and oggenc) render.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use runnel_cli::render::decode::AudioDecoder;
+use test_support::servers::require_tool;
+
+const RATE: u32 = 44_100;
+
+/// Decodes any supported file with the render's own decoder: (rate, channels × frames).
+fn decode(path: &Path) -> (u32, Vec<Vec<f32>>) {
+    let mut decoder = AudioDecoder::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let channels = decoder.channels;
+    let mut out = vec![Vec::new(); channels];
+    while let Some(chunk) = decoder.next_chunk().unwrap() {
+        for frame in chunk.chunks(channels) {
+            for (c, x) in frame.iter().enumerate() {
+                out[c].push(*x);
+            }
+        }
+    }
+    (decoder.sample_rate, out)
+}
+
+/// Runs a tool, failing the test with its output when it fails.
+fn tool(program: &Path, args: &[&str]) -> String {
+    let output = Command::new(program).args(args).output().unwrap();
+    assert!(output.status.success(), "{program:?} {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn every_output_format_decodes_back_to_the_float_render() {
+    let dir = temp_dir("formats");
+    let input = dir.join("in.wav");
+    write_wav_f32(&input, RATE, &test_support::signals::program(1.0, RATE as f64, 8));
+    let render = |format: &str, ext: &str| {
+        let out = dir.join(format!("{format}.{ext}"));
+        let output =
+            run(&["render", input.to_str().unwrap(), "-o", out.to_str().unwrap(), "--format", format]);
+        assert!(output.status.success(), "{format}: {}", stderr(&output));
+        out
+    };
+    let (_, reference) = read_wav(&render("wav32f", "wav"));
+    let sox = require_tool("sox", "sox");
+    for (format, ext, bits) in
+        [("wav16", "wav", 16), ("wav24", "wav", 24), ("flac16", "flac", 16), ("flac24", "flac", 24)]
+    {
+        let out = render(format, ext);
+        let (rate, decoded) = decode(&out);
+        assert_eq!(rate, RATE, "{format}");
+        assert_eq!(decoded.len(), 2, "{format}");
+        let step = 1.0 / (1u64 << (bits - 1)) as f32;
+        for c in 0..2 {
+            assert_eq!(decoded[c].len(), reference[c].len(), "{format}");
+            let worst =
+                decoded[c].iter().zip(&reference[c]).map(|(d, r)| (d - r).abs()).fold(0.0f32, f32::max);
+            assert!(
+                worst <= 0.5 * step * 1.0001,
+                "{format} channel {c}: error {worst}, half step {}",
+                0.5 * step
+            );
+        }
+        if ext == "flac" {
+            // An independent decoder reads the same number of frames from the STREAMINFO we wrote.
+            let frames: usize = tool(&sox, &["--i", "-s", out.to_str().unwrap()]).trim().parse().unwrap();
+            assert_eq!(frames, reference[0].len(), "{format} per sox");
+            // The FLAC holds exactly the WAV's integers.
+            let wav = read_wav(&dir.join(format!("wav{bits}.wav"))).1;
+            assert_eq!(decoded, wav, "{format} = wav{bits}");
+        }
+    }
+}
+
+#[test]
+fn aiff_mp3_and_vorbis_inputs_render() {
+    let dir = temp_dir("lossy-inputs");
+    let source = dir.join("source.wav");
+    let signal = test_support::signals::program(2.0, RATE as f64, 21);
+    // 16-bit source, the form every encoder takes.
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: RATE,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(&source, spec).unwrap();
+    for n in 0..signal[0].len() {
+        for c in &signal {
+            writer.write_sample((c[n] * 32767.0).round() as i16).unwrap();
+        }
+    }
+    writer.finalize().unwrap();
+    let sox = require_tool("sox", "sox");
+    let lame = require_tool("lame", "lame");
+    let oggenc = require_tool("oggenc", "vorbis-tools");
+    let s = source.to_str().unwrap();
+    let aiff = dir.join("aiff.aiff");
+    tool(&sox, &[s, aiff.to_str().unwrap()]);
+    let mp3 = dir.join("mp3.mp3");
+    tool(&lame, &["--quiet", "-b", "192", s, mp3.to_str().unwrap()]);
+    let ogg = dir.join("vorbis.ogg");
+    tool(&oggenc, &["--quiet", "-q", "6", s, "-o", ogg.to_str().unwrap()]);
+
+    let out = dir.join("out");
+    let output = run(&[
+        "render",
+        aiff.to_str().unwrap(),
+        mp3.to_str().unwrap(),
+        ogg.to_str().unwrap(),
+        "--out-dir",
+        out.to_str().unwrap(),
+        "--tail",
+        "0",
+        "--json",
+        "-q",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary = json(&output);
+    assert_eq!(summary["ok"], 3, "{summary}");
+    // The AIFF is the WAV's samples: it renders exactly like the WAV.
+    let wav_out = dir.join("wav-out.wav");
+    assert!(run(&["render", s, "-o", wav_out.to_str().unwrap(), "--tail", "0", "-q"]).status.success());
+    let (_, from_wav) = read_wav(&wav_out);
+    assert_eq!(read_wav(&out.join("aiff.wav")).1, from_wav, "AIFF input = WAV input");
+    // MP3 and Vorbis: the same length give or take the codec's padding, the same level within
+    // 0.5 dB, at the same rate, stereo.
+    let rms = |x: &[f32]| (x.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / x.len() as f64).sqrt();
+    for name in ["mp3.mp3", "vorbis.ogg"] {
+        let file = summary["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["input"].as_str().unwrap().ends_with(name))
+            .unwrap();
+        assert_eq!(file["sample_rate"], RATE, "{name}");
+        assert_eq!(file["channels"], 2, "{name}");
+        let output_name = Path::new(file["output"].as_str().unwrap()).to_path_buf();
+        let (_, rendered) = read_wav(&output_name);
+        let extra = rendered[0].len() as i64 - from_wav[0].len() as i64;
+        assert!((-1152..=4 * 1152).contains(&extra), "{name}: {extra} frames more than the source");
+        let level = 20.0 * (rms(&rendered[0]) / rms(&from_wav[0])).log10();
+        assert!(level.abs() < 0.5, "{name}: {level:.2} dB from the WAV's render");
+    }
+}
