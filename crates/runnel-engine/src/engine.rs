@@ -11,8 +11,8 @@
 //! [`EngineSettings`]).
 
 use super::delay::{Delay, DelaySettings};
-use super::dynamics::{Agc, AgcSettings, Compressor, CompressorSettings, Limiter, LimiterSettings};
 use super::denormal::DenormalGuard;
+use super::dynamics::{Agc, AgcSettings, Compressor, CompressorSettings, Limiter, LimiterSettings};
 use super::filter::{Filter, FilterSettings};
 use super::gain::GainStage;
 use super::reverb::{Reverb, ReverbSettings};

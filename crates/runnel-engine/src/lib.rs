@@ -32,8 +32,8 @@
 
 mod core;
 pub mod delay;
-pub mod dynamics;
 mod denormal;
+pub mod dynamics;
 pub mod engine;
 pub mod filter;
 pub mod gain;

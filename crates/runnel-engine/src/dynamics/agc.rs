@@ -11,8 +11,8 @@
 //! The momentary reading (rather than the 3 s short-term one the target is stated in) is what
 //! lets speeds below 3 s work; on programme the two agree in the mean.
 
-use super::loudness::MomentaryLoudness;
 use super::db_to_gain;
+use super::loudness::MomentaryLoudness;
 use crate::clamp_setting;
 use crate::core::one_pole::smoothing_coefficient;
 use crate::engine::EngineSettings;
@@ -95,7 +95,8 @@ impl Agc {
         };
         let limit = self.settings.max_gain_db;
         self.wanted_db = self.wanted_db.clamp(-limit, limit);
-        self.glide = smoothing_coefficient(self.settings.speed_s as f64 / 5.0 * self.sample_rate as f64) as f32;
+        self.glide =
+            smoothing_coefficient(self.settings.speed_s as f64 / 5.0 * self.sample_rate as f64) as f32;
     }
 
     /// The applied gain in dB (positive = boost) at the end of the last block.
@@ -135,9 +136,14 @@ impl Stage for Agc {
     fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
         let s = self.settings;
         for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-            if let Some(loudness) = self.meter.push(*l, *r) {
-                if loudness >= s.gate_lufs {
+            if let Some((loudness, last_hop)) = self.meter.push(*l, *r) {
+                // The gate looks at the newest 100 ms alone, so it closes as soon as the input
+                // falls silent instead of while the 400 ms window still holds the last words;
+                // closed, it holds the gain reached (not a target still being glided to).
+                if last_hop >= s.gate_lufs {
                     self.wanted_db = (s.target_lufs - loudness).clamp(-s.max_gain_db, s.max_gain_db);
+                } else {
+                    self.wanted_db = self.gain_db;
                 }
             }
             self.gain_db += (self.wanted_db - self.gain_db) * self.glide;

@@ -66,9 +66,10 @@ impl MomentaryLoudness {
         self.next_hop = 0;
     }
 
-    /// Adds one stereo frame; returns the momentary loudness in LUFS when a hop completes.
+    /// Adds one stereo frame; when a hop completes, returns the momentary loudness and the
+    /// loudness of that last 100 ms hop alone, in LUFS.
     #[inline]
-    pub fn push(&mut self, left: f32, right: f32) -> Option<f32> {
+    pub fn push(&mut self, left: f32, right: f32) -> Option<(f32, f32)> {
         let shelved = self.shelf_state.tick(&self.shelf, [left as f64, right as f64]);
         let weighted = self.high_pass_state.tick(&self.high_pass, shelved);
         self.hop_sum += weighted[0] * weighted[0] + weighted[1] * weighted[1];
@@ -76,11 +77,17 @@ impl MomentaryLoudness {
         if self.hop_fill < self.hop_len {
             return None;
         }
+        let hop_lufs = to_lufs(self.hop_sum / self.hop_len as f64);
         self.hops[self.next_hop] = self.hop_sum;
         self.next_hop = (self.next_hop + 1) % HOPS;
         self.hop_sum = 0.0;
         self.hop_fill = 0;
         let mean_square = self.hops.iter().sum::<f64>() / (HOPS * self.hop_len) as f64;
-        Some((LUFS_OFFSET + 10.0 * mean_square.max(1e-20).log10()) as f32)
+        Some((to_lufs(mean_square), hop_lufs))
     }
+}
+
+/// LUFS of a K-weighted mean square summed over the channels.
+fn to_lufs(mean_square: f64) -> f32 {
+    (LUFS_OFFSET + 10.0 * mean_square.max(1e-20).log10()) as f32
 }

@@ -10,8 +10,8 @@
 pub mod agc;
 pub mod compressor;
 pub(crate) mod gain_computer;
-pub(crate) mod loudness;
 pub mod limiter;
+pub(crate) mod loudness;
 pub(crate) mod release;
 pub(crate) mod true_peak;
 pub(crate) mod window_min;

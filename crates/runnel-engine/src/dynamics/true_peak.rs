@@ -3,7 +3,7 @@
 //!
 //! Each input sample is pushed into a [`Ring`] with a mirrored tail; the three in-between
 //! values of the interval `[n − 8, n − 7]` are interpolated by a windowed-sinc polyphase filter
-//! (16 taps per phase, Blackman window, each phase normalised to unity DC gain), and the peak
+//! (32 taps per phase, Kaiser window, each phase normalised to unity DC gain), and the peak
 //! of the interval is the largest magnitude of its two end samples and the three in-between
 //! values. So the detector reports the interval starting [`DETECTOR_DELAY`] samples ago.
 
@@ -12,7 +12,10 @@ use crate::core::ring::Ring;
 /// Oversampling factor.
 pub const OVERSAMPLING: usize = 4;
 /// Taps per polyphase branch.
-const TAPS: usize = 16;
+const TAPS: usize = 32;
+/// Kaiser window shape: a flat pass band to about 0.45 of the sample rate, so content close
+/// to Nyquist (white noise, clipped drums) is not under-read.
+const KAISER_BETA: f64 = 7.0;
 /// Samples between an input and the start of the interval the detector reports for it.
 pub const DETECTOR_DELAY: usize = TAPS / 2;
 
@@ -41,10 +44,14 @@ impl Interpolator {
             for (i, tap) in taps.iter_mut().enumerate() {
                 // Distance from window sample `i` to the wanted point, in samples.
                 let x = half - 1.0 - i as f64 + fraction;
-                let sinc = if x == 0.0 { 1.0 } else { (std::f64::consts::PI * x).sin() / (std::f64::consts::PI * x) };
-                let u = std::f64::consts::PI * x / half;
-                let blackman = 0.42 + 0.5 * u.cos() + 0.08 * (2.0 * u).cos();
-                *tap = sinc * blackman;
+                let sinc = if x == 0.0 {
+                    1.0
+                } else {
+                    (std::f64::consts::PI * x).sin() / (std::f64::consts::PI * x)
+                };
+                let r = (x / half).clamp(-1.0, 1.0);
+                let kaiser = bessel_i0(KAISER_BETA * (1.0 - r * r).sqrt()) / bessel_i0(KAISER_BETA);
+                *tap = sinc * kaiser;
             }
             let sum: f64 = taps.iter().sum();
             for (out, tap) in phase.iter_mut().zip(taps) {
@@ -53,6 +60,17 @@ impl Interpolator {
         }
         Self { phases }
     }
+}
+
+/// The modified Bessel function of the first kind, order 0 (its power series; converges fast
+/// for the window's arguments ≤ [`KAISER_BETA`]).
+fn bessel_i0(x: f64) -> f64 {
+    let (mut sum, mut term) = (1.0, 1.0);
+    for k in 1..40 {
+        term *= (x / (2.0 * k as f64)).powi(2);
+        sum += term;
+    }
+    sum
 }
 
 /// One channel's true-peak detector.
