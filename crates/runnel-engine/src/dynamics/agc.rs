@@ -100,7 +100,7 @@ impl Agc {
     }
 
     /// The applied gain in dB (positive = boost) at the end of the last block.
-    pub fn gain_db(&self) -> f32 {
+    pub fn block_gain_db(&self) -> f32 {
         self.block_gain_db
     }
 }

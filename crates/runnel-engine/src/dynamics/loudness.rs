@@ -6,7 +6,7 @@
 use crate::core::svf::{SvfCoefficients, SvfState};
 
 /// The shelf's corner, Q and gain as BS.1770's 48 kHz coefficients define them.
-const SHELF_HZ: f64 = 1681.974_450_955_533;
+const SHELF_HZ: f64 = 1_681.974_450_955_533;
 /// The shelf's Q.
 const SHELF_Q: f64 = 0.707_175_236_955_419_6;
 /// The shelf's gain in dB.
