@@ -80,7 +80,7 @@ fn every_parameter_changing_at_every_block_size_and_rate() {
 /// lookahead among them, under the allocation checker: a latency change never allocates either.
 #[test]
 fn dynamics_stages_on_and_changing_stay_allocation_free_and_sane() {
-    const DYNAMICS: [&str; 3] = ["agc_", "comp_", "lim_"];
+    const DYNAMICS: [&str; 5] = ["agc_", "comp_", "compressor_on", "lim_", "limiter_on"];
     for (i, &sr) in SAMPLE_RATES.iter().enumerate() {
         let mut rng = Rng::new(71 + i as u64);
         let mut host = TestHost::new(sr, 512);

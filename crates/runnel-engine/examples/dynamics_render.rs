@@ -31,8 +31,8 @@ fn main() -> ExitCode {
     // Only the chosen stage is heard.
     let mut assignments = vec!["filter_on=off", "delay_on=off", "reverb_on=off"];
     assignments.push(match args[0].as_str() {
-        "limiter" => "lim_on=on",
-        "compressor" => "comp_on=on",
+        "limiter" => "limiter_on=on",
+        "compressor" => "compressor_on=on",
         other => {
             eprintln!("unknown stage {other}");
             return ExitCode::from(2);

@@ -20,16 +20,20 @@ pub use agc::{Agc, AgcSettings};
 pub use compressor::{Compressor, CompressorSettings, Detector};
 pub use limiter::{Limiter, LimiterSettings};
 
-/// Decibels of an amplitude, floored at −200 dB so silence stays finite.
+/// dB per octave of amplitude: `20·log10(2)`.
+const DB_PER_OCTAVE: f32 = 6.020_600;
+
+/// Decibels of an amplitude, floored at −200 dB so silence stays finite. Written with `log2`
+/// (cheaper than `log10` per sample, the same value to f32 precision).
 #[inline]
 pub(crate) fn amplitude_to_db(amplitude: f32) -> f32 {
-    20.0 * amplitude.max(1e-10).log10()
+    DB_PER_OCTAVE * amplitude.max(1e-10).log2()
 }
 
-/// Amplitude of a level in decibels.
+/// Amplitude of a level in decibels, with `exp2` (cheaper than `powf`).
 #[inline]
 pub(crate) fn db_to_gain(db: f32) -> f32 {
-    10f32.powf(db / 20.0)
+    (db / DB_PER_OCTAVE).exp2()
 }
 
 /// Samples in `ms` milliseconds at `sample_rate`, rounded.

@@ -642,7 +642,7 @@ const AGC: [ParamSpec; 5] = [
 
 /// The compressor.
 const COMPRESSOR: [ParamSpec; 14] = [
-    switch_row!("comp_on", "Compressor On", "Compressor", compressor_on),
+    switch_row!("compressor_on", "Compressor On", "Compressor", compressor_on),
     float_row!(
         "comp_threshold",
         "Compressor Threshold",
@@ -742,7 +742,7 @@ const COMPRESSOR: [ParamSpec; 14] = [
 
 /// The true-peak limiter (last in the chain).
 const LIMITER: [ParamSpec; 5] = [
-    switch_row!("lim_on", "Limiter On", "Limiter", limiter_on),
+    switch_row!("limiter_on", "Limiter On", "Limiter", limiter_on),
     float_row!(
         "lim_ceiling",
         "Limiter Ceiling",
@@ -772,7 +772,7 @@ const LIMITER: [ParamSpec; 5] = [
 
 /// IDs of the parameters that change the latency the host is told (a lookahead, or switching
 /// a stage with lookahead on or off); hosts restart the plugin when they change.
-pub const LATENCY_IDS: [&str; 4] = ["comp_on", "comp_lookahead", "lim_on", "lim_lookahead"];
+pub const LATENCY_IDS: [&str; 4] = ["compressor_on", "comp_lookahead", "limiter_on", "lim_lookahead"];
 
 /// The delay stage.
 const DELAY: [ParamSpec; 18] = [
