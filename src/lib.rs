@@ -1,4 +1,5 @@
-//! Runnel: a real-time audio effect — input gain → filter → delay → reverb → output gain.
+//! Runnel: a real-time audio effect — input gain → filter → AGC → compressor → delay → reverb →
+//! output gain → true-peak limiter.
 //!
 //! The DSP lives in the `runnel-engine` crate and knows nothing about plugin APIs; this crate root wraps it as a
 //! CLAP/VST3 plugin and a standalone application with nice-plug.
@@ -215,6 +216,10 @@ impl Plugin for Runnel {
     ) -> bool {
         // Any positive rate is accepted: the engine clamps internally what its designs need.
         self.engine.prepare(buffer_config.sample_rate, buffer_config.max_buffer_size as usize);
+        // The current settings decide the latency (a limiter's lookahead, a dynamics stage
+        // switched on): apply them before reporting, or the first block would report a change
+        // and make the host restart the plugin again.
+        self.engine.set_settings(&self.params.engine_settings());
         // Report explicitly, even zero, so hosts never guess.
         self.report_latency_on_activate(context);
         self.recording_control.activated(buffer_config.sample_rate);

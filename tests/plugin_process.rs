@@ -76,6 +76,33 @@ fn every_parameter_changing_at_every_block_size_and_rate() {
     }
 }
 
+/// The dynamics stages (off by default) on, with every one of their parameters changing, a
+/// lookahead among them, under the allocation checker: a latency change never allocates either.
+#[test]
+fn dynamics_stages_on_and_changing_stay_allocation_free_and_sane() {
+    const DYNAMICS: [&str; 5] = ["agc_", "comp_", "compressor_on", "lim_", "limiter_on"];
+    for (i, &sr) in SAMPLE_RATES.iter().enumerate() {
+        let mut rng = Rng::new(71 + i as u64);
+        let mut host = TestHost::new(sr, 512);
+        let frames = (0.5 * sr) as usize;
+        let (mut left, mut right) = test_signal(frames, sr, &mut rng);
+        // Driven hard so every stage works: the compressor and limiter reduce, the AGC rides.
+        left.iter_mut().chain(right.iter_mut()).for_each(|x| *x *= 8.0);
+        for (start, end) in (0..frames).step_by(512).map(|s| (s, (s + 512).min(frames))) {
+            for id in host.param_ids.clone() {
+                if DYNAMICS.iter().any(|prefix| id.starts_with(prefix)) {
+                    let on = id.ends_with("_on");
+                    host.set_normalized(&id, if on { 1.0 } else { rng.unit() as f32 });
+                }
+            }
+            let status = host.process_block(&mut [&mut left[start..end], &mut right[start..end]]);
+            assert!(!matches!(status, ProcessStatus::Error(_)), "process error {status:?}");
+            assert_sane(&left[start..end], "left");
+            assert_sane(&right[start..end], "right");
+        }
+    }
+}
+
 #[test]
 fn mono_layout_processes_and_stays_sane() {
     let mut rng = Rng::new(5);

@@ -75,7 +75,7 @@ const COLUMN_COUNT: usize = 3;
 
 /// The stages of the parameter table in signal-flow order, split into at most `columns`
 /// consecutive runs so that the tallest column (in parameters) is as short as possible. With
-/// today's table: Gain + Filter | Delay | Reverb. Parameters outside a stage (the host bypass)
+/// today's table: Gain + Filter + AGC | Compressor + Delay | Reverb + Limiter. Parameters outside a stage (the host bypass)
 /// are the host's and not shown.
 pub fn stage_columns(columns: usize) -> Vec<Vec<&'static str>> {
     let rows = |stage: &str| PARAMS.iter().filter(|p| p.group.split('/').next() == Some(stage)).count();
@@ -202,7 +202,12 @@ mod tests {
 
     #[test]
     fn columns_come_from_the_table_and_keep_the_0_1_layout() {
-        assert_eq!(stage_columns(3), vec![vec!["Gain", "Filter"], vec!["Delay"], vec!["Reverb"]]);
+        // 0.1's columns (Gain + Filter | Delay | Reverb), each joined by its neighbouring
+        // dynamics stage.
+        assert_eq!(
+            stage_columns(3),
+            vec![vec!["Gain", "Filter", "AGC"], vec!["Compressor", "Delay"], vec!["Reverb", "Limiter"]]
+        );
         assert_eq!(stage_columns(1), vec![STAGES.to_vec()]);
         // Every stage of the table is shown exactly once.
         let shown: Vec<&str> = stage_columns(COLUMN_COUNT).concat();

@@ -86,7 +86,12 @@ fn every_param_jump_inside_a_block_is_click_free() {
         out
     };
     let probe = Plugin::new();
-    for d in probe.params.clone() {
+    // A jump of a latency parameter (switching the limiter on, a lookahead) changes the
+    // latency: a discontinuity by nature, after which hosts restart the plugin.
+    let latency_free = probe.params.clone().into_iter().filter(|d| {
+        !d.string_id.as_deref().is_some_and(|id| runnel_engine::params::spec::LATENCY_IDS.contains(&id))
+    });
+    for d in latency_free {
         let automation = [
             Automation { frame: 4_096 + 37, id: d.id, value: d.max },
             Automation { frame: 8_192 + 101, id: d.id, value: d.min },

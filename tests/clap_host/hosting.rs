@@ -6,6 +6,8 @@
 use clack_extensions::tail::TailLength;
 use clack_host::prelude::*;
 
+use runnel_engine::params::spec::LATENCY_IDS;
+
 use crate::harness::{Automation, HostCallbackCounts, Plugin};
 use crate::signals::{concat, first_non_finite, peak, program, silence, Rng};
 use crate::{assert_bit_identical, host_like_blocks, random_settings, set_passthrough, QUIET};
@@ -131,12 +133,28 @@ fn scripted_session(seed: u64) -> (Vec<Vec<f32>>, Vec<ProcessStatus>, HostCallba
     let max_block = 512;
     let mut rng = Rng::new(seed);
     let mut p = Plugin::new();
-    let settings = random_settings(&p, &mut rng);
+    // Latency parameters keep their defaults (no latency): a session that starts with one
+    // reports it at activation, which nice-plug's CLAP wrapper turns into a restart request.
+    let settings: Vec<_> = random_settings(&p, &mut rng)
+        .into_iter()
+        .filter(|(id, _)| {
+            let d = p.params.iter().find(|d| d.id == *id).unwrap();
+            !d.string_id.as_deref().is_some_and(|s| LATENCY_IDS.contains(&s))
+        })
+        .collect();
     p.flush(&settings);
     let input = concat(program(1.5, sr, seed), &silence(sr as usize / 2, 2));
+    // Parameters that change the latency make the host restart the plugin by design; they are
+    // automated in `a_changed_lookahead_reaches_the_host_as_a_new_latency` instead.
+    let automatable: Vec<_> = p
+        .params
+        .iter()
+        .filter(|d| !d.string_id.as_deref().is_some_and(|id| LATENCY_IDS.contains(&id)))
+        .cloned()
+        .collect();
     let mut automation: Vec<Automation> = (0..60)
         .map(|_| {
-            let d = &p.params[rng.int(0, p.params.len() - 1)];
+            let d = &automatable[rng.int(0, automatable.len() - 1)];
             let frame = rng.int(0, input[0].len() - 1);
             Automation { frame, id: d.id, value: d.value_at(rng.unit()) }
         })
@@ -229,4 +247,42 @@ fn activates_at_unusual_sample_rates_with_finite_output_tail_and_true_latency() 
         assert_eq!(arrived - 100, latency, "{sr} Hz: reported latency {latency}");
         p.deactivate(proc);
     }
+}
+
+/// A limiter lookahead changed by automation reaches the host: the plugin reports the new
+/// latency (CLAP hosts then restart it), and the next activation reports exactly the new
+/// lookahead in samples, which the rendered audio shows as the impulse's delay.
+#[test]
+fn a_changed_lookahead_reaches_the_host_as_a_new_latency() {
+    let sr = 48_000.0;
+    let mut p = Plugin::new();
+    set_passthrough(&mut p);
+    let on = p.expect_param("limiter_on");
+    let lookahead = p.expect_param("lim_lookahead");
+    let ceiling = p.expect_param("lim_ceiling");
+    // 1.5 ms (the default) at 48 kHz, at the top of the ceiling so an impulse passes unchanged.
+    p.flush(&[(on.id, 1.0), (ceiling.id, ceiling.max)]);
+    let mut proc = p.activate(sr, 256).unwrap();
+    assert_eq!(p.latency(), 72, "the limiter's default lookahead");
+    let impulse_delay = |proc: &mut crate::harness::Processor| {
+        let mut input = silence(2048, 2);
+        input[0][100] = 0.5;
+        input[1][100] = 0.5;
+        let out = proc.render_fixed(&input, 256);
+        out[0].iter().position(|v| v.abs() > 1e-6).unwrap() - 100
+    };
+    assert_eq!(impulse_delay(&mut proc), 72);
+    // Automate 5 ms (the range is 1–10 ms, linear).
+    let five_ms = lookahead.value_at(4.0 / 9.0);
+    let automation = [Automation { frame: 10, id: lookahead.id, value: five_ms }];
+    let input = silence(1024, 2);
+    let _ = proc.render(&input, || 256, &automation);
+    p.pump_main_thread();
+    let calls = p.host_callbacks();
+    assert!(calls.latency_changes + calls.restarts >= 1, "the host heard of no change: {calls:?}");
+    p.deactivate(proc);
+    let mut proc = p.activate(sr, 256).unwrap();
+    assert_eq!(p.latency(), 240, "5 ms at 48 kHz");
+    assert_eq!(impulse_delay(&mut proc), 240);
+    p.deactivate(proc);
 }

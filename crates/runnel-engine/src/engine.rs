@@ -1,4 +1,5 @@
-//! The whole signal chain: input gain → filter → delay → reverb → output gain.
+//! The whole signal chain: input gain → filter → AGC → compressor → delay → reverb → output
+//! gain → limiter.
 //!
 //! [`Engine`] is what the plugin, the standalone, the command-line tools and the tests drive.
 //! It owns the chain (a list of [`Stage`]s, each behind a latency-aligned on/off
@@ -11,6 +12,7 @@
 
 use super::delay::{Delay, DelaySettings};
 use super::denormal::DenormalGuard;
+use super::dynamics::{Agc, AgcSettings, Compressor, CompressorSettings, Limiter, LimiterSettings};
 use super::filter::{Filter, FilterSettings};
 use super::gain::GainStage;
 use super::reverb::{Reverb, ReverbSettings};
@@ -39,6 +41,14 @@ pub struct EngineSettings {
     pub filter_on: bool,
     /// The filter stage's settings.
     pub filter: FilterSettings,
+    /// Whether the automatic gain control is heard.
+    pub agc_on: bool,
+    /// The automatic gain control's settings.
+    pub agc: AgcSettings,
+    /// Whether the compressor is heard.
+    pub compressor_on: bool,
+    /// The compressor's settings.
+    pub compressor: CompressorSettings,
     /// Whether the delay stage is heard.
     pub delay_on: bool,
     /// The delay stage's settings.
@@ -49,6 +59,10 @@ pub struct EngineSettings {
     pub reverb: ReverbSettings,
     /// Output gain in dB (bottom of the range mutes).
     pub output_gain_db: f32,
+    /// Whether the true-peak limiter is heard (last in the chain).
+    pub limiter_on: bool,
+    /// The limiter's settings.
+    pub limiter: LimiterSettings,
 }
 
 impl Default for EngineSettings {
@@ -57,11 +71,19 @@ impl Default for EngineSettings {
             input_gain_db: 0.0,
             filter_on: true,
             filter: FilterSettings::default(),
+            // The dynamics stages start off, so sound, presets and latency of earlier versions
+            // stay as they were.
+            agc_on: false,
+            agc: AgcSettings::default(),
+            compressor_on: false,
+            compressor: CompressorSettings::default(),
             delay_on: true,
             delay: DelaySettings::default(),
             reverb_on: true,
             reverb: ReverbSettings::default(),
             output_gain_db: 0.0,
+            limiter_on: false,
+            limiter: LimiterSettings::default(),
         }
     }
 }
@@ -71,9 +93,12 @@ pub fn default_stages() -> Vec<Box<dyn Stage>> {
     vec![
         Box::new(GainStage::input()),
         Box::new(Filter::new()),
+        Box::new(Agc::new()),
+        Box::new(Compressor::new()),
         Box::new(Delay::new()),
         Box::new(Reverb::new()),
         Box::new(GainStage::output()),
+        Box::new(Limiter::new()),
     ]
 }
 
@@ -100,7 +125,8 @@ impl Stage for Chain {
     fn prepare(&mut self, sample_rate: f32, max_block: usize) {
         for slot in &mut self.slots {
             slot.stage.prepare(sample_rate, max_block);
-            slot.switch.prepare(sample_rate, max_block, slot.stage.latency_samples());
+            slot.switch.prepare(sample_rate, max_block, slot.stage.max_latency_samples());
+            slot.switch.sync_latency(slot.stage.as_ref());
         }
     }
 
@@ -115,6 +141,7 @@ impl Stage for Chain {
         for slot in &mut self.slots {
             slot.switch.set_enabled(slot.stage.is_enabled(settings));
             slot.stage.apply(settings);
+            slot.switch.sync_latency(slot.stage.as_ref());
         }
     }
 
@@ -137,6 +164,11 @@ impl Stage for Chain {
     /// The sum of the switches' latencies (each equal to its stage's, on or off).
     fn latency_samples(&self) -> u32 {
         self.slots.iter().map(|slot| slot.switch.latency_samples()).sum()
+    }
+
+    /// The sum of the stages' largest latencies: what the whole-engine bypass's dry path holds.
+    fn max_latency_samples(&self) -> u32 {
+        self.slots.iter().map(|slot| slot.stage.max_latency_samples()).sum()
     }
 
     /// The sum of the audible stages' tails (an off stage contributes its dry path's delay),
@@ -199,12 +231,14 @@ impl Engine {
         let mut switch = StageSwitch::new();
         if self.max_block > 0 {
             stage.prepare(self.sample_rate, self.max_block);
-            switch.prepare(self.sample_rate, self.max_block, stage.latency_samples());
+            switch.prepare(self.sample_rate, self.max_block, stage.max_latency_samples());
+            switch.sync_latency(stage.as_ref());
         }
         let index = index.min(self.chain.slots.len());
         self.chain.slots.insert(index, Slot { stage, switch });
         if self.max_block > 0 {
-            self.bypass.prepare(self.sample_rate, self.max_block, self.chain.latency_samples());
+            self.bypass.prepare(self.sample_rate, self.max_block, self.chain.max_latency_samples());
+            self.bypass.sync_latency(&self.chain);
         }
     }
 
@@ -224,7 +258,8 @@ impl Engine {
         self.sample_rate = sample_rate;
         self.max_block = max_block;
         self.chain.prepare(sample_rate, max_block);
-        self.bypass.prepare(sample_rate, max_block, self.chain.latency_samples());
+        self.bypass.prepare(sample_rate, max_block, self.chain.max_latency_samples());
+        self.bypass.sync_latency(&self.chain);
         self.mono_scratch = vec![0.0; max_block];
     }
 
@@ -239,6 +274,17 @@ impl Engine {
     /// sample-accurate automation); values ramp, they never jump.
     pub fn set_settings(&mut self, settings: &EngineSettings) {
         self.chain.apply(settings);
+        self.bypass.sync_latency(&self.chain);
+    }
+
+    /// Gain reduction in dB over the last processed block of the stage named `name`
+    /// ("Compressor", "AGC", "Limiter"), for meters: `None` for stages without one. A plain
+    /// read of a value the stage stored during `process` (no locks, no allocation); 0 while the
+    /// stage is off.
+    pub fn gain_reduction_db(&self, name: &str) -> Option<f32> {
+        let slot = self.chain.slots.iter().find(|slot| slot.stage.name() == name)?;
+        let reduction = slot.stage.gain_reduction_db()?;
+        Some(if slot.switch.state() == SwitchState::Bypassed { 0.0 } else { reduction })
     }
 
     /// Sets the host tempo in BPM for synced delay times (default [`TEMPO_BPM_DEFAULT`]; NaN,
@@ -321,6 +367,8 @@ impl Engine {
         sanitize(left);
         sanitize(right);
         self.bypass.run(&mut self.chain, left, right);
+        // A stage whose fade-out ended in this block no longer adds latency.
+        self.bypass.sync_latency(&self.chain);
     }
 }
 

@@ -33,6 +33,7 @@
 mod core;
 pub mod delay;
 mod denormal;
+pub mod dynamics;
 pub mod engine;
 pub mod filter;
 pub mod gain;
@@ -46,6 +47,7 @@ mod stage_switch;
 pub mod testing;
 
 pub use delay::{Delay, DelaySettings, NoteModifier, NoteValue, TimeChangeMode};
+pub use dynamics::{Agc, AgcSettings, Compressor, CompressorSettings, Detector, Limiter, LimiterSettings};
 pub use engine::{Engine, EngineSettings};
 pub use filter::{
     BellSettings, Filter, FilterSettings, FilterSlope, NotchMode, NotchSettings, PassSettings, ShelfSettings,

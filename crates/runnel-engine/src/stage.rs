@@ -39,9 +39,24 @@ pub trait Stage: Send {
     /// Processes one stereo block in place; `left.len() == right.len() <= max_block`.
     fn process(&mut self, left: &mut [f32], right: &mut [f32]);
 
-    /// How many samples the output lags the input. Fixed between two `prepare` calls: the
-    /// switch sizes its aligned dry path for it and hosts compensate for it.
+    /// How many samples the output lags the input. Most stages fix it at `prepare`; a stage
+    /// whose latency is a setting (a lookahead) may change it in [`apply`](Stage::apply), up to
+    /// [`max_latency_samples`](Stage::max_latency_samples): the switch's aligned dry path
+    /// follows it and hosts are told the new sum.
     fn latency_samples(&self) -> u32;
+
+    /// The largest latency the stage can report until the next `prepare` (the switch sizes its
+    /// dry path for it). Defaults to the fixed [`latency_samples`](Stage::latency_samples).
+    fn max_latency_samples(&self) -> u32 {
+        self.latency_samples()
+    }
+
+    /// Gain reduction in dB (≥ 0) over the last processed block, for meters; `None` for
+    /// stages that do not reduce gain. Read after `process`, from the thread that owns the
+    /// engine (no locks, no allocation).
+    fn gain_reduction_db(&self) -> Option<f32> {
+        None
+    }
 
     /// Samples of output that can follow silent input, counted from the last non-silent input
     /// sample (so it includes the latency); `None` while unbounded (infinite feedback, freeze).

@@ -14,6 +14,13 @@
 //! frames, which is what a reset stage needs to be *primed* with before it fades back in: it
 //! processes them (output discarded) so its own look-ahead is full and its first output sample
 //! is already the right one. For `L = 0` none of this costs anything: no ring, no priming.
+//!
+//! A stage whose latency is a setting (a limiter's lookahead) or counts only while it is on
+//! (the dynamics stages, so that an off limiter adds no latency) reports its current latency
+//! after each `apply`; the ring is sized for its [`max_latency_samples`](Stage::max_latency_samples)
+//! and the dry path follows ([`sync_latency`](StageSwitch::sync_latency)). A stage fading out
+//! keeps its latency until the fade is over, so the fade itself stays aligned; the one jump
+//! of the dry path's delay is the latency change the host is told about.
 
 use crate::smoothing::LinearSmoother;
 use crate::stage::Stage;
@@ -41,12 +48,15 @@ pub struct StageSwitch {
     snap_next: bool,
     /// Set when the stage went from fully off to fading in: it is reset and primed first.
     needs_stage_reset: bool,
-    /// The dry path's delay: the last `latency` input frames, left channel (empty for `L = 0`).
+    /// The dry path's memory: the last `max_latency` input frames, left channel (empty for a
+    /// stage that never has latency).
     ring_left: Vec<f32>,
     /// Right channel counterpart of `ring_left`.
     ring_right: Vec<f32>,
-    /// Slot of `ring_left`/`ring_right` holding the oldest frame (read, then overwritten, next).
+    /// Slot of `ring_left`/`ring_right` the next frame is written to (the oldest frame held).
     ring_pos: usize,
+    /// The dry path's current delay in frames (≤ the ring's length): the stage's latency.
+    delay: usize,
     /// The aligned dry signal of the current block (and the priming buffer); `max_block` long.
     dry_left: Vec<f32>,
     /// Right channel counterpart of `dry_left`.
@@ -60,14 +70,28 @@ impl StageSwitch {
     }
 
     /// Allocates the dry buffers for blocks of up to `max_block` frames and a dry-path delay of
-    /// `latency` frames (the stage's latency), then resets.
-    pub fn prepare(&mut self, sample_rate: f32, max_block: usize, latency: u32) {
+    /// up to `max_latency` frames (the stage's largest latency), then resets; the delay starts
+    /// at `max_latency` until [`sync_latency`](Self::sync_latency) says otherwise.
+    pub fn prepare(&mut self, sample_rate: f32, max_block: usize, max_latency: u32) {
         self.wet_amount.set_ramp(sample_rate, SWITCH_FADE_MS);
         self.dry_left = vec![0.0; max_block];
         self.dry_right = vec![0.0; max_block];
-        self.ring_left = vec![0.0; latency as usize];
-        self.ring_right = vec![0.0; latency as usize];
+        self.ring_left = vec![0.0; max_latency as usize];
+        self.ring_right = vec![0.0; max_latency as usize];
+        self.delay = max_latency as usize;
         self.reset();
+    }
+
+    /// Follows the stage's current latency (call after the stage's `apply`). While the stage
+    /// fades out, its latency is kept until the fade is over, so dry and processed signals stay
+    /// aligned during the fade. Never above the ring's length.
+    #[inline]
+    pub fn sync_latency<S: Stage + ?Sized>(&mut self, stage: &S) {
+        let latency = (stage.latency_samples() as usize).min(self.ring_left.len());
+        let fading_out = self.wet_amount.target() == 0.0 && self.state() == SwitchState::Fading;
+        if !(fading_out && latency < self.delay) {
+            self.delay = latency;
+        }
     }
 
     /// Ends any fade and silences the dry path; the next `set_enabled` takes effect without a
@@ -82,10 +106,10 @@ impl StageSwitch {
         self.ring_pos = 0;
     }
 
-    /// The delay of the dry path, equal to the stage's latency at `prepare`: the latency of
-    /// the switched stage, on or off.
+    /// The delay of the dry path, equal to the stage's latency (see
+    /// [`sync_latency`](Self::sync_latency)): the latency of the switched stage, on or off.
     pub fn latency_samples(&self) -> u32 {
-        self.ring_left.len() as u32
+        self.delay as u32
     }
 
     /// Sets whether the stage should be heard.
@@ -130,6 +154,7 @@ impl StageSwitch {
     pub fn run<S: Stage + ?Sized>(&mut self, stage: &mut S, left: &mut [f32], right: &mut [f32]) {
         let n = left.len().min(right.len()).min(self.dry_left.len());
         let (left, right) = (&mut left[..n], &mut right[..n]);
+        self.sync_latency(stage);
         if std::mem::take(&mut self.needs_stage_reset) {
             stage.reset();
             self.prime(stage);
@@ -162,19 +187,32 @@ impl StageSwitch {
                 self.crossfade(left, right);
             }
         }
+        // A fade-out that just ended releases the latency it held.
+        self.sync_latency(stage);
     }
 
-    /// Writes the block delayed by the latency into `dry_left`/`dry_right` and records the block
-    /// into the ring.
+    /// Writes the block delayed by the current delay into `dry_left`/`dry_right` and records
+    /// the block into the ring.
     #[inline]
     fn delay_dry(&mut self, left: &[f32], right: &[f32]) {
-        let latency = self.ring_left.len();
+        let capacity = self.ring_left.len();
+        let delay = self.delay;
         let mut pos = self.ring_pos;
         for i in 0..left.len() {
-            self.dry_left[i] = std::mem::replace(&mut self.ring_left[pos], left[i]);
-            self.dry_right[i] = std::mem::replace(&mut self.ring_right[pos], right[i]);
+            if delay == 0 {
+                self.dry_left[i] = left[i];
+                self.dry_right[i] = right[i];
+            } else {
+                // The frame written `delay` frames ago (at `delay == capacity`, the slot about to
+                // be overwritten).
+                let read = if pos >= delay { pos - delay } else { pos + capacity - delay };
+                self.dry_left[i] = self.ring_left[read];
+                self.dry_right[i] = self.ring_right[read];
+            }
+            self.ring_left[pos] = left[i];
+            self.ring_right[pos] = right[i];
             pos += 1;
-            if pos == latency {
+            if pos == capacity {
                 pos = 0;
             }
         }
@@ -197,16 +235,18 @@ impl StageSwitch {
     /// at most `max_block`), discarding its output, so the frames it will output next are the
     /// ones a never-switched stage would. Bounded: `latency / max_block` calls.
     fn prime<S: Stage + ?Sized>(&mut self, stage: &mut S) {
-        let latency = self.ring_left.len();
+        let latency = self.delay;
+        let capacity = self.ring_left.len();
         let chunk = self.dry_left.len();
         if latency == 0 || chunk == 0 {
             return;
         }
+        let oldest = self.ring_pos + capacity - latency;
         let mut done = 0;
         while done < latency {
             let n = chunk.min(latency - done);
             for i in 0..n {
-                let k = (self.ring_pos + done + i) % latency;
+                let k = (oldest + done + i) % capacity;
                 self.dry_left[i] = self.ring_left[k];
                 self.dry_right[i] = self.ring_right[k];
             }

@@ -55,9 +55,12 @@ fn reported_latency_is_the_sum_of_the_stages_latencies() {
             "Input Gain",
             "Filter",
             "Latency (test)",
+            "AGC",
+            "Compressor",
             "Delay",
             "Reverb",
             "Output Gain",
+            "Limiter",
             "Latency (test)"
         ]
     );

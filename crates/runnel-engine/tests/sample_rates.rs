@@ -102,6 +102,8 @@ fn extreme(high: bool) -> EngineSettings {
             freeze: false,
         },
         output_gain_db: runnel_engine::gain::GAIN_DB_RANGE.1,
+        // The dynamics stages (off by default) have their own rate sweep in dynamics_rates.rs.
+        ..EngineSettings::default()
     }
 }
 

@@ -22,6 +22,16 @@ use crate::delay::{
     MIX_RANGE as DELAY_MIX_RANGE, MOD_DEPTH_MS_RANGE as DELAY_MOD_DEPTH_MS_RANGE,
     MOD_RATE_HZ_RANGE as DELAY_MOD_RATE_HZ_RANGE, SATURATION_RANGE, STEREO_OFFSET_MS_RANGE, TIME_MS_RANGE,
 };
+use crate::dynamics::agc::{GATE_LUFS_RANGE, MAX_GAIN_DB_RANGE, SPEED_S_RANGE, TARGET_LUFS_RANGE};
+use crate::dynamics::compressor::{
+    ATTACK_MS_RANGE as COMP_ATTACK_MS_RANGE, KNEE_DB_RANGE, LINK_RANGE,
+    LOOKAHEAD_MS_RANGE as COMP_LOOKAHEAD_MS_RANGE, MAKEUP_DB_RANGE, MIX_RANGE as COMP_MIX_RANGE, RATIO_RANGE,
+    RELEASE_MS_RANGE as COMP_RELEASE_MS_RANGE, SIDECHAIN_HPF_HZ_RANGE, THRESHOLD_DB_RANGE,
+};
+use crate::dynamics::limiter::{
+    CEILING_DB_RANGE, LOOKAHEAD_MS_RANGE as LIM_LOOKAHEAD_MS_RANGE, RELEASE_MS_RANGE as LIM_RELEASE_MS_RANGE,
+};
+use crate::dynamics::Detector;
 use crate::engine::EngineSettings;
 use crate::filter::{
     FilterSlope, NotchMode, BELL_Q_RANGE, FREQUENCY_RANGE_HZ, GAIN_RANGE_DB, NOTCH_Q_RANGE,
@@ -593,6 +603,177 @@ const FILTER_BANDS: [[ParamSpec; 4]; 7] = [
     ],
 ];
 
+/// The automatic gain control (after the filter, before the compressor).
+const AGC: [ParamSpec; 5] = [
+    switch_row!("agc_on", "AGC On", "AGC", agc_on),
+    float_row!(
+        "agc_target",
+        "AGC Target",
+        "AGC",
+        "dB",
+        float(TARGET_LUFS_RANGE, Mapping::Linear, TextFormat::Decibels),
+        agc.target_lufs
+    ),
+    float_row!(
+        "agc_max_gain",
+        "AGC Max Gain",
+        "AGC",
+        "dB",
+        float(MAX_GAIN_DB_RANGE, Mapping::Linear, TextFormat::Decibels),
+        agc.max_gain_db
+    ),
+    float_row!(
+        "agc_speed",
+        "AGC Speed",
+        "AGC",
+        "s",
+        float(SPEED_S_RANGE, Mapping::Skewed { skew: -1.0 }, TextFormat::Seconds),
+        agc.speed_s
+    ),
+    float_row!(
+        "agc_gate",
+        "AGC Gate",
+        "AGC",
+        "dB",
+        float(GATE_LUFS_RANGE, Mapping::Linear, TextFormat::Decibels),
+        agc.gate_lufs
+    ),
+];
+
+/// The compressor.
+const COMPRESSOR: [ParamSpec; 14] = [
+    switch_row!("compressor_on", "Compressor On", "Compressor", compressor_on),
+    float_row!(
+        "comp_threshold",
+        "Compressor Threshold",
+        "Compressor",
+        "dB",
+        float(THRESHOLD_DB_RANGE, Mapping::Linear, TextFormat::Decibels),
+        compressor.threshold_db
+    ),
+    float_row!(
+        "comp_ratio",
+        "Compressor Ratio",
+        "Compressor",
+        "",
+        float(RATIO_RANGE, Mapping::Skewed { skew: -1.0 }, TextFormat::Number),
+        compressor.ratio
+    ),
+    float_row!(
+        "comp_knee",
+        "Compressor Knee",
+        "Compressor",
+        "dB",
+        float(KNEE_DB_RANGE, Mapping::Linear, TextFormat::Decibels),
+        compressor.knee_db
+    ),
+    float_row!(
+        "comp_attack",
+        "Compressor Attack",
+        "Compressor",
+        "ms",
+        float(COMP_ATTACK_MS_RANGE, Mapping::Skewed { skew: -1.5 }, TextFormat::Milliseconds),
+        compressor.attack_ms
+    ),
+    float_row!(
+        "comp_release",
+        "Compressor Release",
+        "Compressor",
+        "ms",
+        float(COMP_RELEASE_MS_RANGE, Mapping::Skewed { skew: -1.5 }, TextFormat::Milliseconds),
+        compressor.release_ms
+    ),
+    switch_row!("comp_auto_release", "Compressor Auto Release", "Compressor", compressor.auto_release),
+    ParamSpec {
+        id: "comp_detector",
+        name: "Compressor Detector",
+        group: "Compressor",
+        unit: "",
+        kind: choice!(Detector::ALL, Detector::label),
+        target: choice_field!(Detector::ALL; compressor.detector),
+    },
+    float_row!(
+        "comp_link",
+        "Compressor Stereo Link",
+        "Compressor",
+        "%",
+        float(LINK_RANGE, Mapping::Linear, TextFormat::Percent),
+        compressor.link
+    ),
+    float_row!(
+        "comp_sc_hpf",
+        "Compressor Side-chain HPF",
+        "Compressor",
+        "Hz",
+        Kind::Float {
+            range: SIDECHAIN_HPF_HZ_RANGE,
+            mapping: Mapping::Logarithmic,
+            text: TextFormat::Frequency,
+            off: Some(OffRule { at: RangeEnd::Min, value: SIDECHAIN_HPF_HZ_RANGE.0 }),
+        },
+        compressor.sidechain_hpf_hz
+    ),
+    float_row!(
+        "comp_lookahead",
+        "Compressor Lookahead",
+        "Compressor",
+        "ms",
+        float(COMP_LOOKAHEAD_MS_RANGE, Mapping::Linear, TextFormat::Milliseconds),
+        compressor.lookahead_ms
+    ),
+    float_row!(
+        "comp_makeup",
+        "Compressor Makeup",
+        "Compressor",
+        "dB",
+        float(MAKEUP_DB_RANGE, Mapping::Linear, TextFormat::Decibels),
+        compressor.makeup_db
+    ),
+    switch_row!("comp_auto_makeup", "Compressor Auto Makeup", "Compressor", compressor.auto_makeup),
+    float_row!(
+        "comp_mix",
+        "Compressor Mix",
+        "Compressor",
+        "%",
+        float(COMP_MIX_RANGE, Mapping::Linear, TextFormat::Percent),
+        compressor.mix
+    ),
+];
+
+/// The true-peak limiter (last in the chain).
+const LIMITER: [ParamSpec; 5] = [
+    switch_row!("limiter_on", "Limiter On", "Limiter", limiter_on),
+    float_row!(
+        "lim_ceiling",
+        "Limiter Ceiling",
+        "Limiter",
+        "dB",
+        float(CEILING_DB_RANGE, Mapping::Linear, TextFormat::Decibels),
+        limiter.ceiling_db
+    ),
+    float_row!(
+        "lim_lookahead",
+        "Limiter Lookahead",
+        "Limiter",
+        "ms",
+        float(LIM_LOOKAHEAD_MS_RANGE, Mapping::Linear, TextFormat::Milliseconds),
+        limiter.lookahead_ms
+    ),
+    float_row!(
+        "lim_release",
+        "Limiter Release",
+        "Limiter",
+        "ms",
+        float(LIM_RELEASE_MS_RANGE, Mapping::Skewed { skew: -1.5 }, TextFormat::Milliseconds),
+        limiter.release_ms
+    ),
+    switch_row!("lim_auto_release", "Limiter Auto Release", "Limiter", limiter.auto_release),
+];
+
+/// IDs of the parameters that change the latency the host is told (a lookahead, or switching
+/// a stage with lookahead on or off); hosts restart the plugin when they change.
+pub const LATENCY_IDS: [&str; 4] = ["compressor_on", "comp_lookahead", "limiter_on", "lim_lookahead"];
+
 /// The delay stage.
 const DELAY: [ParamSpec; 18] = [
     switch_row!("delay_on", "Delay On", "Delay", delay_on),
@@ -865,14 +1046,19 @@ pub const BYPASS_ID: &str = "bypass";
 pub static PARAMS: LazyLock<Vec<ParamSpec>> = LazyLock::new(|| {
     let mut rows = GAIN_AND_FILTER.to_vec();
     rows.extend(FILTER_BANDS.iter().flatten());
+    rows.extend(AGC);
+    rows.extend(COMPRESSOR);
     rows.extend(DELAY);
-    rows.extend(REVERB_AND_BYPASS);
+    let (reverb, bypass) = REVERB_AND_BYPASS.split_at(REVERB_AND_BYPASS.len() - 1);
+    rows.extend_from_slice(reverb);
+    rows.extend(LIMITER);
+    rows.extend_from_slice(bypass);
     rows
 });
 
 /// The stages in signal-flow order: the first component of every group path except the host
 /// bypass's (which has none).
-pub const STAGES: [&str; 4] = ["Gain", "Filter", "Delay", "Reverb"];
+pub const STAGES: [&str; 7] = ["Gain", "Filter", "AGC", "Compressor", "Delay", "Reverb", "Limiter"];
 
 /// The row with this ID.
 pub fn find(id: &str) -> Option<&'static ParamSpec> {
@@ -930,7 +1116,12 @@ mod tests {
         for id in IDS_0_1.split_whitespace() {
             assert!(find(id).is_some(), "0.1 id `{id}` is gone");
         }
-        assert_eq!(PARAMS.len(), IDS_0_1.split_whitespace().count() + 1, "0.1's ids plus the host bypass");
+        let dynamics = AGC.len() + COMPRESSOR.len() + LIMITER.len();
+        assert_eq!(
+            PARAMS.len(),
+            IDS_0_1.split_whitespace().count() + dynamics + 1,
+            "0.1's ids, the dynamics stages' and the host bypass"
+        );
     }
 
     /// pedalboard (and hosts like it) scan 1001 evenly spaced positions and treat a parameter as
