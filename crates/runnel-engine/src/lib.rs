@@ -45,6 +45,7 @@ mod stage_switch;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use core::simd::SimdLevel;
 pub use delay::{Delay, DelaySettings, NoteModifier, NoteValue, TimeChangeMode};
 pub use engine::{Engine, EngineSettings};
 pub use filter::{

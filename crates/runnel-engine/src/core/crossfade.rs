@@ -95,12 +95,22 @@ pub struct ChainedCrossfade<T: Copy + PartialEq> {
     fade: Fade,
     /// Fade length in samples (≥ 1).
     length: u32,
+    /// Idle with `pending == from` known: `tick` need not compare the layouts (up to 200 bytes
+    /// for the early reflections) on every sample. Cleared by `request` and by a fade's end.
+    settled: bool,
 }
 
 impl<T: Copy + PartialEq> ChainedCrossfade<T> {
     /// Idle at `layout`.
     pub fn new(layout: T) -> Self {
-        Self { from: layout, to: layout, pending: layout, fade: Fade::new(FadeCurve::Linear), length: 1 }
+        Self {
+            from: layout,
+            to: layout,
+            pending: layout,
+            fade: Fade::new(FadeCurve::Linear),
+            length: 1,
+            settled: true,
+        }
     }
 
     /// Sets the fade length in samples (≥ 1).
@@ -114,12 +124,14 @@ impl<T: Copy + PartialEq> ChainedCrossfade<T> {
         self.to = layout;
         self.pending = layout;
         self.fade.stop();
+        self.settled = true;
     }
 
     /// Asks for `layout`; it is faded to as soon as no other fade is in flight.
     #[inline]
     pub fn request(&mut self, layout: T) {
         self.pending = layout;
+        self.settled = false;
     }
 
     /// Advances one sample. Returns `true` when a new fade starts on this sample (the caller
@@ -132,6 +144,8 @@ impl<T: Copy + PartialEq> ChainedCrossfade<T> {
                 self.from = self.to;
             }
             false
+        } else if self.settled {
+            false
         } else if self.pending != self.from {
             self.to = self.pending;
             self.fade.start();
@@ -141,6 +155,7 @@ impl<T: Copy + PartialEq> ChainedCrossfade<T> {
             }
             true
         } else {
+            self.settled = true;
             false
         }
     }

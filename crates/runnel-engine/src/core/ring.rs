@@ -85,9 +85,94 @@ impl Ring {
     }
 }
 
+/// `LANES` rings of one length pushed together (one write head), stored frame by frame: the
+/// reverb network's 16 lines. A push writes one contiguous frame (one or two vector stores),
+/// and a read of every lane at its own age is one gather, instead of 16 separate rings each
+/// with its own buffer, mask and head to load.
+#[derive(Debug, Clone)]
+pub struct RingBank<const LANES: usize> {
+    /// `capacity` frames, one sample per lane each.
+    buffer: Vec<[f32; LANES]>,
+    /// Capacity − 1 (the capacity is a power of two).
+    mask: usize,
+    /// Frame the next push writes.
+    write: usize,
+}
+
+impl<const LANES: usize> Default for RingBank<LANES> {
+    fn default() -> Self {
+        Self { buffer: Vec::new(), mask: 0, write: 0 }
+    }
+}
+
+impl<const LANES: usize> RingBank<LANES> {
+    /// Allocates (call from `prepare`) silent rings holding at least `min_len` frames.
+    pub fn allocate(&mut self, min_len: usize) {
+        let len = min_len.max(1).next_power_of_two();
+        self.buffer = vec![[0.0; LANES]; len];
+        self.mask = len - 1;
+        self.write = 0;
+    }
+
+    /// Whether [`allocate`](Self::allocate) has run.
+    #[inline]
+    pub fn is_allocated(&self) -> bool {
+        !self.buffer.is_empty()
+    }
+
+    /// Silences every lane without reallocating.
+    pub fn clear(&mut self) {
+        self.buffer.fill([0.0; LANES]);
+        self.write = 0;
+    }
+
+    /// Appends one sample to every lane. The bank must be allocated.
+    #[inline(always)]
+    pub fn push(&mut self, frame: [f32; LANES]) {
+        self.buffer[self.write] = frame;
+        self.write = (self.write + 1) & self.mask;
+    }
+
+    /// Lane `lane`'s sample pushed `age` pushes ago (1 = the newest; wraps modulo the capacity).
+    #[inline(always)]
+    pub fn at(&self, lane: usize, age: usize) -> f32 {
+        self.buffer[self.write.wrapping_sub(age) & self.mask][lane]
+    }
+
+    /// Every lane at its own age: `out[i] = at(i, ages[i])`.
+    #[inline(always)]
+    pub fn gather(&self, ages: &[usize; LANES]) -> [f32; LANES] {
+        let (write, mask) = (self.write, self.mask);
+        let buffer = &self.buffer[..=mask];
+        std::array::from_fn(|lane| buffer[write.wrapping_sub(ages[lane]) & mask][lane])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bank_lanes_are_rings_with_one_head() {
+        let mut bank = RingBank::<4>::default();
+        bank.allocate(6);
+        let mut rings: [Ring; 4] = Default::default();
+        rings.iter_mut().for_each(|r| r.allocate(6, 0));
+        for t in 0..21 {
+            let frame: [f32; 4] = std::array::from_fn(|lane| (t * 10 + lane) as f32);
+            bank.push(frame);
+            rings.iter_mut().zip(frame).for_each(|(r, v)| r.push(v));
+        }
+        for age in 1..=8 {
+            for (lane, ring) in rings.iter().enumerate() {
+                assert_eq!(bank.at(lane, age), ring.at(age));
+            }
+        }
+        let ages = [1, 3, 8, 9];
+        assert_eq!(bank.gather(&ages), std::array::from_fn(|lane| rings[lane].at(ages[lane])));
+        bank.clear();
+        assert_eq!(bank.gather(&ages), [0.0; 4]);
+    }
 
     #[test]
     fn ages_wrap_and_windows_are_contiguous_across_the_end() {

@@ -25,6 +25,7 @@ use self::absorption::DecayProfile;
 use self::diffuser::Diffuser;
 use self::early::EarlyReflections;
 use self::fdn::FeedbackDelayNetwork;
+use crate::core::simd::SimdLevel;
 use crate::core::svf::{prewarp, SvfCoefficients, SvfState, BUTTERWORTH_K};
 use crate::denormal::DenormalGuard;
 use crate::smoothing::{LinearSmoother, CONTROL_INTERVAL, RAMP_MS_DEFAULT};
@@ -407,6 +408,8 @@ pub struct Reverb {
     designed_freeze: f32,
     /// Forces a control update (new targets arrived).
     controls_dirty: bool,
+    /// Instruction set the per-sample loop runs with (bit-identical at every level).
+    simd: SimdLevel,
 }
 
 impl Default for Reverb {
@@ -434,6 +437,7 @@ impl Reverb {
             control_countdown: 0,
             designed_freeze: 0.0,
             controls_dirty: true,
+            simd: SimdLevel::detected(),
         }
     }
 
@@ -572,6 +576,19 @@ impl Reverb {
             return;
         }
         let _denormals = DenormalGuard::new();
+        let level = self.simd;
+        level.run(|| self.process_samples(left, right));
+    }
+
+    /// Runs the per-sample loop with another instruction set (lowered to what the CPU has).
+    /// The output is bit-identical at every level; tests use this to prove it.
+    pub fn set_simd_level(&mut self, level: SimdLevel) {
+        self.simd = level.supported();
+    }
+
+    /// The per-sample loop, inlined into each [`SimdLevel`]'s instantiation.
+    #[inline(always)]
+    fn process_samples(&mut self, left: &mut [f32], right: &mut [f32]) {
         for (l, r) in left.iter_mut().zip(right.iter_mut()) {
             if self.control_countdown == 0 {
                 self.update_controls(CONTROL_INTERVAL as u32);
