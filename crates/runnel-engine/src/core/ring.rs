@@ -71,6 +71,20 @@ impl Ring {
         self.buffer[self.write.wrapping_sub(age) & self.mask]
     }
 
+    /// The samples `ages[k] + extra` pushes ago, for every `k` (wrapping like [`at`](Self::at)):
+    /// a tap pattern read in one pass, with the bounds check hoisted out of the loop.
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
+    pub fn gather<const N: usize>(&self, ages: &[u32; N], extra: u32) -> [f32; N] {
+        let (write, mask) = (self.write as u32, self.mask as u32);
+        let buffer = &self.buffer[..=self.mask];
+        let mut out = [0.0; N];
+        for k in 0..N {
+            out[k] = buffer[(write.wrapping_sub(ages[k].wrapping_add(extra)) & mask) as usize];
+        }
+        out
+    }
+
     /// `len` (≤ the mirror) consecutive samples, oldest first, starting `age` pushes ago.
     #[inline(always)]
     pub fn window<const LEN: usize>(&self, age: usize) -> &[f32; LEN] {
@@ -139,12 +153,19 @@ impl<const LANES: usize> RingBank<LANES> {
         self.buffer[self.write.wrapping_sub(age) & self.mask][lane]
     }
 
-    /// Every lane at its own age: `out[i] = at(i, ages[i])`.
+    /// Every lane at its own age plus `extra`: `out[i] = at(i, ages[i] + extra)`. Indices are
+    /// computed in 32 bits (a capacity is far below 2³²) so they map onto vector gathers.
     #[inline(always)]
-    pub fn gather(&self, ages: &[usize; LANES]) -> [f32; LANES] {
-        let (write, mask) = (self.write, self.mask);
-        let buffer = &self.buffer[..=mask];
-        std::array::from_fn(|lane| buffer[write.wrapping_sub(ages[lane]) & mask][lane])
+    #[allow(clippy::needless_range_loop)]
+    pub fn gather(&self, ages: &[u32; LANES], extra: u32) -> [f32; LANES] {
+        let (write, mask) = (self.write as u32, self.mask as u32);
+        // Slicing to `mask + 1` frames lets the compiler see every masked index is in bounds.
+        let buffer = &self.buffer[..=self.mask];
+        let mut out = [0.0; LANES];
+        for lane in 0..LANES {
+            out[lane] = buffer[(write.wrapping_sub(ages[lane].wrapping_add(extra)) & mask) as usize][lane];
+        }
+        out
     }
 }
 
@@ -168,10 +189,14 @@ mod tests {
                 assert_eq!(bank.at(lane, age), ring.at(age));
             }
         }
-        let ages = [1, 3, 8, 9];
-        assert_eq!(bank.gather(&ages), std::array::from_fn(|lane| rings[lane].at(ages[lane])));
+        let ages = [1u32, 3, 7, 8];
+        for extra in [0, 1] {
+            let expected: [f32; 4] =
+                std::array::from_fn(|lane| rings[lane].at((ages[lane] + extra) as usize));
+            assert_eq!(bank.gather(&ages, extra), expected);
+        }
         bank.clear();
-        assert_eq!(bank.gather(&ages), [0.0; 4]);
+        assert_eq!(bank.gather(&ages, 0), [0.0; 4]);
     }
 
     #[test]

@@ -220,11 +220,13 @@ impl EarlyReflections {
     fn read(&self, layout: &TapLayout) -> EarlyOutput {
         // Delay 0 is the sample just pushed (age 1).
         let at = |ring: &Ring, delay: u32| ring.at(delay as usize + 1);
+        let left_taps = self.left.gather(&layout.left, 1);
+        let right_taps = self.right.gather(&layout.right, 1);
         let mut early_left = 0.0;
         let mut early_right = 0.0;
         for k in 0..EARLY_TAPS {
-            early_left += self.left_gains[k] * at(&self.left, layout.left[k]);
-            early_right += self.right_gains[k] * at(&self.right, layout.right[k]);
+            early_left += self.left_gains[k] * left_taps[k];
+            early_right += self.right_gains[k] * right_taps[k];
         }
         EarlyOutput {
             late_left: at(&self.left, layout.pre_delay),

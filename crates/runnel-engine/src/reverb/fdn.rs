@@ -106,14 +106,22 @@ fn hadamard(x: &mut [f32; LINES]) {
 #[inline(always)]
 #[allow(clippy::needless_range_loop)]
 fn read_cubic(lines: &RingBank<LINES>, delays: &[f32; LINES]) -> [f32; LINES] {
-    let whole: [usize; LINES] = std::array::from_fn(|i| delays[i] as usize);
-    let mut out = [0.0f32; LINES];
-    let xm1 = lines.gather(&std::array::from_fn(|i| whole[i] - 1));
-    let x0 = lines.gather(&whole);
-    let x1 = lines.gather(&std::array::from_fn(|i| whole[i] + 1));
-    let x2 = lines.gather(&std::array::from_fn(|i| whole[i] + 2));
+    // Through i32: float↔int32 conversions are single vector instructions (the delays are
+    // positive and far below 2³¹, so the values are those of a conversion through usize).
+    let mut whole = [0u32; LINES];
+    let mut fraction = [0.0f32; LINES];
     for i in 0..LINES {
-        let f = delays[i] - whole[i] as f32;
+        let truncated = delays[i] as i32;
+        whole[i] = truncated as u32;
+        fraction[i] = delays[i] - truncated as f32;
+    }
+    let xm1 = lines.gather(&whole.map(|w| w - 1), 0);
+    let x0 = lines.gather(&whole, 0);
+    let x1 = lines.gather(&whole, 1);
+    let x2 = lines.gather(&whole, 2);
+    let mut out = [0.0f32; LINES];
+    for i in 0..LINES {
+        let f = fraction[i];
         let fm1 = f - 1.0;
         let fm2 = f - 2.0;
         let fp1 = f + 1.0;
@@ -130,7 +138,7 @@ fn read_cubic(lines: &RingBank<LINES>, delays: &[f32; LINES]) -> [f32; LINES] {
 /// gives weights 0, 1, 0, 0), so this is the same value without the kernel.
 #[inline(always)]
 fn read_whole(lines: &RingBank<LINES>, delays: &[u32; LINES]) -> [f32; LINES] {
-    lines.gather(&delays.map(|d| d as usize))
+    lines.gather(delays, 0)
 }
 
 /// The 16-line network with its absorption, modulation and length crossfades.
