@@ -160,6 +160,16 @@ impl<T: Copy + PartialEq> ChainedCrossfade<T> {
         }
     }
 
+    /// Whether the next `tick`s change nothing until the next [`request`](Self::request): no
+    /// fade in flight and none pending. Lets a caller process a stretch of samples block-wise.
+    #[inline]
+    pub fn is_at_rest(&mut self) -> bool {
+        if !self.settled && !self.fade.is_fading() && self.pending == self.from {
+            self.settled = true;
+        }
+        self.settled && !self.fade.is_fading()
+    }
+
     /// The layout faded from (the current one when idle).
     #[inline]
     pub fn from(&self) -> &T {

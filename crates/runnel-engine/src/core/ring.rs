@@ -85,6 +85,15 @@ impl Ring {
         out
     }
 
+    /// `len` (≤ the mirror) consecutive samples, oldest first, starting `age` pushes ago, as one
+    /// slice (the block-wise form of [`window`](Self::window)).
+    #[inline(always)]
+    pub fn span(&self, age: usize, len: usize) -> &[f32] {
+        debug_assert!(len <= self.mirror, "span longer than the mirror");
+        let start = self.write.wrapping_sub(age) & self.mask;
+        &self.buffer[start..start + len]
+    }
+
     /// `len` (≤ the mirror) consecutive samples, oldest first, starting `age` pushes ago.
     #[inline(always)]
     pub fn window<const LEN: usize>(&self, age: usize) -> &[f32; LEN] {
