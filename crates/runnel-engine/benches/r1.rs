@@ -56,12 +56,11 @@ fn noise(n: usize, seed: u32) -> Vec<f32> {
         .collect()
 }
 
+/// A stereo in-place processor under test.
+type Processor = Box<dyn FnMut(&mut [f32], &mut [f32])>;
+
 /// Benchmarks `process` (any stereo in-place processor) on a noise block of every size.
-fn bench_blocks(
-    c: &mut Criterion,
-    group_name: &str,
-    mut make: impl FnMut(usize) -> Box<dyn FnMut(&mut [f32], &mut [f32])>,
-) {
+fn bench_blocks(c: &mut Criterion, group_name: &str, mut make: impl FnMut(usize) -> Processor) {
     let mut group = c.benchmark_group(group_name);
     group.warm_up_time(Duration::from_millis(300));
     group.measurement_time(Duration::from_millis(1500));

@@ -207,6 +207,8 @@ impl EarlyReflections {
     /// rest (no crossfade), the 48 taps are read as contiguous runs and summed as vectors, tap
     /// after tap, so each sample's sum is formed in the same order as in `tick`.
     #[inline(always)]
+    // Run arrays indexed by one counter: the form that vectorises.
+    #[allow(clippy::needless_range_loop)]
     pub fn process_run(&mut self, left: &[f32], right: &[f32], out: &mut [EarlyOutput]) {
         let len = left.len().min(right.len()).min(out.len()).min(MAX_RUN);
         if len == 0 {

@@ -381,6 +381,7 @@ fn scale_lines(y: &mut [f32; LINES], gain: &[f32; LINES]) {
 
 /// `y = y·gain_from + progress·(w·gain_to − y·gain_from)`: the length crossfade of every line.
 #[inline(always)]
+#[allow(clippy::needless_range_loop)]
 fn crossfade_lines(
     y: &mut [f32; LINES],
     gain_from: &[f32; LINES],

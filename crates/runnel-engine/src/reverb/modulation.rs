@@ -27,6 +27,12 @@ pub struct WanderBank<const N: usize> {
     rng: [u32; N],
 }
 
+impl<const N: usize> Default for WanderBank<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<const N: usize> WanderBank<N> {
     /// Modulators seeded `1, 2, … N` (deterministic, so renders and tests are repeatable).
     pub fn new() -> Self {
@@ -36,6 +42,7 @@ impl<const N: usize> WanderBank<N> {
     }
 
     /// Restarts every lane from its seed: a random start value, a random phase and target.
+    #[allow(clippy::needless_range_loop)]
     pub fn reset(&mut self) {
         for lane in 0..N {
             let seed = lane as u32 + 1;
