@@ -194,6 +194,47 @@ pub struct Engine {
     max_block: usize,
     /// Right channel used when processing a mono signal, sized in `prepare()`.
     mono_scratch: Vec<f32>,
+    /// Whether the chain sleeps through silence (input silent past the tail, output decayed).
+    sleep: SilenceSleep,
+}
+
+/// Output level (linear, −120 dBFS) below which a chain whose input has been silent for longer
+/// than its tail counts as decayed: stopping there and outputting exact zeros is a step of at
+/// most this size, far below audibility and below 24-bit resolution (−144 dBFS is one LSB; a
+/// typical listening chain's noise floor is above −110 dBFS).
+pub const SLEEP_FLOOR: f32 = 1e-6;
+
+/// Engine-level silence detection: "silence costs nothing".
+///
+/// It watches the sanitized input and the chain's output. Once the input has been exactly zero
+/// for longer than the chain's [`tail`](Stage::tail_samples) (the sum over the stages, so every
+/// stage — including stages added later — takes part through its own `tail_samples`) and a
+/// whole block of output stayed below [`SLEEP_FLOOR`], the chain stops running and the engine
+/// outputs exact zeros, checking only whether the input is still silent. The first block with a
+/// non-zero input sample runs the chain again from the state it stopped in, so the onset is
+/// processed exactly where it arrives. An unbounded tail (freeze, infinite feedback) never
+/// sleeps.
+#[derive(Debug, Clone)]
+struct SilenceSleep {
+    /// Sleeping is allowed (on by default; off for a reference that must never sleep).
+    enabled: bool,
+    /// Consecutive frames of exactly silent input (saturating).
+    silent_frames: u64,
+    /// The chain is not running; the output is exact zeros.
+    asleep: bool,
+}
+
+impl SilenceSleep {
+    /// Forgets the history (after `prepare`/`reset`): awake, and silence counts from zero again.
+    fn reset(&mut self) {
+        *self = Self { enabled: self.enabled, ..Self::default() };
+    }
+}
+
+impl Default for SilenceSleep {
+    fn default() -> Self {
+        Self { enabled: true, silent_frames: 0, asleep: false }
+    }
 }
 
 impl Default for Engine {
@@ -219,6 +260,7 @@ impl Engine {
             sample_rate: 0.0,
             max_block: 0,
             mono_scratch: Vec::new(),
+            sleep: SilenceSleep::default(),
         }
     }
 
@@ -261,6 +303,7 @@ impl Engine {
         self.bypass.prepare(sample_rate, max_block, self.chain.max_latency_samples());
         self.bypass.sync_latency(&self.chain);
         self.mono_scratch = vec![0.0; max_block];
+        self.sleep.reset();
     }
 
     /// Clears all state (echoes, reverb tail, filter memories, aligned dry paths); the next
@@ -268,6 +311,7 @@ impl Engine {
     pub fn reset(&mut self) {
         self.chain.reset();
         self.bypass.reset();
+        self.sleep.reset();
     }
 
     /// Sets the targets for the following samples. Call once per block (or sub-block, for
@@ -354,7 +398,7 @@ impl Engine {
             let right = &mut scratch[..chunk.len()];
             sanitize(chunk);
             right.copy_from_slice(chunk);
-            self.bypass.run(&mut self.chain, chunk, right);
+            self.run_or_sleep(chunk, right);
             for (m, r) in chunk.iter_mut().zip(right.iter()) {
                 *m = 0.5 * (*m + *r);
             }
@@ -366,10 +410,60 @@ impl Engine {
     fn process_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
         sanitize(left);
         sanitize(right);
+        self.run_or_sleep(left, right);
+    }
+
+    /// Whether the chain is asleep: its input has been silent for longer than its tail and its
+    /// output decayed below [`SLEEP_FLOOR`], so `process` outputs exact zeros without running
+    /// it. The first non-silent input sample wakes it.
+    pub fn is_asleep(&self) -> bool {
+        self.sleep.asleep
+    }
+
+    /// Allows or forbids sleeping through silence (allowed by default). Forbidding it wakes a
+    /// sleeping chain: the chain then runs on every block, as if sleeping did not exist (a
+    /// reference for tests, or a host that wants to measure the chain's full cost).
+    pub fn set_sleep_enabled(&mut self, enabled: bool) {
+        self.sleep.enabled = enabled;
+        self.sleep.asleep &= enabled;
+    }
+
+    /// Runs the chain (through the bypass switch) on sanitized input, or outputs zeros while
+    /// asleep (see [`SilenceSleep`]).
+    fn run_or_sleep(&mut self, left: &mut [f32], right: &mut [f32]) {
+        if !(is_silent(left) && is_silent(right)) {
+            self.sleep.silent_frames = 0;
+            self.sleep.asleep = false;
+        } else if self.sleep.asleep {
+            // Zeros in, zeros out: the input is already the output.
+            return;
+        } else {
+            self.sleep.silent_frames = self.sleep.silent_frames.saturating_add(left.len() as u64);
+        }
         self.bypass.run(&mut self.chain, left, right);
         // A stage whose fade-out ended in this block no longer adds latency.
         self.bypass.sync_latency(&self.chain);
+        if self.sleep.enabled && self.sleep.silent_frames > 0 {
+            // Silent so far: sleep from the next block once the tail has passed and this whole
+            // block stayed below the floor (the tail is only asked for while silent).
+            let tail_over =
+                self.tail_samples().is_some_and(|tail| self.sleep.silent_frames > u64::from(tail));
+            self.sleep.asleep = tail_over && peak(left).max(peak(right)) <= SLEEP_FLOOR;
+        }
     }
+}
+
+/// Whether every sample is exactly zero (either sign). Branch-free over the block, so it
+/// vectorizes: an OR of the bit patterns with the sign bit masked off.
+#[inline]
+fn is_silent(samples: &[f32]) -> bool {
+    samples.iter().fold(0u32, |bits, x| bits | (x.to_bits() & 0x7fff_ffff)) == 0
+}
+
+/// The largest magnitude in `samples` (0 for an empty block).
+#[inline]
+fn peak(samples: &[f32]) -> f32 {
+    samples.iter().fold(0.0f32, |m, x| m.max(x.abs()))
 }
 
 /// Replaces NaN and ±Inf with silence and clamps absurd levels, so nothing non-finite ever enters

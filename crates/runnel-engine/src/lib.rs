@@ -46,6 +46,7 @@ mod stage_switch;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use core::simd::SimdLevel;
 pub use delay::{Delay, DelaySettings, NoteModifier, NoteValue, TimeChangeMode};
 pub use dynamics::{Agc, AgcSettings, Compressor, CompressorSettings, Detector, Limiter, LimiterSettings};
 pub use engine::{Engine, EngineSettings};

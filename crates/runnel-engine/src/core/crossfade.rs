@@ -95,12 +95,22 @@ pub struct ChainedCrossfade<T: Copy + PartialEq> {
     fade: Fade,
     /// Fade length in samples (≥ 1).
     length: u32,
+    /// Idle with `pending == from` known: `tick` need not compare the layouts (up to 200 bytes
+    /// for the early reflections) on every sample. Cleared by `request` and by a fade's end.
+    settled: bool,
 }
 
 impl<T: Copy + PartialEq> ChainedCrossfade<T> {
     /// Idle at `layout`.
     pub fn new(layout: T) -> Self {
-        Self { from: layout, to: layout, pending: layout, fade: Fade::new(FadeCurve::Linear), length: 1 }
+        Self {
+            from: layout,
+            to: layout,
+            pending: layout,
+            fade: Fade::new(FadeCurve::Linear),
+            length: 1,
+            settled: true,
+        }
     }
 
     /// Sets the fade length in samples (≥ 1).
@@ -114,12 +124,14 @@ impl<T: Copy + PartialEq> ChainedCrossfade<T> {
         self.to = layout;
         self.pending = layout;
         self.fade.stop();
+        self.settled = true;
     }
 
     /// Asks for `layout`; it is faded to as soon as no other fade is in flight.
     #[inline]
     pub fn request(&mut self, layout: T) {
         self.pending = layout;
+        self.settled = false;
     }
 
     /// Advances one sample. Returns `true` when a new fade starts on this sample (the caller
@@ -132,6 +144,8 @@ impl<T: Copy + PartialEq> ChainedCrossfade<T> {
                 self.from = self.to;
             }
             false
+        } else if self.settled {
+            false
         } else if self.pending != self.from {
             self.to = self.pending;
             self.fade.start();
@@ -141,8 +155,19 @@ impl<T: Copy + PartialEq> ChainedCrossfade<T> {
             }
             true
         } else {
+            self.settled = true;
             false
         }
+    }
+
+    /// Whether the next `tick`s change nothing until the next [`request`](Self::request): no
+    /// fade in flight and none pending. Lets a caller process a stretch of samples block-wise.
+    #[inline]
+    pub fn is_at_rest(&mut self) -> bool {
+        if !self.settled && !self.fade.is_fading() && self.pending == self.from {
+            self.settled = true;
+        }
+        self.settled && !self.fade.is_fading()
     }
 
     /// The layout faded from (the current one when idle).

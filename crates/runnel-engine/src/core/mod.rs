@@ -8,4 +8,5 @@ pub(crate) mod envelope;
 pub(crate) mod one_pole;
 pub(crate) mod ring;
 pub(crate) mod sample;
+pub(crate) mod simd;
 pub(crate) mod svf;

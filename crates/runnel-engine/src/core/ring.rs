@@ -71,6 +71,29 @@ impl Ring {
         self.buffer[self.write.wrapping_sub(age) & self.mask]
     }
 
+    /// The samples `ages[k] + extra` pushes ago, for every `k` (wrapping like [`at`](Self::at)):
+    /// a tap pattern read in one pass, with the bounds check hoisted out of the loop.
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
+    pub fn gather<const N: usize>(&self, ages: &[u32; N], extra: u32) -> [f32; N] {
+        let (write, mask) = (self.write as u32, self.mask as u32);
+        let buffer = &self.buffer[..=self.mask];
+        let mut out = [0.0; N];
+        for k in 0..N {
+            out[k] = buffer[(write.wrapping_sub(ages[k].wrapping_add(extra)) & mask) as usize];
+        }
+        out
+    }
+
+    /// `len` (≤ the mirror) consecutive samples, oldest first, starting `age` pushes ago, as one
+    /// slice (the block-wise form of [`window`](Self::window)).
+    #[inline(always)]
+    pub fn span(&self, age: usize, len: usize) -> &[f32] {
+        debug_assert!(len <= self.mirror, "span longer than the mirror");
+        let start = self.write.wrapping_sub(age) & self.mask;
+        &self.buffer[start..start + len]
+    }
+
     /// `len` (≤ the mirror) consecutive samples, oldest first, starting `age` pushes ago.
     #[inline(always)]
     pub fn window<const LEN: usize>(&self, age: usize) -> &[f32; LEN] {
@@ -85,9 +108,105 @@ impl Ring {
     }
 }
 
+/// `LANES` rings of one length pushed together (one write head), stored frame by frame: the
+/// reverb network's 16 lines. A push writes one contiguous frame (one or two vector stores),
+/// and a read of every lane at its own age is one gather, instead of 16 separate rings each
+/// with its own buffer, mask and head to load.
+#[derive(Debug, Clone)]
+pub struct RingBank<const LANES: usize> {
+    /// `capacity` frames, one sample per lane each.
+    buffer: Vec<[f32; LANES]>,
+    /// Capacity − 1 (the capacity is a power of two).
+    mask: usize,
+    /// Frame the next push writes.
+    write: usize,
+}
+
+impl<const LANES: usize> Default for RingBank<LANES> {
+    fn default() -> Self {
+        Self { buffer: Vec::new(), mask: 0, write: 0 }
+    }
+}
+
+impl<const LANES: usize> RingBank<LANES> {
+    /// Allocates (call from `prepare`) silent rings holding at least `min_len` frames.
+    pub fn allocate(&mut self, min_len: usize) {
+        let len = min_len.max(1).next_power_of_two();
+        self.buffer = vec![[0.0; LANES]; len];
+        self.mask = len - 1;
+        self.write = 0;
+    }
+
+    /// Whether [`allocate`](Self::allocate) has run.
+    #[inline]
+    pub fn is_allocated(&self) -> bool {
+        !self.buffer.is_empty()
+    }
+
+    /// Silences every lane without reallocating.
+    pub fn clear(&mut self) {
+        self.buffer.fill([0.0; LANES]);
+        self.write = 0;
+    }
+
+    /// Appends one sample to every lane. The bank must be allocated.
+    #[inline(always)]
+    pub fn push(&mut self, frame: [f32; LANES]) {
+        self.buffer[self.write] = frame;
+        self.write = (self.write + 1) & self.mask;
+    }
+
+    /// Lane `lane`'s sample pushed `age` pushes ago (1 = the newest; wraps modulo the capacity).
+    #[inline(always)]
+    pub fn at(&self, lane: usize, age: usize) -> f32 {
+        self.buffer[self.write.wrapping_sub(age) & self.mask][lane]
+    }
+
+    /// Every lane at its own age plus `extra`: `out[i] = at(i, ages[i] + extra)`. Indices are
+    /// computed in 32 bits (a capacity is far below 2³²) so they map onto vector gathers.
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
+    pub fn gather(&self, ages: &[u32; LANES], extra: u32) -> [f32; LANES] {
+        let (write, mask) = (self.write as u32, self.mask as u32);
+        // Slicing to `mask + 1` frames lets the compiler see every masked index is in bounds.
+        let buffer = &self.buffer[..=self.mask];
+        let mut out = [0.0; LANES];
+        for lane in 0..LANES {
+            out[lane] = buffer[(write.wrapping_sub(ages[lane].wrapping_add(extra)) & mask) as usize][lane];
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bank_lanes_are_rings_with_one_head() {
+        let mut bank = RingBank::<4>::default();
+        bank.allocate(6);
+        let mut rings: [Ring; 4] = Default::default();
+        rings.iter_mut().for_each(|r| r.allocate(6, 0));
+        for t in 0..21 {
+            let frame: [f32; 4] = std::array::from_fn(|lane| (t * 10 + lane) as f32);
+            bank.push(frame);
+            rings.iter_mut().zip(frame).for_each(|(r, v)| r.push(v));
+        }
+        for age in 1..=8 {
+            for (lane, ring) in rings.iter().enumerate() {
+                assert_eq!(bank.at(lane, age), ring.at(age));
+            }
+        }
+        let ages = [1u32, 3, 7, 8];
+        for extra in [0, 1] {
+            let expected: [f32; 4] =
+                std::array::from_fn(|lane| rings[lane].at((ages[lane] + extra) as usize));
+            assert_eq!(bank.gather(&ages, extra), expected);
+        }
+        bank.clear();
+        assert_eq!(bank.gather(&ages, 0), [0.0; 4]);
+    }
 
     #[test]
     fn ages_wrap_and_windows_are_contiguous_across_the_end() {

@@ -19,6 +19,10 @@ pub const EARLY_TAPS: usize = 24;
 /// cross that distance, so the pattern covers the first few wall bounces of a room that big.
 pub const SECONDS_PER_METRE: f32 = 0.005;
 
+/// Longest run [`EarlyReflections::process_run`] handles at once (the reverb's control
+/// interval: its runs end where its controls update).
+pub const MAX_RUN: usize = crate::smoothing::CONTROL_INTERVAL;
+
 /// A reflection pattern: (time as a fraction of the span, gain before normalisation).
 type Pattern = [(f32, f32); EARLY_TAPS];
 
@@ -155,8 +159,9 @@ impl EarlyReflections {
             // Slightly longer on the right, so the clusters differ between channels.
             self.scatter_right[k].prepare(len + 1 + len / 8, gain);
         }
-        self.left.allocate(max_delay + 2, 0);
-        self.right.allocate(max_delay + 2, 0);
+        // The mirror lets a run of up to `MAX_RUN` taps be read as one contiguous slice.
+        self.left.allocate(max_delay + 2 + MAX_RUN, MAX_RUN);
+        self.right.allocate(max_delay + 2 + MAX_RUN, MAX_RUN);
         self.layout.set_length(fade_samples);
     }
 
@@ -170,7 +175,8 @@ impl EarlyReflections {
     /// Moves to a new pre-delay and span (samples): snapped, or crossfaded if `fade`.
     pub fn set_layout(&mut self, pre_delay: u32, span: u32, fade: bool) {
         // The oldest sample held is `capacity − 1` behind the newest.
-        let max = self.left.capacity().saturating_sub(1) as u32;
+        // (less a run: `process_run` reads up to `MAX_RUN` samples further back).
+        let max = self.left.capacity().saturating_sub(1 + MAX_RUN) as u32;
         let pre_delay = pre_delay.min(max);
         let span = span.min(max - pre_delay);
         let layout = TapLayout::new(pre_delay, span);
@@ -196,6 +202,54 @@ impl EarlyReflections {
     }
 
     /// Pushes one input sample per channel and reads every tap.
+    /// Processes a run of up to [`MAX_RUN`] samples at once into `out` (one entry per sample):
+    /// the same values as [`tick`](Self::tick) on each sample in turn. While the layout is at
+    /// rest (no crossfade), the 48 taps are read as contiguous runs and summed as vectors, tap
+    /// after tap, so each sample's sum is formed in the same order as in `tick`.
+    #[inline(always)]
+    // Run arrays indexed by one counter: the form that vectorises.
+    #[allow(clippy::needless_range_loop)]
+    pub fn process_run(&mut self, left: &[f32], right: &[f32], out: &mut [EarlyOutput]) {
+        let len = left.len().min(right.len()).min(out.len()).min(MAX_RUN);
+        if len == 0 {
+            return;
+        }
+        if !self.layout.is_at_rest() {
+            for ((l, r), o) in left.iter().zip(right).zip(out.iter_mut()).take(len) {
+                *o = self.tick(*l, *r);
+            }
+            return;
+        }
+        for (&l, &r) in left[..len].iter().zip(&right[..len]) {
+            self.left.push(l);
+            self.right.push(r);
+        }
+        let layout = *self.layout.from();
+        // Sample n of the run was pushed `len − n` pushes ago; its tap at delay d is `d` older.
+        let mut early_left = [0.0f32; MAX_RUN];
+        let mut early_right = [0.0f32; MAX_RUN];
+        for k in 0..EARLY_TAPS {
+            let taps = self.left.span(len + layout.left[k] as usize, len);
+            let gain = self.left_gains[k];
+            for (sum, x) in early_left[..len].iter_mut().zip(taps) {
+                *sum += gain * x;
+            }
+            let taps = self.right.span(len + layout.right[k] as usize, len);
+            let gain = self.right_gains[k];
+            for (sum, x) in early_right[..len].iter_mut().zip(taps) {
+                *sum += gain * x;
+            }
+        }
+        let late_left = self.left.span(len + layout.pre_delay as usize, len);
+        let late_right = self.right.span(len + layout.pre_delay as usize, len);
+        for n in 0..len {
+            let early_left = self.scatter_left.iter_mut().fold(early_left[n], |x, stage| stage.process(x));
+            let early_right = self.scatter_right.iter_mut().fold(early_right[n], |x, stage| stage.process(x));
+            out[n] =
+                EarlyOutput { late_left: late_left[n], late_right: late_right[n], early_left, early_right };
+        }
+    }
+
     #[inline]
     pub fn tick(&mut self, left: f32, right: f32) -> EarlyOutput {
         self.layout.tick();
@@ -220,11 +274,13 @@ impl EarlyReflections {
     fn read(&self, layout: &TapLayout) -> EarlyOutput {
         // Delay 0 is the sample just pushed (age 1).
         let at = |ring: &Ring, delay: u32| ring.at(delay as usize + 1);
+        let left_taps = self.left.gather(&layout.left, 1);
+        let right_taps = self.right.gather(&layout.right, 1);
         let mut early_left = 0.0;
         let mut early_right = 0.0;
         for k in 0..EARLY_TAPS {
-            early_left += self.left_gains[k] * at(&self.left, layout.left[k]);
-            early_right += self.right_gains[k] * at(&self.right, layout.right[k]);
+            early_left += self.left_gains[k] * left_taps[k];
+            early_right += self.right_gains[k] * right_taps[k];
         }
         EarlyOutput {
             late_left: at(&self.left, layout.pre_delay),

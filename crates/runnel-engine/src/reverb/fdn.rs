@@ -24,10 +24,10 @@
 //!   and is passive (|H| ≤ 1), so it never adds energy.
 
 use super::absorption::{DecayProfile, LineAbsorption, ShelfWarp};
-use super::modulation::WanderLfo;
+use super::modulation::WanderBank;
 use super::primes::PrimeTable;
 use crate::core::crossfade::ChainedCrossfade;
-use crate::core::ring::Ring;
+use crate::core::ring::RingBank;
 use crate::core::svf::SvfBank;
 use crate::denormal::flush;
 
@@ -98,31 +98,54 @@ fn hadamard(x: &mut [f32; LINES]) {
     }
 }
 
-/// Reads `line` at a fractional `delay` (≥ 2 pushes ago, before this sample's push) with cubic
-/// Lagrange interpolation over the delays `⌊delay⌋−1 … ⌊delay⌋+2`.
+/// Reads every line of `lines` at its own fractional delay (≥ 2 pushes ago, before this
+/// sample's push) with cubic Lagrange interpolation over the delays `⌊delay⌋−1 … ⌊delay⌋+2`.
+///
+/// Written lane-parallel: four gathers (one per tap) and the kernel of all 16 lines as vector
+/// arithmetic. Each lane computes exactly the scalar formula, in the same order.
 #[inline(always)]
-fn read_cubic(line: &Ring, delay: f32) -> f32 {
-    let whole = delay as usize;
-    let f = delay - whole as f32;
-    let xm1 = line.at(whole - 1);
-    let x0 = line.at(whole);
-    let x1 = line.at(whole + 1);
-    let x2 = line.at(whole + 2);
-    let fm1 = f - 1.0;
-    let fm2 = f - 2.0;
-    let fp1 = f + 1.0;
-    let hm1 = -f * fm1 * fm2 * (1.0 / 6.0);
-    let h0 = fp1 * fm1 * fm2 * 0.5;
-    let h1 = -fp1 * f * fm2 * 0.5;
-    let h2 = fp1 * f * fm1 * (1.0 / 6.0);
-    hm1 * xm1 + h0 * x0 + h1 * x1 + h2 * x2
+#[allow(clippy::needless_range_loop)]
+fn read_cubic(lines: &RingBank<LINES>, delays: &[f32; LINES]) -> [f32; LINES] {
+    // Through i32: float↔int32 conversions are single vector instructions (the delays are
+    // positive and far below 2³¹, so the values are those of a conversion through usize).
+    let mut whole = [0u32; LINES];
+    let mut fraction = [0.0f32; LINES];
+    for i in 0..LINES {
+        let truncated = delays[i] as i32;
+        whole[i] = truncated as u32;
+        fraction[i] = delays[i] - truncated as f32;
+    }
+    let xm1 = lines.gather(&whole.map(|w| w - 1), 0);
+    let x0 = lines.gather(&whole, 0);
+    let x1 = lines.gather(&whole, 1);
+    let x2 = lines.gather(&whole, 2);
+    let mut out = [0.0f32; LINES];
+    for i in 0..LINES {
+        let f = fraction[i];
+        let fm1 = f - 1.0;
+        let fm2 = f - 2.0;
+        let fp1 = f + 1.0;
+        let hm1 = -f * fm1 * fm2 * (1.0 / 6.0);
+        let h0 = fp1 * fm1 * fm2 * 0.5;
+        let h1 = -fp1 * f * fm2 * 0.5;
+        let h2 = fp1 * f * fm1 * (1.0 / 6.0);
+        out[i] = hm1 * xm1[i] + h0 * x0[i] + h1 * x1[i] + h2 * x2[i];
+    }
+    out
+}
+
+/// Reads every line at its integer delay: where the cubic kernel is the identity (`f == 0`
+/// gives weights 0, 1, 0, 0), so this is the same value without the kernel.
+#[inline(always)]
+fn read_whole(lines: &RingBank<LINES>, delays: &[u32; LINES]) -> [f32; LINES] {
+    lines.gather(delays, 0)
 }
 
 /// The 16-line network with its absorption, modulation and length crossfades.
 #[derive(Debug, Clone)]
 pub struct FeedbackDelayNetwork {
-    /// The delay lines.
-    lines: [Ring; LINES],
+    /// The delay lines, one head for all.
+    lines: RingBank<LINES>,
     /// Longest length a line may be given (buffer room minus modulation and interpolation).
     max_length: u32,
     /// Line lengths (integer samples, distinct primes): current and crossfade target.
@@ -138,7 +161,9 @@ pub struct FeedbackDelayNetwork {
     /// Shelves at the high crossover, one per line.
     high_shelves: SvfBank<f32, LINES>,
     /// One random modulator per line.
-    lfos: [WanderLfo; LINES],
+    lfos: WanderBank<LINES>,
+    /// Per line, the largest modulation excursion: a quarter of its shorter crossfade end.
+    modulation_limits: [f32; LINES],
     /// Decay targets the absorption is designed for.
     profile: DecayProfile,
     /// How far the loop is frozen (0..1) in the current design.
@@ -168,7 +193,8 @@ impl FeedbackDelayNetwork {
             gain_to: [0.0; LINES],
             low_shelves: SvfBank::default(),
             high_shelves: SvfBank::default(),
-            lfos: std::array::from_fn(|i| WanderLfo::new(i as u32 + 1)),
+            lfos: WanderBank::new(),
+            modulation_limits: [0.0; LINES],
             profile: DecayProfile {
                 mid_s: 1.0,
                 low_s: 1.0,
@@ -184,7 +210,7 @@ impl FeedbackDelayNetwork {
 
     /// Whether [`prepare`](Self::prepare) has run.
     pub fn is_prepared(&self) -> bool {
-        self.lines[0].is_allocated()
+        self.lines.is_allocated()
     }
 
     /// Allocates every line for a mean length up to `max_mean_samples`, with room for
@@ -202,9 +228,7 @@ impl FeedbackDelayNetwork {
         let max_length =
             ((longest_ratio * max_mean_samples * 1.02).ceil() as u32 + 64).max(4 * MIN_LINE_SAMPLES);
         let room = max_length as usize + max_modulation.ceil() as usize + 8;
-        for line in &mut self.lines {
-            line.allocate(room, 0);
-        }
+        self.lines.allocate(room);
         self.max_length = max_length;
         self.primes.build(max_length + 1000);
         self.lengths.set_length(fade_samples);
@@ -213,12 +237,10 @@ impl FeedbackDelayNetwork {
 
     /// Clears lines, filters and modulators (no allocation).
     pub fn reset(&mut self) {
-        self.lines.iter_mut().for_each(Ring::clear);
+        self.lines.clear();
         self.low_shelves.reset();
         self.high_shelves.reset();
-        for (i, lfo) in self.lfos.iter_mut().enumerate() {
-            lfo.reset(i as u32 + 1);
-        }
+        self.lfos.reset();
         let latest = *self.lengths.latest();
         self.lengths.snap(latest);
         self.redesign();
@@ -256,6 +278,9 @@ impl FeedbackDelayNetwork {
         let warp = ShelfWarp::new(&self.profile, fs);
         let from = *self.lengths.from();
         let to = *self.lengths.to();
+        // A quarter of the line at most, so short lines (small Size) cannot be read ahead of
+        // their write head.
+        self.modulation_limits = std::array::from_fn(|i| 0.25 * from[i].min(to[i]) as f32);
         for i in 0..LINES {
             let design = LineAbsorption::design_with(&warp, to[i] as f64, fs, &self.profile, self.freeze);
             self.gain_to[i] = design.gain;
@@ -285,28 +310,32 @@ impl FeedbackDelayNetwork {
         let fading = self.lengths.is_fading();
         let progress = self.lengths.progress();
 
-        // Modulation offsets (a separate pass: the modulators branch, the filters below don't).
-        let mut offset = [0.0f32; LINES];
-        if depth > 0.0 {
-            for i in 0..LINES {
-                let wander = self.lfos[i].next(lfo_increment * LFO_RATE_FACTORS[i]);
-                // A quarter of the line at most, so short lines (small Size) cannot be read
-                // ahead of their write head.
-                let limit = 0.25 * from[i].min(to[i]) as f32;
-                offset[i] = depth.min(limit) * wander;
+        // Modulation offsets: every line's wander as one vector pass (the segment changes branch
+        // inside the bank, rarely).
+        let mut y = if depth > 0.0 {
+            let increments: [f32; LINES] = std::array::from_fn(|i| lfo_increment * LFO_RATE_FACTORS[i]);
+            let wander = self.lfos.next(&increments);
+            let offset: [f32; LINES] =
+                std::array::from_fn(|i| depth.min(self.modulation_limits[i]) * wander[i]);
+            let mut y = read_cubic(&self.lines, &std::array::from_fn(|i| from[i] as f32 + offset[i]));
+            if fading {
+                let w = read_cubic(&self.lines, &std::array::from_fn(|i| to[i] as f32 + offset[i]));
+                crossfade_lines(&mut y, &self.gain_from, &w, &self.gain_to, progress);
+            } else {
+                scale_lines(&mut y, &self.gain_from);
             }
-        }
-
-        let mut y = [0.0f32; LINES];
-        for i in 0..LINES {
-            y[i] = read_cubic(&self.lines[i], from[i] as f32 + offset[i]) * self.gain_from[i];
-        }
-        if fading {
-            for i in 0..LINES {
-                let w = read_cubic(&self.lines[i], to[i] as f32 + offset[i]) * self.gain_to[i];
-                y[i] += progress * (w - y[i]);
+            y
+        } else {
+            // Integer positions: the cubic kernel is the identity there.
+            let mut y = read_whole(&self.lines, from);
+            if fading {
+                let w = read_whole(&self.lines, to);
+                crossfade_lines(&mut y, &self.gain_from, &w, &self.gain_to, progress);
+            } else {
+                scale_lines(&mut y, &self.gain_from);
             }
-        }
+            y
+        };
         self.low_shelves.process(&mut y);
         self.high_shelves.process(&mut y);
 
@@ -318,10 +347,9 @@ impl FeedbackDelayNetwork {
         }
 
         hadamard(&mut y);
-        for i in 0..LINES {
-            let fed = y[i] + INPUT_LEFT[i] * input_left + INPUT_RIGHT[i] * input_right;
-            self.lines[i].push(flush(fed));
-        }
+        self.lines.push(std::array::from_fn(|i| {
+            flush(y[i] + INPUT_LEFT[i] * input_left + INPUT_RIGHT[i] * input_right)
+        }));
         (out_left, out_right)
     }
 
@@ -335,11 +363,35 @@ impl FeedbackDelayNetwork {
         let mut sum = 0.0f64;
         for (i, &len) in lengths.iter().enumerate() {
             for k in 1..=len as usize {
-                let v = self.lines[i].at(k) as f64;
+                let v = self.lines.at(i, k) as f64;
                 sum += v * v;
             }
         }
         sum
+    }
+}
+
+/// `y[i] *= gain[i]`: the lines' broadband trip gains.
+#[inline(always)]
+fn scale_lines(y: &mut [f32; LINES], gain: &[f32; LINES]) {
+    for (y, g) in y.iter_mut().zip(gain) {
+        *y *= g;
+    }
+}
+
+/// `y = y·gain_from + progress·(w·gain_to − y·gain_from)`: the length crossfade of every line.
+#[inline(always)]
+#[allow(clippy::needless_range_loop)]
+fn crossfade_lines(
+    y: &mut [f32; LINES],
+    gain_from: &[f32; LINES],
+    w: &[f32; LINES],
+    gain_to: &[f32; LINES],
+    progress: f32,
+) {
+    for i in 0..LINES {
+        let from = y[i] * gain_from[i];
+        y[i] = from + progress * (w[i] * gain_to[i] - from);
     }
 }
 
@@ -376,17 +428,23 @@ mod tests {
 
     #[test]
     fn cubic_reader_is_exact_at_integers_and_on_cubics() {
-        let mut line = Ring::default();
-        line.allocate(64, 0);
-        // Push a cubic polynomial of time, the newest sample (age 1) at t = 0.
+        let mut lines = RingBank::<LINES>::default();
+        lines.allocate(64);
+        // Push a cubic polynomial of time into every line, the newest sample (age 1) at t = 0.
         let p = |t: f32| 0.5 + 0.1 * t - 0.01 * t * t + 0.0005 * t * t * t;
         for k in (0..60usize).rev() {
-            line.push(p(-(k as f32)));
+            lines.push([p(-(k as f32)); LINES]);
         }
-        for &d in &[2.0f32, 3.25, 7.5, 10.9] {
-            let v = read_cubic(&line, d);
+        // Each line read at its own delay, integer and fractional.
+        let delays: [f32; LINES] = std::array::from_fn(|i| [2.0f32, 3.25, 7.5, 10.9][i % 4] + (i / 4) as f32);
+        let read = read_cubic(&lines, &delays);
+        for (&d, &v) in delays.iter().zip(&read) {
             assert!((v - p(1.0 - d)).abs() < 1e-4, "{d}: {v} vs {}", p(1.0 - d));
         }
+        // At integer delays the kernel is the identity: the plain read gives the same values.
+        let whole: [u32; LINES] = std::array::from_fn(|i| 2 + i as u32);
+        let integer_read = read_cubic(&lines, &whole.map(|d| d as f32));
+        assert_eq!(read_whole(&lines, &whole), integer_read);
     }
 
     #[test]

@@ -25,6 +25,7 @@ use self::absorption::DecayProfile;
 use self::diffuser::Diffuser;
 use self::early::EarlyReflections;
 use self::fdn::FeedbackDelayNetwork;
+use crate::core::simd::SimdLevel;
 use crate::core::svf::{prewarp, SvfCoefficients, SvfState, BUTTERWORTH_K};
 use crate::denormal::DenormalGuard;
 use crate::smoothing::{LinearSmoother, CONTROL_INTERVAL, RAMP_MS_DEFAULT};
@@ -407,6 +408,8 @@ pub struct Reverb {
     designed_freeze: f32,
     /// Forces a control update (new targets arrived).
     controls_dirty: bool,
+    /// Instruction set the per-sample loop runs with (bit-identical at every level).
+    simd: SimdLevel,
 }
 
 impl Default for Reverb {
@@ -434,6 +437,7 @@ impl Reverb {
             control_countdown: 0,
             designed_freeze: 0.0,
             controls_dirty: true,
+            simd: SimdLevel::detected(),
         }
     }
 
@@ -572,35 +576,57 @@ impl Reverb {
             return;
         }
         let _denormals = DenormalGuard::new();
-        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+        let level = self.simd;
+        level.run(|| self.process_samples(left, right));
+    }
+
+    /// Runs the per-sample loop with another instruction set (lowered to what the CPU has).
+    /// The output is bit-identical at every level; tests use this to prove it.
+    pub fn set_simd_level(&mut self, level: SimdLevel) {
+        self.simd = level.supported();
+    }
+
+    /// The per-sample loop, inlined into each [`SimdLevel`]'s instantiation. It runs in
+    /// stretches that end where the controls update (every [`CONTROL_INTERVAL`] samples), so
+    /// each stretch's early reflections can be computed for all its samples at once.
+    #[inline(always)]
+    fn process_samples(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let len = left.len().min(right.len());
+        let mut start = 0;
+        let mut taps = [early::EarlyOutput::default(); early::MAX_RUN];
+        while start < len {
             if self.control_countdown == 0 {
                 self.update_controls(CONTROL_INTERVAL as u32);
                 self.control_countdown = CONTROL_INTERVAL as u32;
             }
-            self.control_countdown -= 1;
+            let run = (self.control_countdown as usize).min(len - start).min(early::MAX_RUN);
+            self.control_countdown -= run as u32;
+            let (l, r) = (&mut left[start..start + run], &mut right[start..start + run]);
+            self.early.process_run(l, r, &mut taps[..run]);
+            for ((l, r), taps) in l.iter_mut().zip(r.iter_mut()).zip(&taps[..run]) {
+                let (dry_left, dry_right) = (*l, *r);
+                let g = &mut self.gains;
+                let open = 1.0 - g.freeze.next();
+                let late_gain = g.late_input.next() * open;
+                let depth = g.depth.next() * open;
+                let early_gain = g.early.next() * open;
+                let width = g.width.next();
+                let (dry, wet) = (g.dry.next(), g.wet.next());
 
-            let (dry_left, dry_right) = (*l, *r);
-            let g = &mut self.gains;
-            let open = 1.0 - g.freeze.next();
-            let late_gain = g.late_input.next() * open;
-            let depth = g.depth.next() * open;
-            let early_gain = g.early.next() * open;
-            let width = g.width.next();
-            let (dry, wet) = (g.dry.next(), g.wet.next());
+                let in_left = self.diffuser_left.process(taps.late_left) * late_gain;
+                let in_right = self.diffuser_right.process(taps.late_right) * late_gain;
+                let (late_left, late_right) = self.fdn.tick(in_left, in_right, depth, self.lfo_increment);
 
-            let taps = self.early.tick(dry_left, dry_right);
-            let in_left = self.diffuser_left.process(taps.late_left) * late_gain;
-            let in_right = self.diffuser_right.process(taps.late_right) * late_gain;
-            let (late_left, late_right) = self.fdn.tick(in_left, in_right, depth, self.lfo_increment);
+                let wet_left = LATE_OUTPUT_GAIN * late_left + early_gain * taps.early_left;
+                let wet_right = LATE_OUTPUT_GAIN * late_right + early_gain * taps.early_right;
+                let mid = 0.5 * (wet_left + wet_right);
+                let side = 0.5 * (wet_left - wet_right) * width;
+                let (wet_left, wet_right) = self.wet_filters.process(mid + side, mid - side);
 
-            let wet_left = LATE_OUTPUT_GAIN * late_left + early_gain * taps.early_left;
-            let wet_right = LATE_OUTPUT_GAIN * late_right + early_gain * taps.early_right;
-            let mid = 0.5 * (wet_left + wet_right);
-            let side = 0.5 * (wet_left - wet_right) * width;
-            let (wet_left, wet_right) = self.wet_filters.process(mid + side, mid - side);
-
-            *l = dry * dry_left + wet * wet_left;
-            *r = dry * dry_right + wet * wet_right;
+                *l = dry * dry_left + wet * wet_left;
+                *r = dry * dry_right + wet * wet_right;
+            }
+            start += run;
         }
     }
 

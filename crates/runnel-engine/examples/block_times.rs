@@ -1,0 +1,91 @@
+//! Block-time distribution of the reference chain R1 (issue 11) at 64-frame blocks, 48 kHz,
+//! with every continuous parameter automated: each one sweeps its whole range (in its own
+//! normalized mapping) at its own slow rate, changing every block, as host automation does.
+//! Switches and choices stay at R1's values (toggling them would measure crossfades, not
+//! steady automation). Noise input, so no silent path is taken.
+//!
+//! Prints p50/p99/p99.9/max of the time one callback takes (`set_settings` + `process_stereo`),
+//! and the median against the block's real-time deadline.
+//!
+//! `cargo run -p runnel-engine --release --example block_times [-- blocks]` (default 200 000).
+
+use runnel_engine::delay::DelaySettings;
+use runnel_engine::engine::{Engine, EngineSettings};
+use runnel_engine::filter::{FilterSettings, FilterSlope, PassSettings};
+use runnel_engine::params::values::ParamValues;
+use runnel_engine::reverb::ReverbSettings;
+use std::time::Instant;
+
+const SAMPLE_RATE: f32 = 48_000.0;
+const BLOCK: usize = 64;
+
+/// R1's settings.
+fn r1_settings() -> EngineSettings {
+    let pass =
+        |cutoff_hz| PassSettings { enabled: true, cutoff_hz, slope: FilterSlope::Db12, resonance_q: 0.707 };
+    EngineSettings {
+        filter: FilterSettings {
+            high_pass: pass(80.0),
+            low_pass: pass(8_000.0),
+            ..FilterSettings::default()
+        },
+        output_gain_db: 3.5,
+        delay: DelaySettings { time_ms: 350.0, feedback: 0.35, mix: 0.25, ..DelaySettings::default() },
+        reverb: ReverbSettings { decay_s: 1.0, mix: 0.25, ..ReverbSettings::default() },
+        ..EngineSettings::default()
+    }
+}
+
+fn main() {
+    let blocks: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(200_000);
+    let base = ParamValues::from_settings(&r1_settings());
+    let mut engine = Engine::new();
+    engine.prepare(SAMPLE_RATE, BLOCK);
+    engine.set_settings(&base.to_settings());
+
+    let mut seed = 0x2545_f491u32;
+    let mut noise = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        (seed as f32 / u32::MAX as f32 - 0.5) * 0.5
+    };
+    let (mut left, mut right) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
+    let mut values = base.clone();
+    let automated: Vec<_> =
+        base.iter().filter(|(spec, _)| spec.is_continuous()).map(|(spec, _)| spec).collect();
+    let mut times_ns = Vec::with_capacity(blocks);
+    for block in 0..blocks {
+        let seconds = (block * BLOCK) as f32 / SAMPLE_RATE;
+        for (i, spec) in automated.iter().enumerate() {
+            // Every row its own rate (0.05 … 0.4 Hz), the whole range end to end.
+            let rate = 0.05 + 0.35 * (i as f32 * 0.618_034).fract();
+            let normalized = 0.5 + 0.5 * (std::f32::consts::TAU * rate * seconds + i as f32).sin();
+            let value = spec.unnormalize(normalized.clamp(0.0, 1.0));
+            values.set(spec.id, value).expect("in range");
+        }
+        let settings = values.to_settings();
+        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+            *l = noise();
+            *r = noise();
+        }
+        let start = Instant::now();
+        engine.set_settings(&settings);
+        engine.process_stereo(&mut left, &mut right);
+        times_ns.push(start.elapsed().as_nanos() as u64);
+        std::hint::black_box(left[0]);
+    }
+    times_ns.sort_unstable();
+    let at = |q: f64| times_ns[((times_ns.len() - 1) as f64 * q).round() as usize];
+    let deadline_ns = BLOCK as f64 / SAMPLE_RATE as f64 * 1e9;
+    let (p50, p99, p999, max) = (at(0.5), at(0.99), at(0.999), *times_ns.last().unwrap());
+    println!("R1, {BLOCK}-frame blocks, {blocks} blocks, {} automated parameters", automated.len());
+    println!("p50 {p50} ns  p99 {p99} ns  p99.9 {p999} ns  max {max} ns");
+    println!(
+        "p99.9 / p50 = {:.2}; p50 = {:.1} ns/frame = {:.3} % of the {:.0} µs deadline",
+        p999 as f64 / p50 as f64,
+        p50 as f64 / BLOCK as f64,
+        100.0 * p50 as f64 / deadline_ns,
+        deadline_ns / 1e3
+    );
+}

@@ -1,0 +1,64 @@
+//! Fixed work for instruction-count profiling (valgrind --tool=callgrind): R1's settings, one
+//! stage (or the whole engine) over 2 s of noise in 256-frame blocks.
+//! `cargo run --release --example stage_cost -- reverb|delay|filter|r1`
+use runnel_engine::delay::{Delay, DelaySettings};
+use runnel_engine::engine::{Engine, EngineSettings};
+use runnel_engine::filter::{Filter, FilterSettings, FilterSlope, PassSettings};
+use runnel_engine::reverb::{Reverb, ReverbSettings};
+
+fn main() {
+    let which = std::env::args().nth(1).unwrap_or_else(|| "reverb".into());
+    let pass =
+        |cutoff_hz| PassSettings { enabled: true, cutoff_hz, slope: FilterSlope::Db12, resonance_q: 0.707 };
+    let settings = EngineSettings {
+        filter: FilterSettings {
+            high_pass: pass(80.0),
+            low_pass: pass(8_000.0),
+            ..FilterSettings::default()
+        },
+        output_gain_db: 3.5,
+        delay: DelaySettings { time_ms: 350.0, feedback: 0.35, mix: 0.25, ..DelaySettings::default() },
+        reverb: ReverbSettings { decay_s: 1.0, mix: 0.25, ..ReverbSettings::default() },
+        ..EngineSettings::default()
+    };
+    let mut reverb = Reverb::new();
+    reverb.prepare(48_000.0, 256);
+    reverb.set_settings(&settings.reverb);
+    let mut delay = Delay::new();
+    delay.prepare(48_000.0, 256);
+    delay.set_settings(&settings.delay);
+    let mut filter = Filter::new();
+    filter.prepare(48_000.0, 256);
+    filter.set_settings(&settings.filter);
+    let mut engine = Engine::new();
+    engine.prepare(48_000.0, 256);
+    engine.set_settings(&settings);
+    // With a file name as second argument, the output is written there (f32 LE, L then R per
+    // block) to compare two builds bit for bit.
+    let mut dump = std::env::args().nth(2).map(|path| std::fs::File::create(path).expect("dump file"));
+    let mut seed = 1u32;
+    let (mut l, mut r) = (vec![0.0f32; 256], vec![0.0f32; 256]);
+    for _ in 0..375 {
+        for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            *a = seed as f32 / u32::MAX as f32 - 0.5;
+            *b = -*a;
+        }
+        match which.as_str() {
+            "reverb" => reverb.process(&mut l, &mut r),
+            "delay" => delay.process(&mut l, &mut r),
+            "filter" => filter.process(&mut l, &mut r),
+            "idle" => {}
+            _ => engine.process_stereo(&mut l, &mut r),
+        }
+        std::hint::black_box(&l);
+        if let Some(file) = dump.as_mut() {
+            use std::io::Write;
+            for x in l.iter().chain(&r) {
+                file.write_all(&x.to_le_bytes()).expect("dump");
+            }
+        }
+    }
+}
