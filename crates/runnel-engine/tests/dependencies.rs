@@ -1,24 +1,17 @@
-//! The framework-free rule as a checked fact: neither the engine nor the command-line tool may
-//! pull in the plugin framework, a GUI toolkit or an audio backend, directly or through any
-//! dependency. Asks `cargo tree` for the normal (non-dev) dependency graph, so a new dependency
-//! that drags one of them in fails here.
+//! The framework-free rule as a checked fact: the engine may pull in neither the plugin framework,
+//! a GUI toolkit nor an audio backend, directly or through any dependency; the command-line tool
+//! and the live-audio crate may use audio backends (`runnel devices`, `latency`, `live` are their
+//! job) but never the plugin framework or a GUI. Asks `cargo tree` for the normal (non-dev)
+//! dependency graph, so a new dependency that drags one of them in fails here.
 
 use std::process::Command;
 
-/// Crates that must never be in the engine's or the CLI's graph, by name prefix.
-const FORBIDDEN: &[&str] = &[
-    "nice-plug",
-    "nih-plug",
-    "baseview",
-    "egui",
-    "eframe",
-    "winit",
-    "cpal",
-    "jack",
-    "alsa",
-    "x11",
-    "clap-sys",
-];
+/// Plugin framework and GUI crates, by name prefix: never in the engine's, the CLI's or the
+/// live-audio crate's graph.
+const FRAMEWORK_AND_GUI: &[&str] =
+    &["nice-plug", "nih-plug", "baseview", "egui", "eframe", "winit", "x11", "clap-sys"];
+/// Audio backends, by name prefix: never in the engine's graph.
+const AUDIO_BACKENDS: &[&str] = &["cpal", "jack", "alsa"];
 
 /// The names of every crate in `package`'s normal dependency graph (itself included).
 fn dependency_names(package: &str) -> Vec<String> {
@@ -37,22 +30,25 @@ fn dependency_names(package: &str) -> Vec<String> {
     names
 }
 
-fn assert_framework_free(package: &str) {
+/// Asserts that no crate in `package`'s graph starts with any of `forbidden`.
+fn assert_free_of(package: &str, forbidden: &[&str]) {
     let names = dependency_names(package);
     assert!(names.iter().any(|n| n == package), "{package} missing from its own tree: {names:?}");
     let offending: Vec<&String> =
-        names.iter().filter(|name| FORBIDDEN.iter().any(|f| name.starts_with(f))).collect();
+        names.iter().filter(|name| forbidden.iter().any(|f| name.starts_with(f))).collect();
     assert!(offending.is_empty(), "{package} depends on {offending:?} (full graph: {names:?})");
 }
 
 #[test]
 fn the_engine_depends_on_no_plugin_framework_gui_or_audio_backend() {
-    assert_framework_free("runnel-engine");
+    assert_free_of("runnel-engine", FRAMEWORK_AND_GUI);
+    assert_free_of("runnel-engine", AUDIO_BACKENDS);
 }
 
 #[test]
-fn the_command_line_tool_depends_on_no_plugin_framework_gui_or_audio_backend() {
-    assert_framework_free("runnel-cli");
+fn the_command_line_tools_depend_on_no_plugin_framework_or_gui() {
+    assert_free_of("runnel-cli", FRAMEWORK_AND_GUI);
+    assert_free_of("runnel-live", FRAMEWORK_AND_GUI);
 }
 
 #[test]
