@@ -21,10 +21,10 @@ jackd_pid=$!
 trap 'kill $jackd_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 50); do jack_lsp >/dev/null 2>&1 && break; sleep 0.2; done
 jack_simple_client >/dev/null 2>&1 &
-for _ in $(seq 50); do jack_lsp 2>/dev/null | grep -q '^simple:output1' && break; sleep 0.2; done
+for _ in $(seq 50); do jack_lsp 2>/dev/null | grep -q '^jack_simple_client:output1' && break; sleep 0.2; done
 
 "$runnel" live --quiet --duration "$seconds" --record "$work/soak.wav" \
-  --connect-in simple:output1 --connect-in simple:output2 | tee "$work/summary.txt"
+  --connect-in jack_simple_client:output1 --connect-in jack_simple_client:output2 | tee "$work/summary.txt"
 kill %2 2>/dev/null || true
 
 written=$(sed -n 's/.*recorded \([0-9]*\) frames.*/\1/p' "$work/summary.txt")

@@ -15,6 +15,8 @@ use crate::recorder::RecordTap;
 
 /// The largest block the engine is prepared for; longer JACK periods are processed in pieces.
 const MAX_BLOCK: usize = 4096;
+/// How long a port connection is retried after activation.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Live counters, written by the audio thread and JACK's notification thread, read by the status
 /// line and the exit summary. All atomics: nothing here ever blocks the audio thread.
@@ -183,12 +185,19 @@ impl JackHost {
         };
         let notifications = Notifications { stats: stats.clone() };
         let active = client.activate_async(notifications, processor).map_err(JackLoopError::Open)?;
+        // JACK2 refuses connections until the activation has reached the server's graph, which
+        // can take a few cycles: retry for a bounded time before reporting the error.
         let connect = |from: &str, to: &str| {
-            active.as_client().connect_ports_by_name(from, to).map_err(|error| JackLoopError::Connect {
-                from: from.into(),
-                to: to.into(),
-                error,
-            })
+            let deadline = Instant::now() + CONNECT_TIMEOUT;
+            loop {
+                match active.as_client().connect_ports_by_name(from, to) {
+                    Ok(()) => return Ok(()),
+                    Err(error) if Instant::now() >= deadline => {
+                        return Err(JackLoopError::Connect { from: from.into(), to: to.into(), error })
+                    }
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+                }
+            }
         };
         for (i, input) in port_names[..2].iter().enumerate() {
             if let Some(source) = sources.get(i).or(sources.first()) {
