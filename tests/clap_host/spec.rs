@@ -191,7 +191,8 @@ pub const STAGE_MODULES: &[&str] = &runnel_engine::params::STAGES;
 
 /// String IDs of the stage on/off switches; turning all of them off must give bit-exact
 /// passthrough (with unity gains).
-pub const STAGE_SWITCHES: &[&str] = &["filter_on", "agc_on", "compressor_on", "delay_on", "reverb_on", "limiter_on"];
+pub const STAGE_SWITCHES: &[&str] =
+    &["filter_on", "agc_on", "compressor_on", "delay_on", "reverb_on", "limiter_on"];
 
 /// Switches of the stages that ring after the input stops (the tail check needs one of them).
 pub const TAIL_STAGE_SWITCHES: &[&str] = &["delay_on", "reverb_on"];
