@@ -21,7 +21,7 @@ pub use compressor::{Compressor, CompressorSettings, Detector};
 pub use limiter::{Limiter, LimiterSettings};
 
 /// dB per octave of amplitude: `20·log10(2)`.
-const DB_PER_OCTAVE: f32 = 6.020_600;
+const DB_PER_OCTAVE: f32 = 6.020_6;
 
 /// Decibels of an amplitude, floored at −200 dB so silence stays finite. Written with `log2`
 /// (cheaper than `log10` per sample, the same value to f32 precision).
