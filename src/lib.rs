@@ -5,6 +5,7 @@
 
 pub mod clap_presets;
 pub mod editor;
+pub mod editor_feed;
 pub mod params;
 
 use std::num::NonZeroU32;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use nice_plug::prelude::*;
 use nice_plug::wrapper::clap::{ClapFactoryPreset, ClapPresetProvider};
 
+use crate::editor_feed::{EditorFeed, FeedWriter};
 use crate::params::RunnelParams;
 use runnel_engine::engine::{Engine, TEMPO_BPM_DEFAULT};
 
@@ -30,20 +32,32 @@ pub struct Runnel {
     silent_input_samples: u64,
     /// The latency the host was last told, so that it hears again only about real changes.
     latency_report: LatencyReport,
+    /// The editor's view of the audio (samples, load), shared with every editor instance.
+    editor_feed: Arc<EditorFeed>,
+    /// The audio thread's half of [`Self::editor_feed`].
+    feed_writer: FeedWriter,
 }
 
 impl Default for Runnel {
     fn default() -> Self {
+        let (editor_feed, feed_writer) = EditorFeed::new();
         Self {
             params: Arc::new(RunnelParams::default()),
             engine: Engine::new(),
             silent_input_samples: 0,
             latency_report: LatencyReport::default(),
+            editor_feed,
+            feed_writer,
         }
     }
 }
 
 impl Runnel {
+    /// The editor's data path (tests attach to it as an open editor would).
+    pub fn editor_feed(&self) -> Arc<EditorFeed> {
+        self.editor_feed.clone()
+    }
+
     /// Counts silent input and decides what to tell the host: keep running while a tail may
     /// still sound, and let it sleep (`Normal` with silent input) once the tail is over.
     fn update_process_status(&mut self, input_was_silent: bool, frames: usize) -> ProcessStatus {
@@ -189,7 +203,7 @@ impl Plugin for Runnel {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone())
+        editor::create(self.params.clone(), self.editor_feed.clone())
     }
 
     fn activate(
@@ -200,6 +214,7 @@ impl Plugin for Runnel {
     ) -> bool {
         // Any positive rate is accepted: the engine clamps internally what its designs need.
         self.engine.prepare(buffer_config.sample_rate, buffer_config.max_buffer_size as usize);
+        self.editor_feed.set_stream(buffer_config.sample_rate, buffer_config.max_buffer_size);
         // Report explicitly, even zero, so hosts never guess.
         self.report_latency_on_activate(context);
         true
@@ -226,11 +241,13 @@ impl Plugin for Runnel {
 
         let channels = buffer.as_slice();
         let input_was_silent = is_silent(channels);
+        let timing = self.feed_writer.begin_block(channels, self.engine.latency_samples());
         match channels {
             [left, right, ..] => self.engine.process_stereo(left, right),
             [mono] => self.engine.process_mono(mono),
             [] => {}
         }
+        self.feed_writer.end_block(timing, channels);
         let status = self.update_process_status(input_was_silent, frames);
         settle_output_after_tail(channels, input_was_silent, status);
         status
