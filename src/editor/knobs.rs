@@ -41,11 +41,18 @@ pub fn control(
     style: CellStyle,
 ) {
     let spec = &PARAMS[index];
+    // Remembered for the tests, which aim synthesized clicks at controls by parameter ID.
+    ui.data_mut(|d| d.insert_temp(cell_key(spec.id), rect));
     match spec.kind {
         Kind::Float { .. } => knob(ui, rect, index, label, access, style),
         Kind::Switch => switch(ui, rect, index, label, access),
         Kind::Choice { .. } => choice(ui, rect, index, label, access),
     }
+}
+
+/// Where the control of a parameter was last drawn is kept in egui's memory under this key.
+pub fn cell_key(id: &str) -> Id {
+    Id::unique(("cell", id))
 }
 
 /// The text field's contents while a value is being typed, kept in egui's temporary memory.
@@ -129,6 +136,9 @@ pub fn value_entry(
         let current = spec.value_text(access.get(index));
         ui.data_mut(|d| d.insert_temp(text_id, TypedText(current)));
         ui.memory_mut(|m| m.request_focus(text_id));
+        // The field appears from the next frame: drawn now, the click that opened it would
+        // count as a click elsewhere and take its focus away at once.
+        return true;
     }
     let Some(TypedText(mut text)) = ui.data(|d| d.get_temp::<TypedText>(text_id)) else {
         return false;

@@ -407,8 +407,8 @@ mod tests {
         assert!((out.peak_db + 12.0).abs() < 0.05, "peak {}", out.peak_db);
         assert!((out.rms_db() + 15.01).abs() < 0.1, "rms {}", out.rms_db());
         assert!(!out.clipped);
-        // A 1 kHz sine at −15.01 dBFS RMS on both channels: −15.01 + 3.01 (two channels)
-        // − 0.69 (K-weighting at 1 kHz is +0.69 dB... minus the −0.691 offset) ≈ −12.0 LUFS.
+        // ITU-R BS.1770: a 1 kHz sine peaking at 0 dBFS in both channels reads 0 LUFS, so this
+        // one (−12 dBFS peak) reads −12 LUFS.
         let figures = meters.loudness.figures();
         assert!((figures.momentary + 12.0).abs() < 0.2, "{figures:?}");
         assert!((figures.true_peak_db + 12.0).abs() < 0.2, "{figures:?}");

@@ -13,7 +13,7 @@ use super::theme;
 /// Preferred size of one control cell (knob with label and value).
 pub const CELL: egui::Vec2 = egui::Vec2::new(60.0, 66.0);
 /// Smallest a cell may shrink to before the panel stops fitting.
-const MIN_CELL_WIDTH: f32 = 46.0;
+const MIN_CELL_WIDTH: f32 = 38.0;
 /// Height of a panel's heading row.
 const HEADING_HEIGHT: f32 = 22.0;
 

@@ -139,7 +139,9 @@ impl TopBar {
         if let Some(i) = chosen {
             self.load(i, access);
         }
-        if ui.button("▶").on_hover_text("Next preset").clicked() && !self.entries.is_empty() {
+        let next = ui.button("▶").on_hover_text("Next preset");
+        ui.data_mut(|d| d.insert_temp(egui::Id::unique("next-preset"), next.rect));
+        if next.clicked() && !self.entries.is_empty() {
             let next = self.current.map_or(0, |i| (i + 1) % self.entries.len());
             self.load(next, access);
         }
