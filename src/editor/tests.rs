@@ -322,7 +322,7 @@ fn every_parameter_but_the_host_bypass_has_a_control_inside_the_window() {
         }
         let cell = cell.unwrap_or_else(|| panic!("{} has no control", spec.id));
         assert!(window.contains_rect(cell), "{} outside the window: {cell:?}", spec.id);
-        assert!(cell.width() >= 40.0 && cell.height() >= 40.0, "{} too small: {cell:?}", spec.id);
+        assert!(cell.width() >= 36.0 && cell.height() >= 40.0, "{} too small: {cell:?}", spec.id);
         for other in &drawn {
             assert!(other.intersect(cell).area() < 1.0, "{} overlaps another control", spec.id);
         }
