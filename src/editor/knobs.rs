@@ -248,6 +248,8 @@ pub fn choice(ui: &mut Ui, rect: Rect, index: usize, label: &str, access: &dyn P
     let combo_rect = Rect::from_center_size(rect.center() + vec2(0.0, 4.0), vec2(rect.width() - 2.0, 18.0));
     let mut child = ui.new_child(egui::UiBuilder::new().max_rect(combo_rect));
     child.style_mut().override_font_id = Some(theme::small());
+    // Long choice labels ("12 dB/oct resonant") are cut, never wrapped into a tall column.
+    child.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
     egui::ComboBox::from_id_salt(("choice", spec.id))
         .width(combo_rect.width() - 8.0)
         .selected_text(choice_label(current))

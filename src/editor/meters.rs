@@ -268,7 +268,7 @@ pub fn meter_y(rect: Rect, db: f32) -> f32 {
 /// The dB scale beside the bars.
 fn draw_scale(ui: &Ui, rect: Rect) {
     let painter = ui.painter();
-    let bar_area = Rect::from_min_max(pos2(rect.left(), rect.top() + 14.0), rect.max);
+    let bar_area = Rect::from_min_max(pos2(rect.left(), rect.top() + 26.0), rect.max);
     for db in [0.0, -6.0, -12.0, -18.0, -24.0, -36.0, -48.0, -60.0] {
         let y = meter_y(bar_area, db);
         painter.text(
@@ -286,8 +286,9 @@ fn draw_scale(ui: &Ui, rect: Rect) {
 fn stereo_meter(ui: &mut Ui, rect: Rect, title: &str, channels: [&mut ChannelMeter; 2]) {
     let painter = ui.painter().clone();
     painter.text(rect.center_top(), Align2::CENTER_TOP, title, theme::small(), theme::TEXT_DIM);
+    // Title, then the clip lamps, then the bars.
     let bar_area =
-        Rect::from_min_max(pos2(rect.left(), rect.top() + 14.0), pos2(rect.right(), rect.bottom() - 30.0));
+        Rect::from_min_max(pos2(rect.left(), rect.top() + 26.0), pos2(rect.right(), rect.bottom() - 30.0));
     let width = bar_area.width() / 2.0 - 2.0;
     for (i, meter) in channels.into_iter().enumerate() {
         let bar = Rect::from_min_size(

@@ -108,7 +108,7 @@ impl TopBar {
             .current
             .and_then(|i| self.entries.get(i))
             .map_or("(no preset)".to_string(), |e| e.preset.name.clone());
-        if ui.button("◀").on_hover_text("Previous preset").clicked() && !self.entries.is_empty() {
+        if ui.button("<").on_hover_text("Previous preset").clicked() && !self.entries.is_empty() {
             let previous = self
                 .current
                 .map_or(self.entries.len() - 1, |i| (i + self.entries.len() - 1) % self.entries.len());
@@ -139,7 +139,7 @@ impl TopBar {
         if let Some(i) = chosen {
             self.load(i, access);
         }
-        let next = ui.button("▶").on_hover_text("Next preset");
+        let next = ui.button(">").on_hover_text("Next preset");
         ui.data_mut(|d| d.insert_temp(egui::Id::unique("next-preset"), next.rect));
         if next.clicked() && !self.entries.is_empty() {
             let next = self.current.map_or(0, |i| (i + 1) % self.entries.len());
@@ -153,7 +153,8 @@ impl TopBar {
                 self.select_slot(slot, access);
             }
         }
-        if ui.button("A→B").on_hover_text("Copy the live settings to the other slot").clicked() {
+        let copy_label = format!("Copy to {}", ["A", "B"][1 - self.active_slot]);
+        if ui.button(copy_label).on_hover_text("Copy the live settings to the other slot").clicked() {
             self.slots[1 - self.active_slot] = Some(access.values());
         }
 
