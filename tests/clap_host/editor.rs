@@ -190,8 +190,10 @@ fn editor_opens_and_closes_without_x11_errors() {
     };
     let stdout = read_all(Box::new(child.stdout.take().unwrap()));
     let stderr = read_all(Box::new(child.stderr.take().unwrap()));
-    let cycles: u32 = std::env::var(CYCLES_ENV).ok().and_then(|v| v.parse().ok()).unwrap_or(OPEN_CLOSE_CYCLES as u32);
-    let deadline = Instant::now() + CHILD_TIMEOUT * cycles.max(OPEN_CLOSE_CYCLES as u32) / OPEN_CLOSE_CYCLES as u32;
+    let cycles: u32 =
+        std::env::var(CYCLES_ENV).ok().and_then(|v| v.parse().ok()).unwrap_or(OPEN_CLOSE_CYCLES as u32);
+    let deadline =
+        Instant::now() + CHILD_TIMEOUT * cycles.max(OPEN_CLOSE_CYCLES as u32) / OPEN_CLOSE_CYCLES as u32;
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait for the editor session") {
             break Some(status);
