@@ -6,6 +6,7 @@
 
 pub mod clap_presets;
 pub mod editor;
+pub mod editor_feed;
 pub mod params;
 pub mod recording;
 
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use nice_plug::prelude::*;
 use nice_plug::wrapper::clap::{ClapFactoryPreset, ClapPresetProvider};
 
+use crate::editor_feed::{EditorFeed, FeedWriter};
 use crate::params::RunnelParams;
 use runnel_engine::engine::{Engine, TEMPO_BPM_DEFAULT};
 
@@ -36,11 +38,16 @@ pub struct Runnel {
     recording_control: Arc<recording::RecordingControl>,
     /// The audio thread's end of the recording hand-over.
     recording: recording::RecordingPort,
+    /// The editor's view of the audio (samples, load), shared with every editor instance.
+    editor_feed: Arc<EditorFeed>,
+    /// The audio thread's half of [`Self::editor_feed`].
+    feed_writer: FeedWriter,
 }
 
 impl Default for Runnel {
     fn default() -> Self {
         let (recording_control, recording) = recording::channel();
+        let (editor_feed, feed_writer) = EditorFeed::new();
         Self {
             params: Arc::new(RunnelParams::default()),
             engine: Engine::new(),
@@ -48,6 +55,8 @@ impl Default for Runnel {
             latency_report: LatencyReport::default(),
             recording_control,
             recording,
+            editor_feed,
+            feed_writer,
         }
     }
 }
@@ -60,6 +69,11 @@ impl Drop for Runnel {
 }
 
 impl Runnel {
+    /// The editor's data path (tests attach to it as an open editor would).
+    pub fn editor_feed(&self) -> Arc<EditorFeed> {
+        self.editor_feed.clone()
+    }
+
     /// Counts silent input and decides what to tell the host: keep running while a tail may
     /// still sound, and let it sleep (`Normal` with silent input) once the tail is over.
     fn update_process_status(&mut self, input_was_silent: bool, frames: usize) -> ProcessStatus {
@@ -205,7 +219,7 @@ impl Plugin for Runnel {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone())
+        editor::create(self.params.clone(), self.editor_feed.clone())
     }
 
     fn activate(
@@ -220,6 +234,7 @@ impl Plugin for Runnel {
         // switched on): apply them before reporting, or the first block would report a change
         // and make the host restart the plugin again.
         self.engine.set_settings(&self.params.engine_settings());
+        self.editor_feed.set_stream(buffer_config.sample_rate, buffer_config.max_buffer_size);
         // Report explicitly, even zero, so hosts never guess.
         self.report_latency_on_activate(context);
         self.recording_control.activated(buffer_config.sample_rate);
@@ -247,11 +262,16 @@ impl Plugin for Runnel {
 
         let channels = buffer.as_slice();
         let input_was_silent = is_silent(channels);
+        let timing = self.feed_writer.begin_block(channels, self.engine.latency_samples());
         match channels {
             [left, right, ..] => self.engine.process_stereo(left, right),
             [mono] => self.engine.process_mono(mono),
             [] => {}
         }
+        self.feed_writer.end_block(timing, channels);
+        self.feed_writer.record_gain_reductions(
+            editor_feed::GAIN_REDUCTION_STAGES.map(|(stage, _, _)| self.engine.gain_reduction_db(stage)),
+        );
         let status = self.update_process_status(input_was_silent, frames);
         settle_output_after_tail(channels, input_was_silent, status);
         match channels {

@@ -226,3 +226,48 @@ fn allocation_inside_process_aborts() {
     assert!(!dirty.status.success(), "allocation inside process() went unnoticed");
     assert!(stderr.contains("memory allocation of"), "unexpected failure: {stderr}");
 }
+
+/// The editor's data path active (as while the editor is open): every block's input and output
+/// are copied into the feed's rings and timed, still without an allocation in `process()`; the
+/// copies arrive intact and in order.
+#[test]
+fn editor_data_path_active_allocates_nothing_and_delivers_every_block() {
+    let mut rng = Rng::new(13);
+    let mut host = TestHost::new(48_000.0, 512);
+    let feed = host.plugin.editor_feed();
+    let mut reader = feed.attach().expect("no editor holds the feed");
+    let frames = 48_000;
+    let (mut left, mut right) = test_signal(frames, 48_000.0, &mut rng);
+    let (input_left, input_right) = (left.clone(), right.clone());
+    let mut copied_input = Vec::new();
+    let mut copied_output = Vec::new();
+    let mut start = 0;
+    for block in [512, 1, 64, 333, 512].iter().cycle() {
+        if start >= frames {
+            break;
+        }
+        let end = (start + block).min(frames);
+        if start % 7 == 0 {
+            randomize_all(&mut host, &mut rng);
+        }
+        host.process_block(&mut [&mut left[start..end], &mut right[start..end]]);
+        // The GUI side reads between blocks, as the editor does every frame.
+        runnel_plugin::editor_feed::drain_into(&mut reader.input, &mut copied_input);
+        runnel_plugin::editor_feed::drain_into(&mut reader.output, &mut copied_output);
+        start = end;
+    }
+    assert_eq!(feed.dropped_blocks(), 0);
+    let deinterleave =
+        |v: &[f32], lane: usize| -> Vec<f32> { v.iter().skip(lane).step_by(2).copied().collect() };
+    assert_eq!(deinterleave(&copied_input, 0), input_left);
+    assert_eq!(deinterleave(&copied_input, 1), input_right);
+    assert_eq!(deinterleave(&copied_output, 0), left);
+    assert_eq!(deinterleave(&copied_output, 1), right);
+    let stream = feed.stream();
+    assert_eq!(stream.sample_rate, 48_000.0);
+    assert_eq!(stream.max_block, 512);
+    let load = feed.take_load();
+    assert_eq!(load.frames, frames as u64);
+    assert!(load.average > 0.0 && load.peak >= load.average, "{load:?}");
+    feed.detach(reader);
+}

@@ -1,220 +1,236 @@
-//! The editor: every parameter, grouped by stage, in a resizable window.
+//! The editor: spectrum analyzer under the filter's response with draggable band nodes,
+//! meters, a preset bar, stage panels built from the parameter table, and a status line —
+//! all visible at once at the default size, and scaled as a whole from 75 % to 200 %.
+//!
+//! [`EditorView`] is the whole window and knows nothing of the host: it reads and writes
+//! parameters through [`access::ParamAccess`] and is fed audio by the caller, so the tests
+//! drive it in-process with synthesized input. [`RunnelEditor`] connects it to nice-plug: the
+//! host's GUI context and the audio thread's [`EditorFeed`].
+
+pub mod access;
+pub mod graph;
+pub mod knobs;
+pub mod layout;
+pub mod meters;
+pub mod panels;
+pub mod spectrum;
+pub mod status;
+pub mod theme;
+pub mod top_bar;
+
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
-use nice_plug_egui::resizable_window::ResizableWindow;
-use nice_plug_egui::widgets::ParamSlider;
 use nice_plug_egui::{create_egui_editor, EguiEditor, EguiNiceSettings, NiceEguiApp, RepaintNotifier};
 
-use runnel_engine::params::{PARAMS, STAGES};
-
+use crate::editor_feed::{drain_into, EditorFeed, FeedReader, StreamFacts, GAIN_REDUCTION_STAGES};
 use crate::params::RunnelParams;
+use access::{HostParams, ParamAccess};
+use layout::{Layout, DESIGN_SIZE, SCALE_RANGE};
+use runnel_engine::params::PARAMS;
 
-/// Smallest size the editor can be resized to.
-const MIN_SIZE: (f32, f32) = (480.0, 360.0);
+/// The window's parts and their state between frames; host-independent.
+pub struct EditorView {
+    /// Spectrum and response.
+    pub graph: graph::Graph,
+    /// Meters.
+    pub meters: meters::Meters,
+    /// Presets and A/B.
+    pub top_bar: top_bar::TopBar,
+    /// Load figures shown.
+    pub status: status::Status,
+    /// The scale the user picked (applied by the host wrapper as egui's zoom).
+    pub scale: f32,
+    /// Gain reductions of the dynamics stages that are switched on, for the meters.
+    pub gain_reductions: Vec<meters::GainReduction>,
+}
 
-/// The editor application: holds the parameters and, while open, the host's GUI context.
+impl Default for EditorView {
+    fn default() -> Self {
+        Self {
+            graph: graph::Graph::default(),
+            meters: meters::Meters::default(),
+            top_bar: top_bar::TopBar::new(),
+            status: status::Status::default(),
+            scale: 1.0,
+            gain_reductions: Vec::new(),
+        }
+    }
+}
+
+impl EditorView {
+    /// Feeds one frame's copied audio (interleaved stereo) to the analyzers and meters.
+    pub fn feed_audio(&mut self, input: &[f32], output: &[f32], sample_rate: f32, dt: f32) {
+        self.graph.input.push_stereo(input, sample_rate, dt);
+        self.graph.output.push_stereo(output, sample_rate, dt);
+        self.meters.push(input, output, sample_rate, dt);
+    }
+
+    /// Draws the whole window into `ui` (whose top-left is the design's origin).
+    pub fn show(&mut self, ui: &mut egui::Ui, access: &dyn ParamAccess, stream: StreamFacts, dropped: u64) {
+        let origin = ui.max_rect().min;
+        let layout = Layout::new(origin);
+        ui.painter().rect_filled(egui::Rect::from_min_size(origin, DESIGN_SIZE), 0.0, theme::BACKGROUND);
+        self.graph.show(ui, layout.graph, access, stream.sample_rate);
+        self.meters.draw(ui, layout.meters, &self.gain_reductions);
+        panels::filter_strip(ui, layout.strip, access);
+        panels::panel_row(ui, layout.panels, access);
+        self.status.show(ui, layout.status, stream, dropped);
+        // The bar last: its drop-downs open over the rest.
+        let mut scale = self.scale;
+        self.top_bar.show(ui, layout.top_bar, access, &mut scale);
+        self.scale = scale;
+    }
+}
+
+/// The nice-plug editor: the view, the parameters, the feed.
 pub struct RunnelEditor {
     /// Parameters, shared with the audio thread.
     params: Arc<RunnelParams>,
+    /// The audio thread's copies and figures.
+    feed: Arc<EditorFeed>,
+    /// The ring readers while the window is open.
+    reader: Option<FeedReader>,
     /// Present while the window is open; needed to tell the host about parameter gestures.
     gui_context: Option<GuiContext>,
+    /// The window's contents; made when the window opens, dropped when it closes.
+    view: Option<EditorView>,
+    /// Input samples read this frame (reused).
+    input: Vec<f32>,
+    /// Output samples read this frame (reused).
+    output: Vec<f32>,
+    /// Time of the previous frame (egui's clock), for ballistics.
+    last_time: Option<f64>,
 }
 
 /// Creates the editor for the plugin's `editor()` call.
-pub fn create(params: Arc<RunnelParams>) -> Option<EguiEditor<RunnelEditor>> {
+pub fn create(params: Arc<RunnelParams>, feed: Arc<EditorFeed>) -> Option<EguiEditor<RunnelEditor>> {
+    let min = DESIGN_SIZE * SCALE_RANGE.0;
+    let max = DESIGN_SIZE * SCALE_RANGE.1;
     let settings = EguiNiceSettings::new().with_tile("Runnel").with_resize_hint(
-        ResizeHint::resizable()
-            .with_min_logical_size(nice_plug::editor::dpi::LogicalSize::new(MIN_SIZE.0, MIN_SIZE.1)),
+        ResizeHint::resizable().with_min_max_logical_size(
+            Some(nice_plug::editor::dpi::LogicalSize::new(min.x, min.y)),
+            Some(nice_plug::editor::dpi::LogicalSize::new(max.x, max.y)),
+        ),
     );
     create_egui_editor(
         params.editor_state.clone(),
         RepaintNotifier::new(),
         settings,
-        RunnelEditor { params, gui_context: None },
+        RunnelEditor {
+            params,
+            feed,
+            reader: None,
+            gui_context: None,
+            view: None,
+            input: Vec::with_capacity(crate::editor_feed::RING_FRAMES * 2),
+            output: Vec::with_capacity(crate::editor_feed::RING_FRAMES * 2),
+            last_time: None,
+        },
     )
 }
 
 impl NiceEguiApp for RunnelEditor {
     fn build(
         &mut self,
-        _egui_ctx: egui::Context,
+        egui_ctx: egui::Context,
         gui_context: GuiContext,
         _frame: &mut nice_plug_egui::Frame,
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        theme::apply(&egui_ctx);
         self.gui_context = Some(gui_context);
+        self.reader = self.feed.attach();
+        let mut view = EditorView::default();
+        view.scale = egui_ctx.zoom_factor().clamp(SCALE_RANGE.0, SCALE_RANGE.1);
+        self.view = Some(view);
+        self.last_time = None;
         Ok(())
     }
 
     fn editor_closed(&mut self) {
+        if let Some(reader) = self.reader.take() {
+            self.feed.detach(reader);
+        }
         self.gui_context = None;
+        self.view = None;
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
-        let Some(gui_context) = self.gui_context.clone() else {
+        let (Some(gui_context), Some(view)) = (self.gui_context.clone(), self.view.as_mut()) else {
             return;
         };
-        let setter = gui_context.param_setter();
-        let params = self.params.clone();
-        ResizableWindow::new("runnel-editor").min_size(egui::Vec2::new(MIN_SIZE.0, MIN_SIZE.1)).show(
-            ui,
-            |ui| {
-                ui.heading("Runnel");
-                egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-                    draw_groups(ui, params.as_ref(), &setter);
-                });
-            },
-        );
-    }
-}
+        let ctx = ui.ctx().clone();
+        let now = ctx.input(|i| i.time);
+        let dt = self.last_time.map_or(0.0, |t| (now - t) as f32).clamp(0.0, 0.5);
+        self.last_time = Some(now);
 
-/// How many columns the stages are laid out in.
-const COLUMN_COUNT: usize = 3;
-
-/// The stages of the parameter table in signal-flow order, split into at most `columns`
-/// consecutive runs so that the tallest column (in parameters) is as short as possible. With
-/// today's table: Gain + Filter + AGC | Compressor + Delay | Reverb + Limiter. Parameters outside a stage (the host bypass)
-/// are the host's and not shown.
-pub fn stage_columns(columns: usize) -> Vec<Vec<&'static str>> {
-    let rows = |stage: &str| PARAMS.iter().filter(|p| p.group.split('/').next() == Some(stage)).count();
-    let heights: Vec<usize> = STAGES.iter().map(|s| rows(s)).collect();
-    // Best split of stages[start..] into `k` runs: (tallest column, run lengths).
-    fn best(heights: &[usize], k: usize) -> (usize, Vec<usize>) {
-        if k == 1 || heights.len() <= 1 {
-            return (heights.iter().sum(), vec![heights.len()]);
+        let stream = self.feed.stream();
+        self.input.clear();
+        self.output.clear();
+        if let Some(reader) = &mut self.reader {
+            drain_into(&mut reader.input, &mut self.input);
+            drain_into(&mut reader.output, &mut self.output);
         }
-        (1..=heights.len() - 1)
-            .map(|first| {
-                let (rest, mut runs) = best(&heights[first..], k - 1);
-                runs.insert(0, first);
-                (heights[..first].iter().sum::<usize>().max(rest), runs)
+        view.feed_audio(&self.input, &self.output, stream.sample_rate, dt);
+        let feed = &self.feed;
+        view.status.update(dt, || feed.take_load());
+
+        let access = HostParams { params: &self.params, context: &gui_context };
+        // Dynamics stages that are on get a gain-reduction meter (read from the audio thread).
+        let reductions = feed.take_gain_reductions();
+        view.gain_reductions = GAIN_REDUCTION_STAGES
+            .iter()
+            .zip(reductions)
+            .filter(|((_, _, switch), _)| {
+                PARAMS.iter().position(|p| p.id == *switch).is_some_and(|i| access.get(i) >= 0.5)
             })
-            .min_by_key(|(tallest, _)| *tallest)
-            .unwrap_or((0, Vec::new()))
+            .map(|((_, label, _), reduction_db)| meters::GainReduction { label, reduction_db })
+            .collect();
+        egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| {
+            view.show(ui, &access, stream, feed.dropped_blocks());
+            resize_corner(ui, &mut view.scale);
+        });
+        apply_scale(&ctx, view);
+        // Meters and spectra move with the audio: draw at the display's rate.
+        ctx.request_repaint();
     }
-    let (_, runs) = best(&heights, columns.min(STAGES.len()).max(1));
-    let mut start = 0;
-    runs.into_iter()
-        .map(|len| {
-            let column = STAGES[start..start + len].to_vec();
-            start += len;
-            column
-        })
-        .collect()
 }
 
-/// A parameter as the editor lists it.
-struct Row {
-    /// Pointer into the plugin's params object.
-    ptr: ParamPtr,
-    /// Display name.
-    name: String,
-    /// Stage (first group component), e.g. "Filter".
-    stage: String,
-    /// Band within the stage (second group component), e.g. "High-pass"; empty if none.
-    band: String,
-}
-
-/// Three columns of stages; each stage a collapsible section, its bands separated by captions.
-fn draw_groups(ui: &mut egui::Ui, params: &RunnelParams, setter: &ParamSetter) {
-    let rows: Vec<Row> = params
-        .param_map()
-        .into_iter()
-        .map(|(_id, ptr, group)| {
-            let mut parts = group.splitn(2, '/');
-            let stage = parts.next().unwrap_or_default().to_string();
-            let band = parts.next().unwrap_or_default().to_string();
-            // SAFETY: the pointer comes from our own params object, which outlives this frame.
-            let name = unsafe { ptr.name() }.to_string();
-            Row { ptr, name, stage, band }
-        })
-        .collect();
-    let layout = stage_columns(COLUMN_COUNT);
-    ui.columns(layout.len(), |columns| {
-        for (column, stages) in columns.iter_mut().zip(&layout) {
-            for stage in stages {
-                draw_stage(column, stage, rows.iter().filter(|r| r.stage == *stage), setter);
-            }
-        }
-    });
-}
-
-/// One stage: a collapsible header, then a label/slider grid per band.
-fn draw_stage<'a>(ui: &mut egui::Ui, stage: &str, rows: impl Iterator<Item = &'a Row>, setter: &ParamSetter) {
-    egui::CollapsingHeader::new(egui::RichText::new(stage).strong()).default_open(true).show(ui, |ui| {
-        let mut band: Option<&str> = None;
-        let rows: Vec<&Row> = rows.collect();
-        let mut start = 0;
-        while start < rows.len() {
-            let this_band = rows[start].band.as_str();
-            let end =
-                rows[start..].iter().position(|r| r.band != this_band).map_or(rows.len(), |n| start + n);
-            if band != Some(this_band) && !this_band.is_empty() {
-                ui.add_space(4.0);
-                ui.label(egui::RichText::new(this_band).italics().weak());
-            }
-            band = Some(this_band);
-            egui::Grid::new((stage, this_band)).num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
-                for row in &rows[start..end] {
-                    ui.label(short_name(&row.name, stage, this_band));
-                    add_slider(ui, &row.ptr, setter);
-                    ui.end_row();
-                }
-            });
-            start = end;
-        }
-    });
-}
-
-/// Drops the stage or band prefix a host needs ("Delay Feedback", "HP Cutoff") but the grouped
-/// editor doesn't: the stage or band name, or else the band's abbreviation (the first word).
-fn short_name<'a>(name: &'a str, stage: &str, band: &str) -> &'a str {
-    for prefix in [stage, band] {
-        if let Some(rest) = name.strip_prefix(prefix).and_then(|r| r.strip_prefix(' ')) {
-            return rest;
+/// The corner grip: dragging it picks the scale whose window ends under the pointer.
+fn resize_corner(ui: &mut egui::Ui, scale: &mut f32) {
+    let size = 14.0;
+    let origin = ui.max_rect().min;
+    let corner =
+        egui::Rect::from_min_size(origin + DESIGN_SIZE - egui::vec2(size, size), egui::vec2(size, size));
+    let response = ui.interact(corner, egui::Id::unique("resize-corner"), egui::Sense::drag());
+    if response.dragged() {
+        if let Some(pointer) = response.interact_pointer_pos() {
+            let fraction = ((pointer - origin).x / DESIGN_SIZE.x).max((pointer - origin).y / DESIGN_SIZE.y);
+            *scale = (*scale * fraction).clamp(SCALE_RANGE.0, SCALE_RANGE.1);
         }
     }
-    match name.split_once(' ') {
-        Some((_abbreviation, rest)) if !band.is_empty() => rest,
-        _ => name,
-    }
+    nice_plug_egui::resizable_window::paint_resize_corner(ui, &response);
 }
 
-/// A [`ParamSlider`] for any kind of parameter.
-fn add_slider(ui: &mut egui::Ui, ptr: &ParamPtr, setter: &ParamSetter) {
-    const WIDTH: f32 = 130.0;
-    // SAFETY: the pointers come from our own params object, which outlives this frame.
-    unsafe {
-        match ptr {
-            ParamPtr::FloatParam(p) => ui.add(ParamSlider::for_param(&**p, setter).with_width(WIDTH)),
-            ParamPtr::IntParam(p) => ui.add(ParamSlider::for_param(&**p, setter).with_width(WIDTH)),
-            ParamPtr::BoolParam(p) => ui.add(ParamSlider::for_param(&**p, setter).with_width(WIDTH)),
-            ParamPtr::EnumParam(p) => ui.add(ParamSlider::for_param(&**p, setter).with_width(WIDTH)),
-        };
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn columns_come_from_the_table_and_keep_the_0_1_layout() {
-        // 0.1's columns (Gain + Filter | Delay | Reverb), each joined by its neighbouring
-        // dynamics stage.
-        assert_eq!(
-            stage_columns(3),
-            vec![vec!["Gain", "Filter", "AGC"], vec!["Compressor", "Delay"], vec!["Reverb", "Limiter"]]
-        );
-        assert_eq!(stage_columns(1), vec![STAGES.to_vec()]);
-        // Every stage of the table is shown exactly once.
-        let shown: Vec<&str> = stage_columns(COLUMN_COUNT).concat();
-        assert_eq!(shown, STAGES.to_vec());
-        // And every parameter but the host bypass belongs to a shown stage.
-        for spec in PARAMS.iter().filter(|p| p.in_presets()) {
-            assert!(shown.contains(&spec.group.split('/').next().unwrap()), "{}", spec.id);
-        }
-    }
+/// Makes the window's scale follow the view's choice, or a window resized from outside (a
+/// host or window manager) pick the scale that fits it. The design always fills the window at
+/// the design size times the zoom; the window is then asked for exactly that size.
+fn apply_scale(ctx: &egui::Context, view: &mut EditorView) {
+    let zoom = ctx.zoom_factor();
+    let window = ctx.content_rect().size() * zoom;
+    let expected = DESIGN_SIZE * zoom;
+    let target = if (view.scale - zoom).abs() > 0.005 {
+        view.scale
+    } else if (window - expected).length() > 2.0 {
+        layout::fitting_scale(window)
+    } else {
+        return;
+    };
+    view.scale = target;
+    ctx.set_zoom_factor(target);
+    ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(DESIGN_SIZE));
 }

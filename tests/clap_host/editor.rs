@@ -32,6 +32,9 @@ const CHILD_ENV: &str = "RUNNEL_TEST_EDITOR_CHILD";
 /// How many times the child opens and closes the editor: the close path races with the
 /// window's own thread, so one lucky close proves little.
 const OPEN_CLOSE_CYCLES: usize = 4;
+/// Overrides [`OPEN_CLOSE_CYCLES`] for a leak soak (`RUNNEL_EDITOR_CYCLES=50`); each cycle then
+/// prints the process's resident memory, so growth across cycles can be read off the log.
+const CYCLES_ENV: &str = "RUNNEL_EDITOR_CYCLES";
 /// How long each opened editor stays up (it draws several frames meanwhile).
 const SHOWN_FOR: Duration = Duration::from_millis(400);
 /// How long the whole child may take before it counts as hung.
@@ -123,7 +126,8 @@ fn editor_session_child() {
     let gui = p.ext.gui.expect("the plugin has no clap.gui extension");
     let embedded = GuiConfiguration { api_type: GuiApiType::X11, is_floating: false };
     assert!(gui.is_api_supported(&p.main_thread_handle(), embedded), "embedded X11 editor not supported");
-    for cycle in 0..OPEN_CLOSE_CYCLES {
+    let cycles = std::env::var(CYCLES_ENV).ok().and_then(|v| v.parse().ok()).unwrap_or(OPEN_CLOSE_CYCLES);
+    for cycle in 0..cycles {
         let host = HostWindow::open();
         gui.create(&p.main_thread_handle(), embedded).expect("gui.create");
         let size = gui.get_size(&p.main_thread_handle()).expect("gui.get_size");
@@ -144,10 +148,22 @@ fn editor_session_child() {
         // Give a window thread that outlived `destroy` time to fail (and log) before the next
         // cycle or the end of the process.
         pump_for(&mut p, Duration::from_millis(100));
-        println!("cycle {cycle}: editor opened at {}x{} and closed", size.width, size.height);
+        println!(
+            "cycle {cycle}: editor opened at {}x{} and closed; RSS {} KiB",
+            size.width,
+            size.height,
+            resident_kib()
+        );
     }
     assert_eq!(p.gui_closed_count(), 0, "the editor reported closing itself");
     println!("{DONE_MARKER}");
+}
+
+/// The process's resident set size in KiB (Linux `/proc/self/statm`), 0 if unreadable.
+fn resident_kib() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm.split_whitespace().nth(1).and_then(|v| v.parse().ok()).unwrap_or(0);
+    pages * 4
 }
 
 #[test]
@@ -174,7 +190,10 @@ fn editor_opens_and_closes_without_x11_errors() {
     };
     let stdout = read_all(Box::new(child.stdout.take().unwrap()));
     let stderr = read_all(Box::new(child.stderr.take().unwrap()));
-    let deadline = Instant::now() + CHILD_TIMEOUT;
+    let cycles: u32 =
+        std::env::var(CYCLES_ENV).ok().and_then(|v| v.parse().ok()).unwrap_or(OPEN_CLOSE_CYCLES as u32);
+    let deadline =
+        Instant::now() + CHILD_TIMEOUT * cycles.max(OPEN_CLOSE_CYCLES as u32) / OPEN_CLOSE_CYCLES as u32;
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait for the editor session") {
             break Some(status);

@@ -58,9 +58,16 @@ impl PrivateDisplay {
     /// server), with its diagnostics going to `stderr`. Errors (as text, to be shown with the
     /// caller's logs) if Xvfb does not report its display within [`SERVER_TIMEOUT`].
     pub fn start(stderr: Stdio) -> Result<Self, String> {
+        Self::start_with_screen(stderr, 1280, 800)
+    }
+
+    /// Like [`start`](Self::start) with a `width`×`height`×24 screen (for windows larger than
+    /// the default screen, e.g. the editor at 200 %).
+    pub fn start_with_screen(stderr: Stdio, width: u32, height: u32) -> Result<Self, String> {
         let xvfb = require_tool("Xvfb", "xvfb");
+        let screen = format!("{width}x{height}x24");
         let mut server = Command::new(xvfb)
-            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .args(["-displayfd", "1", "-screen", "0", &screen, "-nolisten", "tcp"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(stderr)
