@@ -88,17 +88,12 @@ pub fn to_db(amplitude: f32) -> f32 {
 }
 
 /// EBU R128 loudness and true peak of the output.
+#[derive(Default)]
 pub struct Loudness {
     /// The meter; `None` until the sample rate is known (or if it is unsupported).
     meter: Option<EbuR128>,
     /// The rate `meter` was made for.
     sample_rate: u32,
-}
-
-impl Default for Loudness {
-    fn default() -> Self {
-        Self { meter: None, sample_rate: 0 }
-    }
 }
 
 /// The loudness figures, LUFS (−∞ until enough audio) and dBTP.

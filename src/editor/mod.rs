@@ -144,8 +144,10 @@ impl NiceEguiApp for RunnelEditor {
         theme::apply(&egui_ctx);
         self.gui_context = Some(gui_context);
         self.reader = self.feed.attach();
-        let mut view = EditorView::default();
-        view.scale = egui_ctx.zoom_factor().clamp(SCALE_RANGE.0, SCALE_RANGE.1);
+        let view = EditorView {
+            scale: egui_ctx.zoom_factor().clamp(SCALE_RANGE.0, SCALE_RANGE.1),
+            ..EditorView::default()
+        };
         self.view = Some(view);
         self.last_time = None;
         Ok(())

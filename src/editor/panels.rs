@@ -65,7 +65,7 @@ pub fn cell_grid(area: Rect, count: usize) -> Vec<Rect> {
     }
     let rows = ((area.height() / CELL.y).floor() as usize).max(1);
     let columns = count.div_ceil(rows);
-    let width = (area.width() / columns as f32).min(CELL.x).max(MIN_CELL_WIDTH);
+    let width = (area.width() / columns as f32).clamp(MIN_CELL_WIDTH, CELL.x);
     let height = (area.height() / rows as f32).min(CELL.y + 8.0);
     (0..count)
         .map(|i| {
