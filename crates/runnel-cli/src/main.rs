@@ -117,8 +117,8 @@ struct RenderArgs {
     /// a gain after the engine (a second pass over a temporary float file beside the output).
     #[arg(long, value_name = "LUFS", allow_negative_numbers = true)]
     normalize: Option<f64>,
-    /// Keep each output's true peak at or below this many dBTP by lowering the gain (no limiter
-    /// yet; the summary says by how much).
+    /// Keep each output's true peak at or below this many dBTP by lowering the gain (the
+    /// summary says by how much; for limiting instead, --set limiter_on=on --set lim_ceiling=…).
     #[arg(long, value_name = "DBTP", allow_negative_numbers = true)]
     true_peak: Option<f64>,
     /// Output sample rate in Hz: the input is resampled to it (rubato, FFT) before the engine

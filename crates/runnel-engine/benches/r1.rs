@@ -14,46 +14,22 @@
 //! that two builds can be run alternately in one session).
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use runnel_engine::delay::{Delay, DelaySettings};
-use runnel_engine::engine::{Engine, EngineSettings};
-use runnel_engine::filter::{Filter, FilterSettings, FilterSlope, PassSettings};
-use runnel_engine::reverb::{Reverb, ReverbSettings};
+use runnel_engine::delay::Delay;
+use runnel_engine::engine::Engine;
+use runnel_engine::filter::Filter;
+use runnel_engine::reverb::Reverb;
 use std::time::Duration;
 
 const SAMPLE_RATE: f32 = 48_000.0;
 const BLOCKS: [usize; 4] = [64, 256, 1024, 8192];
 
-/// R1's settings.
-fn r1_settings() -> EngineSettings {
-    let pass =
-        |cutoff_hz| PassSettings { enabled: true, cutoff_hz, slope: FilterSlope::Db12, resonance_q: 0.707 };
-    EngineSettings {
-        filter_on: true,
-        filter: FilterSettings {
-            high_pass: pass(80.0),
-            low_pass: pass(8_000.0),
-            ..FilterSettings::default()
-        },
-        output_gain_db: 3.5,
-        delay_on: true,
-        delay: DelaySettings { time_ms: 350.0, feedback: 0.35, mix: 0.25, ..DelaySettings::default() },
-        reverb_on: true,
-        reverb: ReverbSettings { decay_s: 1.0, mix: 0.25, ..ReverbSettings::default() },
-        ..EngineSettings::default()
-    }
-}
+#[path = "../examples/shared/r1.rs"]
+mod r1;
+use r1::r1_settings;
 
-/// `n` frames of white noise at −14 dBFS RMS (xorshift, repeatable).
-fn noise(n: usize, seed: u32) -> Vec<f32> {
-    let mut state = seed | 1;
-    (0..n)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            (state as f32 / u32::MAX as f32 - 0.5) * 0.7
-        })
-        .collect()
+/// `n` frames of white noise at ±0.35 peak, repeatable per seed (the test suites' one generator).
+fn noise(n: usize, seed: u64) -> Vec<f32> {
+    test_support::signals::white_noise(n, 0.35, &mut test_support::Rng::new(seed))
 }
 
 /// A stereo in-place processor under test.

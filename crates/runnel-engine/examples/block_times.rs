@@ -9,32 +9,16 @@
 //!
 //! `cargo run -p runnel-engine --release --example block_times [-- blocks]` (default 200 000).
 
-use runnel_engine::delay::DelaySettings;
-use runnel_engine::engine::{Engine, EngineSettings};
-use runnel_engine::filter::{FilterSettings, FilterSlope, PassSettings};
+use runnel_engine::engine::Engine;
 use runnel_engine::params::values::ParamValues;
-use runnel_engine::reverb::ReverbSettings;
 use std::time::Instant;
 
 const SAMPLE_RATE: f32 = 48_000.0;
 const BLOCK: usize = 64;
 
-/// R1's settings.
-fn r1_settings() -> EngineSettings {
-    let pass =
-        |cutoff_hz| PassSettings { enabled: true, cutoff_hz, slope: FilterSlope::Db12, resonance_q: 0.707 };
-    EngineSettings {
-        filter: FilterSettings {
-            high_pass: pass(80.0),
-            low_pass: pass(8_000.0),
-            ..FilterSettings::default()
-        },
-        output_gain_db: 3.5,
-        delay: DelaySettings { time_ms: 350.0, feedback: 0.35, mix: 0.25, ..DelaySettings::default() },
-        reverb: ReverbSettings { decay_s: 1.0, mix: 0.25, ..ReverbSettings::default() },
-        ..EngineSettings::default()
-    }
-}
+#[path = "shared/r1.rs"]
+mod r1;
+use r1::r1_settings;
 
 fn main() {
     let blocks: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(200_000);

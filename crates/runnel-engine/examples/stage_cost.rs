@@ -1,26 +1,18 @@
 //! Fixed work for instruction-count profiling (valgrind --tool=callgrind): R1's settings, one
 //! stage (or the whole engine) over 2 s of noise in 256-frame blocks.
 //! `cargo run --release --example stage_cost -- reverb|delay|filter|r1`
-use runnel_engine::delay::{Delay, DelaySettings};
-use runnel_engine::engine::{Engine, EngineSettings};
-use runnel_engine::filter::{Filter, FilterSettings, FilterSlope, PassSettings};
-use runnel_engine::reverb::{Reverb, ReverbSettings};
+use runnel_engine::delay::Delay;
+use runnel_engine::engine::Engine;
+use runnel_engine::filter::Filter;
+use runnel_engine::reverb::Reverb;
+
+#[path = "shared/r1.rs"]
+mod r1;
+use r1::r1_settings;
 
 fn main() {
     let which = std::env::args().nth(1).unwrap_or_else(|| "reverb".into());
-    let pass =
-        |cutoff_hz| PassSettings { enabled: true, cutoff_hz, slope: FilterSlope::Db12, resonance_q: 0.707 };
-    let settings = EngineSettings {
-        filter: FilterSettings {
-            high_pass: pass(80.0),
-            low_pass: pass(8_000.0),
-            ..FilterSettings::default()
-        },
-        output_gain_db: 3.5,
-        delay: DelaySettings { time_ms: 350.0, feedback: 0.35, mix: 0.25, ..DelaySettings::default() },
-        reverb: ReverbSettings { decay_s: 1.0, mix: 0.25, ..ReverbSettings::default() },
-        ..EngineSettings::default()
-    };
+    let settings = r1_settings();
     let mut reverb = Reverb::new();
     reverb.prepare(48_000.0, 256);
     reverb.set_settings(&settings.reverb);

@@ -21,17 +21,9 @@ fn engine(sleep: bool) -> Engine {
     engine
 }
 
-/// Deterministic noise, `len` samples at about −15 dBFS.
-fn noise(len: usize, seed: u32) -> Vec<f32> {
-    let mut state = seed | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            (state as f32 / u32::MAX as f32 - 0.5) * 0.6
-        })
-        .collect()
+/// `len` frames of white noise at ±0.3 peak, repeatable per seed (the test suites' one generator).
+fn noise(len: usize, seed: u64) -> Vec<f32> {
+    test_support::signals::white_noise(len, 0.3, &mut test_support::Rng::new(seed))
 }
 
 /// Output of `engine` for a stereo input, block by block, and whether it was asleep after

@@ -286,7 +286,7 @@ pub fn loudness_gain(measured: &LoudnessReport, options: &RenderOptions, notes: 
             let lowered = ceiling - TRUE_PEAK_MARGIN_DB - peak;
             notes.push(format!(
                 "gain lowered by {:.2} dB to keep the true peak at or below {ceiling:.1} dBTP \
-                 (no limiter: the loudness lands {:.2} LU below the target)",
+                 (by gain, not by the limiter: the loudness lands {:.2} LU below the target)",
                 gain - lowered,
                 gain - lowered
             ));
