@@ -180,6 +180,14 @@ impl Stage for Chain {
     }
 }
 
+impl Chain {
+    /// Whether no stage switch is mid-fade (a fade, and the latency change at its end, only
+    /// advance while the chain runs).
+    fn is_settled(&self) -> bool {
+        self.slots.iter().all(|slot| slot.switch.state() != SwitchState::Fading)
+    }
+}
+
 /// The Runnel signal chain.
 pub struct Engine {
     /// The stages with their switches.
@@ -428,13 +436,18 @@ impl Engine {
         self.sleep.asleep &= enabled;
     }
 
+    /// Whether no switch (a stage's or the whole-engine bypass) is mid-fade.
+    fn is_settled(&self) -> bool {
+        self.chain.is_settled() && self.bypass.state() != SwitchState::Fading
+    }
+
     /// Runs the chain (through the bypass switch) on sanitized input, or outputs zeros while
     /// asleep (see [`SilenceSleep`]).
     fn run_or_sleep(&mut self, left: &mut [f32], right: &mut [f32]) {
         if !(is_silent(left) && is_silent(right)) {
             self.sleep.silent_frames = 0;
             self.sleep.asleep = false;
-        } else if self.sleep.asleep {
+        } else if self.sleep.asleep && self.is_settled() {
             // Zeros in, zeros out: the input is already the output.
             return;
         } else {
@@ -448,7 +461,9 @@ impl Engine {
             // block stayed below the floor (the tail is only asked for while silent).
             let tail_over =
                 self.tail_samples().is_some_and(|tail| self.sleep.silent_frames > u64::from(tail));
-            self.sleep.asleep = tail_over && peak(left).max(peak(right)) <= SLEEP_FLOOR;
+            // A switch mid-fade keeps the chain awake (and a switch turned while asleep wakes it,
+            // above): its fade, and the latency change at its end, only advance while it runs.
+            self.sleep.asleep = tail_over && peak(left).max(peak(right)) <= SLEEP_FLOOR && self.is_settled();
         }
     }
 }
