@@ -39,7 +39,7 @@ fn main() {
     times.sort_by(f64::total_cmp);
     let mean = times.iter().sum::<f64>() / times.len() as f64;
     println!(
-        "GUI frame (layout + analysis + tessellation, 1040x720): mean {mean:.2} ms, median {:.2} ms, p99 {:.2} ms",
+        "GUI frame (layout + analysis + tessellation, 1040x860): mean {mean:.2} ms, median {:.2} ms, p99 {:.2} ms",
         times[times.len() / 2],
         times[times.len() * 99 / 100]
     );

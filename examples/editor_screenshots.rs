@@ -22,7 +22,7 @@ use test_support::Rng;
 /// The JACK server's sample rate.
 const SAMPLE_RATE: usize = 48_000;
 /// The editor's design size (`editor::layout::DESIGN_SIZE`).
-const DESIGN: (u32, u32) = (1040, 720);
+const DESIGN: (u32, u32) = (1040, 860);
 /// The scales photographed, with their file names.
 const SHOTS: [(f32, &str); 3] = [(1.0, "editor-100.png"), (0.75, "editor-75.png"), (2.0, "editor-200.png")];
 
@@ -103,7 +103,7 @@ fn main() {
     let standalone = bundle.join("Runnel");
     assert!(standalone.is_file(), "{} missing: build the bundle", standalone.display());
 
-    let display = PrivateDisplay::start_with_screen(Stdio::null(), 2200, 1500).expect("Xvfb");
+    let display = PrivateDisplay::start_with_screen(Stdio::null(), 2200, 1800).expect("Xvfb");
     let server_name = format!("runnel-shots-{}", std::process::id());
     std::env::set_var("JACK_DEFAULT_SERVER", &server_name);
     let jackd: Child = Command::new(require_tool("jackd", "jackd2"))

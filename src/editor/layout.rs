@@ -6,7 +6,8 @@
 use egui::{pos2, vec2, Rect};
 
 /// The design size in points; the window is this times the scale.
-pub const DESIGN_SIZE: egui::Vec2 = egui::Vec2::new(1040.0, 720.0);
+/// 860 points tall: the stage panels take two rows since the dynamics stages joined the chain.
+pub const DESIGN_SIZE: egui::Vec2 = egui::Vec2::new(1040.0, 860.0);
 /// Smallest and largest scale.
 pub const SCALE_RANGE: (f32, f32) = (0.75, 2.0);
 /// Space between parts.
@@ -18,7 +19,7 @@ const STATUS_HEIGHT: f32 = 20.0;
 /// Width of the meters column.
 const METERS_WIDTH: f32 = 232.0;
 /// Height of the graph and meters row.
-const GRAPH_HEIGHT: f32 = 318.0;
+const GRAPH_HEIGHT: f32 = 290.0;
 /// Height of the filter strip (gains and bands).
 const STRIP_HEIGHT: f32 = 104.0;
 

@@ -138,18 +138,37 @@ pub fn cell_count(stage: &str) -> usize {
     rows.len() - usize::from(on_switch(&rows, stage).is_some())
 }
 
-/// The panel row: one panel per [`panel_stages`] stage, widths in proportion to their cells.
+/// Most cells one line of panels holds before it wraps: today's delay and reverb (34) share a
+/// line, as in 0.1's layout; with the dynamics stages the panels take two lines.
+const CELLS_PER_PANEL_LINE: usize = 36;
+
+/// The stage panels: [`panel_stages`] in signal order, wrapped into lines of at most
+/// [`CELLS_PER_PANEL_LINE`] cells; within a line, widths in proportion to the cells.
 pub fn panel_row(ui: &mut Ui, area: Rect, access: &dyn ParamAccess) {
-    let stages = panel_stages();
-    let total: usize = stages.iter().map(|s| cell_count(s).max(1)).sum();
+    let mut lines: Vec<Vec<&'static str>> = vec![Vec::new()];
+    let mut cells_in_line = 0;
+    for stage in panel_stages() {
+        let cells = cell_count(stage).max(1);
+        if cells_in_line + cells > CELLS_PER_PANEL_LINE && !lines.last().is_some_and(Vec::is_empty) {
+            lines.push(Vec::new());
+            cells_in_line = 0;
+        }
+        cells_in_line += cells;
+        lines.last_mut().expect("one line at least").push(stage);
+    }
     let gap = 6.0;
-    let usable = area.width() - gap * (stages.len().saturating_sub(1)) as f32;
-    let mut x = area.left();
-    for stage in stages {
-        let width = usable * cell_count(stage).max(1) as f32 / total as f32;
-        let rect = Rect::from_min_size(pos2(x, area.top()), vec2(width, area.height()));
-        stage_panel(ui, rect, stage, access);
-        x += width + gap;
+    let line_height = (area.height() - gap * (lines.len() - 1) as f32) / lines.len() as f32;
+    for (line_index, stages) in lines.iter().enumerate() {
+        let top = area.top() + line_index as f32 * (line_height + gap);
+        let total: usize = stages.iter().map(|s| cell_count(s).max(1)).sum();
+        let usable = area.width() - gap * (stages.len().saturating_sub(1)) as f32;
+        let mut x = area.left();
+        for stage in stages {
+            let width = usable * cell_count(stage).max(1) as f32 / total as f32;
+            let rect = Rect::from_min_size(pos2(x, top), vec2(width, line_height));
+            stage_panel(ui, rect, stage, access);
+            x += width + gap;
+        }
     }
 }
 

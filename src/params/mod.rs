@@ -22,7 +22,7 @@ use runnel_engine::params::{Kind, Mapping, ParamSpec, ParamValues, Target, PARAM
 use runnel_engine::presets::Preset;
 
 /// The editor's initial logical size.
-pub const EDITOR_SIZE: (u32, u32) = (1040, 720);
+pub const EDITOR_SIZE: (u32, u32) = (1040, 860);
 
 /// One plugin parameter, of the nice-plug type its row's kind asks for.
 pub enum PluginParam {
