@@ -10,7 +10,7 @@ use runnel_engine::params::spec::LATENCY_IDS;
 
 use crate::harness::{Automation, HostCallbackCounts, Plugin};
 use crate::signals::{concat, first_non_finite, peak, program, silence, Rng};
-use crate::{assert_bit_identical, host_like_blocks, random_settings, set_passthrough, QUIET};
+use crate::{assert_bit_identical, host_like_blocks, random_latency_free_settings, set_passthrough, QUIET};
 
 /// Both channels of the stereo main output.
 const BOTH_CHANNELS: u64 = 0b11;
@@ -133,15 +133,7 @@ fn scripted_session(seed: u64) -> (Vec<Vec<f32>>, Vec<ProcessStatus>, HostCallba
     let max_block = 512;
     let mut rng = Rng::new(seed);
     let mut p = Plugin::new();
-    // Latency parameters keep their defaults (no latency): a session that starts with one
-    // reports it at activation, which nice-plug's CLAP wrapper turns into a restart request.
-    let settings: Vec<_> = random_settings(&p, &mut rng)
-        .into_iter()
-        .filter(|(id, _)| {
-            let d = p.params.iter().find(|d| d.id == *id).unwrap();
-            !d.string_id.as_deref().is_some_and(|s| LATENCY_IDS.contains(&s))
-        })
-        .collect();
+    let settings = random_latency_free_settings(&p, &mut rng);
     p.flush(&settings);
     let input = concat(program(1.5, sr, seed), &silence(sr as usize / 2, 2));
     // Parameters that change the latency make the host restart the plugin by design; they are

@@ -119,6 +119,20 @@ fn random_settings(p: &Plugin, rng: &mut Rng) -> Vec<(ClapId, f64)> {
         .collect()
 }
 
+/// [`random_settings`] with the latency parameters (`LATENCY_IDS`) left at their defaults (no
+/// latency): a session that starts latent reports it at activation, which nice-plug's CLAP wrapper
+/// turns into a restart request, and renders compared with another host would differ by the
+/// latency compensation rather than the processing.
+fn random_latency_free_settings(p: &Plugin, rng: &mut Rng) -> Vec<(ClapId, f64)> {
+    random_settings(p, rng)
+        .into_iter()
+        .filter(|(id, _)| {
+            let d = p.params.iter().find(|d| d.id == *id).expect("a parameter of this plugin");
+            !d.string_id.as_deref().is_some_and(|s| runnel_engine::params::spec::LATENCY_IDS.contains(&s))
+        })
+        .collect()
+}
+
 /// Block sizes a demanding host produces: a fixed opening (empty, single-frame, full and
 /// off-by-one blocks), then random sizes between 0 and the maximum.
 fn host_like_blocks(max: u32, seed: u64) -> impl FnMut() -> usize {
