@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use jack::{AudioIn, AudioOut, Client, Control, Port, ProcessScope};
 use runnel_engine::filter::Filter;
+use runnel_live::jack_loop::XrunCounter;
 use runnel_plugin::params::RunnelParams;
 use test_support::servers::{require_tool, PrivateDisplay, PrivateJack};
 
@@ -250,16 +251,6 @@ impl jack::ProcessHandler for ImpulseRecorder {
             }
             self.recorded.store(done + frames, Ordering::Release);
         }
-        Control::Continue
-    }
-}
-
-/// Counts JACK xruns, which would explain a garbled recording.
-struct XrunCounter(Arc<AtomicUsize>);
-
-impl jack::NotificationHandler for XrunCounter {
-    fn xrun(&mut self, _client: &Client) -> Control {
-        self.0.fetch_add(1, Ordering::Relaxed);
         Control::Continue
     }
 }

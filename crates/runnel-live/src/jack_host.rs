@@ -3,20 +3,18 @@
 //! counts xruns and callbacks that overran
 //! their period, keeps input/output peaks for a status line, and feeds an optional recorder.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use jack::{AudioIn, AudioOut, Client, ClientOptions, Control, Port, ProcessScope};
 use runnel_engine::engine::{Engine, EngineSettings};
 
-use crate::jack_loop::JackLoopError;
+use crate::jack_loop::{connect_ports, JackLoopError, XrunCounter};
 use crate::recorder::RecordTap;
 
 /// The largest block the engine is prepared for; longer JACK periods are processed in pieces.
 const MAX_BLOCK: usize = 4096;
-/// How long a port connection is retried after activation.
-const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Live counters, written by the audio thread and JACK's notification thread, read by the status
 /// line and the exit summary. All atomics: nothing here ever blocks the audio thread.
@@ -24,8 +22,10 @@ const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 pub struct LiveStats {
     /// Process callbacks run.
     pub callbacks: AtomicU64,
-    /// Xruns JACK reported (any client or the driver missed the cycle).
-    pub xruns: AtomicU64,
+    /// Xruns JACK reported (any client or the driver missed the cycle). jack 0.13 has no latency
+    /// callback, so the engine's latency (zero unless a lookahead is on) is not propagated on the
+    /// ports; the status line and summary state it.
+    pub xruns: Arc<AtomicUsize>,
     /// Callbacks of ours that took longer than the period itself.
     pub late_callbacks: AtomicU64,
     /// Total time spent in our callbacks, nanoseconds (for the average DSP load).
@@ -110,25 +110,10 @@ impl jack::ProcessHandler for Processor {
     }
 }
 
-/// JACK notifications: counts xruns. (jack 0.13 has no latency callback, so the engine's
-/// latency, zero for every stage shipped today, is not yet propagated on the ports; the status
-/// line and summary state it.)
-struct Notifications {
-    /// Counters.
-    stats: Arc<LiveStats>,
-}
-
-impl jack::NotificationHandler for Notifications {
-    fn xrun(&mut self, _client: &Client) -> Control {
-        self.stats.xruns.fetch_add(1, Ordering::Relaxed);
-        Control::Continue
-    }
-}
-
 /// A running live host.
 pub struct JackHost {
     /// The active client (dropping it deactivates).
-    active: jack::AsyncClient<Notifications, Processor>,
+    active: jack::AsyncClient<XrunCounter, Processor>,
     /// Counters.
     stats: Arc<LiveStats>,
     /// The server's rate.
@@ -183,22 +168,9 @@ impl JackHost {
             stats: stats.clone(),
             period_ns: u64::from(period_frames) * 1_000_000_000 / u64::from(sample_rate),
         };
-        let notifications = Notifications { stats: stats.clone() };
+        let notifications = XrunCounter(stats.xruns.clone());
         let active = client.activate_async(notifications, processor).map_err(JackLoopError::Open)?;
-        // JACK2 refuses connections until the activation has reached the server's graph, which
-        // can take a few cycles: retry for a bounded time before reporting the error.
-        let connect = |from: &str, to: &str| {
-            let deadline = Instant::now() + CONNECT_TIMEOUT;
-            loop {
-                match active.as_client().connect_ports_by_name(from, to) {
-                    Ok(()) => return Ok(()),
-                    Err(error) if Instant::now() >= deadline => {
-                        return Err(JackLoopError::Connect { from: from.into(), to: to.into(), error })
-                    }
-                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
-                }
-            }
-        };
+        let connect = |from: &str, to: &str| connect_ports(active.as_client(), from, to);
         for (i, input) in port_names[..2].iter().enumerate() {
             if let Some(source) = sources.get(i).or(sources.first()) {
                 connect(source, input)?;

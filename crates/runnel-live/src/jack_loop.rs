@@ -107,13 +107,33 @@ impl jack::ProcessHandler for Meter {
     }
 }
 
-/// Counts xruns.
-struct XrunCounter(Arc<AtomicUsize>);
+/// Counts the JACK server's xruns into a shared counter: the notification handler of every JACK
+/// client here (the meter, the live host) and of the JACK tests.
+pub struct XrunCounter(pub Arc<AtomicUsize>);
 
 impl jack::NotificationHandler for XrunCounter {
     fn xrun(&mut self, _client: &Client) -> Control {
         self.0.fetch_add(1, Ordering::Relaxed);
         Control::Continue
+    }
+}
+
+/// How long a port connection is retried after a client's activation.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Connects `from` → `to`. JACK2 refuses connections until a client's activation has reached the
+/// server's graph, which can take a few cycles: retried for [`CONNECT_TIMEOUT`] before the error is
+/// reported.
+pub(crate) fn connect_ports(client: &Client, from: &str, to: &str) -> Result<(), JackLoopError> {
+    let deadline = Instant::now() + CONNECT_TIMEOUT;
+    loop {
+        match client.connect_ports_by_name(from, to) {
+            Ok(()) => return Ok(()),
+            Err(error) if Instant::now() >= deadline => {
+                return Err(JackLoopError::Connect { from: from.into(), to: to.into(), error })
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
     }
 }
 
@@ -148,17 +168,10 @@ impl JackLoop {
             done: done.clone(),
         };
         let active = client.activate_async(XrunCounter(xruns.clone()), meter).map_err(JackLoopError::Open)?;
-        let connect = |from: &str, to: &str| {
-            active.as_client().connect_ports_by_name(from, to).map_err(|error| JackLoopError::Connect {
-                from: from.to_string(),
-                to: to.to_string(),
-                error,
-            })
-        };
         for port in &self.playback {
-            connect(&own_out, port)?;
+            connect_ports(active.as_client(), &own_out, port)?;
         }
-        connect(&self.capture, &own_in)?;
+        connect_ports(active.as_client(), &self.capture, &own_in)?;
         // Let the connections reach the process graph before the first chirp.
         std::thread::sleep(Duration::from_millis(100));
         let xruns_before = xruns.load(Ordering::Relaxed);
