@@ -219,7 +219,7 @@ impl Plugin for Runnel {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.editor_feed.clone())
+        editor::create(self.params.clone(), self.editor_feed.clone(), self.recording_control.clone())
     }
 
     fn activate(

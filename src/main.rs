@@ -1,7 +1,8 @@
 //! The standalone Runnel: the same plugin, run against an audio interface through JACK or
 //! ALSA/CoreAudio/WASAPI (cpal). `Runnel --help` lists the device, sample-rate, period-size and
 //! tempo options; `--record FILE` (taken out here before nice-plug parses the rest) records the
-//! processed output to a 32-bit float WAV from the moment audio starts.
+//! processed output to a 32-bit float WAV from the moment audio starts, and `--record-dir DIR`
+//! sets where the editor's record button writes its numbered takes.
 //!
 //! It prints its audio I/O set-up (devices, rate, period, latency) when audio starts and a summary
 //! (the same plus xruns, overflow/underrun frames, late callbacks and the recording's written and
@@ -16,21 +17,41 @@ use std::sync::atomic::Ordering;
 
 use nice_plug::wrapper::standalone::status::status;
 
-/// The command line without `--record FILE` / `--record=FILE`, and the file if given.
-fn take_record_option(args: Vec<String>) -> Result<(Vec<String>, Option<PathBuf>), String> {
+/// Runnel's own options, taken out of the command line before nice-plug parses the rest.
+#[derive(Debug, Default, PartialEq)]
+struct RecordOptions {
+    /// `--record FILE`: record from the start.
+    file: Option<PathBuf>,
+    /// `--record-dir DIR`: where the editor's record button puts its takes.
+    dir: Option<PathBuf>,
+}
+
+/// The command line without `--record FILE` and `--record-dir DIR` (or their `=` forms), and
+/// their values.
+fn take_record_options(args: Vec<String>) -> Result<(Vec<String>, RecordOptions), String> {
     let mut rest = Vec::with_capacity(args.len());
-    let mut record = None;
+    let mut options = RecordOptions::default();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
-        if arg == "--record" {
-            record = Some(PathBuf::from(args.next().ok_or("--record needs a file name")?));
-        } else if let Some(path) = arg.strip_prefix("--record=") {
-            record = Some(PathBuf::from(path));
-        } else {
-            rest.push(arg);
-        }
+        let (name, inline) = match arg.split_once('=') {
+            Some((name, value)) => (name.to_string(), Some(value.to_string())),
+            None => (arg.clone(), None),
+        };
+        let slot = match name.as_str() {
+            "--record" => &mut options.file,
+            "--record-dir" => &mut options.dir,
+            _ => {
+                rest.push(arg);
+                continue;
+            }
+        };
+        let value = match inline {
+            Some(value) => value,
+            None => args.next().ok_or(format!("{name} needs a path"))?,
+        };
+        *slot = Some(PathBuf::from(value));
     }
-    Ok((rest, record))
+    Ok((rest, options))
 }
 
 /// Prints the audio I/O summary, with the recording's figures, if audio ran.
@@ -47,7 +68,7 @@ fn print_summary() {
 }
 
 fn main() -> ExitCode {
-    let (args, record) = match take_record_option(std::env::args().collect()) {
+    let (args, record) = match take_record_options(std::env::args().collect()) {
         Ok(parsed) => parsed,
         Err(e) => {
             eprintln!("Runnel: {e}");
@@ -55,10 +76,17 @@ fn main() -> ExitCode {
         }
     };
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("Runnel's own option:\n      --record <FILE>\n          Record the processed output to a WAV file (32-bit float) from the start.\n");
+        println!(
+            "Runnel's own options:\n      --record <FILE>\n          Record the processed output to a WAV \
+             file (32-bit float) from the start.\n      --record-dir <DIR>\n          Where the editor's \
+             record button writes its takes (default: Runnel in the music folder).\n"
+        );
     }
-    if let Some(path) = record {
+    if let Some(path) = record.file {
         runnel_plugin::recording::record_at_start(path);
+    }
+    if let Some(dir) = record.dir {
+        runnel_plugin::recording::set_take_dir(dir);
     }
     if let Err(e) = ctrlc::set_handler(|| {
         runnel_plugin::recording::finish_now();
@@ -75,5 +103,34 @@ fn main() -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(text: &str) -> Vec<String> {
+        text.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn record_options_are_taken_out_in_both_forms_and_the_rest_is_kept_in_order() {
+        let (rest, options) =
+            take_record_options(args("Runnel --backend jack --record a.wav --record-dir=takes -p 64"))
+                .unwrap();
+        assert_eq!(rest, args("Runnel --backend jack -p 64"));
+        assert_eq!(
+            options,
+            RecordOptions { file: Some(PathBuf::from("a.wav")), dir: Some(PathBuf::from("takes")) }
+        );
+        let (rest, options) = take_record_options(args("Runnel --record=b.wav --record-dir d")).unwrap();
+        assert_eq!(rest, args("Runnel"));
+        assert_eq!(options.file, Some(PathBuf::from("b.wav")));
+        assert_eq!(options.dir, Some(PathBuf::from("d")));
+        assert_eq!(
+            take_record_options(args("Runnel --record-dir")).unwrap_err(),
+            "--record-dir needs a path"
+        );
     }
 }

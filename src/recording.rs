@@ -19,6 +19,8 @@ const RING_SECONDS: f64 = 2.0;
 /// How long stopping waits for the audio thread to hand the tap back.
 const STOP_WAIT: Duration = Duration::from_millis(500);
 
+/// The folder the editor's record button writes takes to, when given (`--record-dir DIR`).
+static TAKE_DIR: OnceLock<PathBuf> = OnceLock::new();
 /// A file the standalone was asked to record from the start (`--record FILE`).
 static RECORD_AT_START: OnceLock<PathBuf> = OnceLock::new();
 /// The control of the running recording, so Ctrl-C can finish its file before the process ends.
@@ -30,6 +32,38 @@ static LAST_COUNTERS: Mutex<Option<(PathBuf, Arc<RecordCounters>)>> = Mutex::new
 /// `--record`). Only the first call counts.
 pub fn record_at_start(path: PathBuf) {
     let _ = RECORD_AT_START.set(path);
+}
+
+/// Sets the folder for the editor's takes (the standalone's `--record-dir`). Only the first call
+/// counts.
+pub fn set_take_dir(dir: PathBuf) {
+    let _ = TAKE_DIR.set(dir);
+}
+
+/// The folder the editor's takes go to: `--record-dir`, else `Runnel` in the user's music folder
+/// (`$XDG_MUSIC_DIR`, else `~/Music`; `%USERPROFILE%\Music` on Windows).
+pub fn take_dir() -> Option<PathBuf> {
+    if let Some(dir) = TAKE_DIR.get() {
+        return Some(dir.clone());
+    }
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let music = if cfg!(target_os = "windows") {
+        var("USERPROFILE").map(|home| home.join("Music"))
+    } else {
+        var("XDG_MUSIC_DIR").or_else(|| var("HOME").map(|home| home.join("Music")))
+    };
+    music.map(|dir| dir.join("Runnel"))
+}
+
+/// The path of the next take, `Runnel take NNN.wav` with the first number not yet used in
+/// [`take_dir`], which is created if missing.
+pub fn next_take() -> Result<PathBuf, String> {
+    let dir = take_dir().ok_or("no recordings folder: start with --record-dir DIR")?;
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    (1..100_000)
+        .map(|n| dir.join(format!("Runnel take {n:03}.wav")))
+        .find(|path| !path.exists())
+        .ok_or_else(|| format!("{} holds too many takes", dir.display()))
 }
 
 /// Finishes the running recording's file now, without waiting for the audio thread (which may
@@ -135,6 +169,11 @@ impl RecordingControl {
         inner.recorder = Some(recorder);
         *ACTIVE.lock().unwrap_or_else(|e| e.into_inner()) = Some(self.clone());
         Ok(())
+    }
+
+    /// The sample rate recordings are written at (0 before the plugin was activated).
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate.load(Ordering::Relaxed)
     }
 
     /// Whether a recording runs.

@@ -13,6 +13,7 @@ pub mod knobs;
 pub mod layout;
 pub mod meters;
 pub mod panels;
+pub mod record;
 pub mod spectrum;
 pub mod status;
 pub mod theme;
@@ -29,6 +30,7 @@ use nice_plug_egui::{create_egui_editor, EguiEditor, EguiNiceSettings, NiceEguiA
 
 use crate::editor_feed::{drain_into, EditorFeed, FeedReader, StreamFacts, GAIN_REDUCTION_STAGES};
 use crate::params::RunnelParams;
+use crate::recording::RecordingControl;
 use access::{HostParams, ParamAccess};
 use layout::{Layout, DESIGN_SIZE, SCALE_RANGE};
 use runnel_engine::params::PARAMS;
@@ -47,6 +49,11 @@ pub struct EditorView {
     pub scale: f32,
     /// Gain reductions of the dynamics stages that are switched on, for the meters.
     pub gain_reductions: Vec<meters::GainReduction>,
+    /// The record button's state.
+    pub record: record::RecordButton,
+    /// Starts and stops recordings of the output; without it (a view built for a test of other
+    /// parts) no record button is drawn.
+    pub recording: Option<Arc<RecordingControl>>,
 }
 
 impl Default for EditorView {
@@ -58,6 +65,8 @@ impl Default for EditorView {
             status: status::Status::default(),
             scale: 1.0,
             gain_reductions: Vec::new(),
+            record: record::RecordButton::default(),
+            recording: None,
         }
     }
 }
@@ -84,6 +93,9 @@ impl EditorView {
         let mut scale = self.scale;
         self.top_bar.show(ui, layout.top_bar, access, &mut scale);
         self.scale = scale;
+        if let Some(control) = &self.recording {
+            self.record.show(ui, record::area(layout.top_bar), control);
+        }
     }
 }
 
@@ -93,6 +105,8 @@ pub struct RunnelEditor {
     params: Arc<RunnelParams>,
     /// The audio thread's copies and figures.
     feed: Arc<EditorFeed>,
+    /// The plugin's recording control, for the record button.
+    recording: Arc<RecordingControl>,
     /// The ring readers while the window is open.
     reader: Option<FeedReader>,
     /// Present while the window is open; needed to tell the host about parameter gestures.
@@ -108,7 +122,11 @@ pub struct RunnelEditor {
 }
 
 /// Creates the editor for the plugin's `editor()` call.
-pub fn create(params: Arc<RunnelParams>, feed: Arc<EditorFeed>) -> Option<EguiEditor<RunnelEditor>> {
+pub fn create(
+    params: Arc<RunnelParams>,
+    feed: Arc<EditorFeed>,
+    recording: Arc<RecordingControl>,
+) -> Option<EguiEditor<RunnelEditor>> {
     let min = DESIGN_SIZE * SCALE_RANGE.0;
     let max = DESIGN_SIZE * SCALE_RANGE.1;
     let settings = EguiNiceSettings::new().with_tile("Runnel").with_resize_hint(
@@ -124,6 +142,7 @@ pub fn create(params: Arc<RunnelParams>, feed: Arc<EditorFeed>) -> Option<EguiEd
         RunnelEditor {
             params,
             feed,
+            recording,
             reader: None,
             gui_context: None,
             view: None,
@@ -146,6 +165,7 @@ impl NiceEguiApp for RunnelEditor {
         self.reader = self.feed.attach();
         let view = EditorView {
             scale: egui_ctx.zoom_factor().clamp(SCALE_RANGE.0, SCALE_RANGE.1),
+            recording: Some(self.recording.clone()),
             ..EditorView::default()
         };
         self.view = Some(view);
