@@ -29,6 +29,11 @@ pub struct StandaloneStatus {
     pub output_underrun_frames: AtomicU64,
     /// Process callbacks that took longer than one period.
     pub late_callbacks: AtomicU64,
+    /// Captured frames skipped (crossfaded) because the input device's clock runs faster than
+    /// the output's.
+    pub drift_dropped_frames: AtomicU64,
+    /// Frames repeated (crossfaded) because the input device's clock runs slower.
+    pub drift_repeated_frames: AtomicU64,
     /// Set when the backend could not run (a device refused a stream): the standalone then exits
     /// with a failure status.
     pub failed: AtomicBool,
@@ -45,6 +50,8 @@ static STATUS: StandaloneStatus = StandaloneStatus {
     input_overflow_frames: AtomicU64::new(0),
     output_underrun_frames: AtomicU64::new(0),
     late_callbacks: AtomicU64::new(0),
+    drift_dropped_frames: AtomicU64::new(0),
+    drift_repeated_frames: AtomicU64::new(0),
     failed: AtomicBool::new(false),
 };
 
@@ -80,7 +87,7 @@ impl StandaloneStatus {
         format!(
             "{}; {} Hz, period {} frames; latency: devices {device} + standalone {own} = {} frames \
              ({:.2} ms) before the plugin's own; xruns {}, input overflow {} frames, output underrun \
-             {} frames, late callbacks {}",
+             {} frames, late callbacks {}, clock drift: {} frames skipped, {} repeated",
             self.description.lock().unwrap_or_else(|e| e.into_inner()),
             rate,
             self.period_frames.load(Ordering::Relaxed),
@@ -90,6 +97,8 @@ impl StandaloneStatus {
             self.input_overflow_frames.load(Ordering::Relaxed),
             self.output_underrun_frames.load(Ordering::Relaxed),
             self.late_callbacks.load(Ordering::Relaxed),
+            self.drift_dropped_frames.load(Ordering::Relaxed),
+            self.drift_repeated_frames.load(Ordering::Relaxed),
         )
     }
 }

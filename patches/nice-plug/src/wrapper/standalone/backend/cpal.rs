@@ -947,6 +947,11 @@ impl CpalMidir {
         let period = std::time::Duration::from_secs_f64(
             config.period_size as f64 / config.sample_rate as f64,
         );
+        // RUNNEL PATCH: sized here, never resized in the callback.
+        let mut drift_slip = runnel_drift::DriftSlip::new(
+            input_rb_consumer.as_ref().map_or(0, |c| c.num_channels().min(num_output_channels)),
+            buffer_size,
+        );
         let mut callback = move |data: &mut [T], _info: &OutputCallbackInfo| {
             if !finished {
                 'chunk: for data in data.chunks_mut(buffer_size * device_output_channels) {
@@ -965,33 +970,26 @@ impl CpalMidir {
                         Some(input_rb_consumer) => {
                             let in_channels =
                                 input_rb_consumer.num_channels().min(main_io_storage.len());
-                            // RUNNEL PATCH: frames the channel could not deliver (played as
-                            // silence) and frames it discarded to catch up are counted.
-                            let read_status = input_rb_consumer.read(
-                                &mut audioadapter_buffers::direct::SequentialSliceOfVecs::new_mut(
-                                    &mut main_io_storage,
-                                    in_channels,
-                                    out_frames,
-                                )
-                                .unwrap(),
-                                None,
-                                None,
-                                false,
+                            // RUNNEL PATCH: the input is read through the drift corrector, which
+                            // keeps the channel's average fill where it started with crossfaded
+                            // slips (input and output on different clocks); frames the channel
+                            // could not deliver (played as silence), frames it discarded on
+                            // overflow and every slipped frame are counted.
+                            let outcome = drift_slip.read(
+                                &mut ChannelSource(input_rb_consumer),
+                                &mut main_io_storage[..in_channels],
+                                out_frames,
                             );
-                            match read_status {
-                                fixed_resample::ReadStatus::UnderflowOccurred { num_frames_read } => {
-                                    status::status().output_underrun_frames.fetch_add(
-                                        out_frames.saturating_sub(num_frames_read) as u64,
-                                        Ordering::Relaxed,
-                                    );
-                                }
-                                fixed_resample::ReadStatus::OverflowCorrected { num_frames_discarded } => {
-                                    status::status()
-                                        .input_overflow_frames
-                                        .fetch_add(num_frames_discarded as u64, Ordering::Relaxed);
-                                }
-                                _ => (),
-                            }
+                            let status = status::status();
+                            status
+                                .output_underrun_frames
+                                .fetch_add(outcome.missing_frames as u64, Ordering::Relaxed);
+                            status
+                                .drift_dropped_frames
+                                .fetch_add(outcome.dropped_frames as u64, Ordering::Relaxed);
+                            status
+                                .drift_repeated_frames
+                                .fetch_add(outcome.repeated_frames as u64, Ordering::Relaxed);
 
                             for channel in main_io_storage
                                 .iter_mut()
@@ -1167,6 +1165,34 @@ impl CpalMidir {
             if started.elapsed() > period {
                 status::status().late_callbacks.fetch_add(1, Ordering::Relaxed);
             }
+        }
+    }
+}
+
+/// RUNNEL PATCH: the input channel as the drift corrector's frame source.
+struct ChannelSource<'a>(&'a mut fixed_resample::ResamplingCons<f32>);
+
+impl runnel_drift::FrameSource for ChannelSource<'_> {
+    fn available_frames(&self) -> usize {
+        self.0.available_frames()
+    }
+
+    fn read_into(&mut self, channels: &mut [Vec<f32>], frames: usize) -> usize {
+        let count = channels.len();
+        let Ok(mut buffer) =
+            audioadapter_buffers::direct::SequentialSliceOfVecs::new_mut(channels, count, frames)
+        else {
+            return 0;
+        };
+        match self.0.read(&mut buffer, None, None, false) {
+            fixed_resample::ReadStatus::UnderflowOccurred { num_frames_read } => num_frames_read,
+            fixed_resample::ReadStatus::OverflowCorrected { num_frames_discarded } => {
+                status::status()
+                    .input_overflow_frames
+                    .fetch_add(num_frames_discarded as u64, Ordering::Relaxed);
+                frames
+            }
+            _ => frames,
         }
     }
 }

@@ -1,0 +1,168 @@
+//! Clock-drift correction between two audio devices.
+//!
+//! A capture device and a playback device on different clocks never run at exactly the same
+//! rate: a few tens of parts per million apart is normal for USB interfaces, so the channel
+//! between them slowly fills up or runs dry. Left alone, it eventually overflows (frames
+//! discarded) or underflows (silence inserted): a click by design. [`DriftSlip`] watches how
+//! full the channel is, averaged over many periods so the interleaving of the two callbacks
+//! does not count as drift, and when the average has wandered from its target it *slips*: it
+//! drops or repeats a few frames, crossfading from the stream as it was to the stream shifted
+//! by the slip over a whole period, so the seam is a short raised-cosine blend instead of a
+//! step. Every slipped frame is counted.
+//!
+//! Everything is allocated in [`DriftSlip::new`]; [`DriftSlip::read`] only copies.
+
+/// Where the frames come from: the capture side of the channel.
+pub trait FrameSource {
+    /// Frames ready to be read now.
+    fn available_frames(&self) -> usize;
+    /// Reads `frames` frames into the first `frames` samples of each of `channels` (one slice
+    /// per channel), filling what it cannot deliver with silence; returns the frames delivered.
+    fn read_into(&mut self, channels: &mut [Vec<f32>], frames: usize) -> usize;
+}
+
+/// The most frames one slip moves. Small slips keep the crossfaded seam short and mild (a slip
+/// of 16 frames at 48 kHz shifts the stream by a third of a millisecond).
+pub const MAX_SLIP_FRAMES: usize = 16;
+
+/// How the average fill follows the measured fill per callback (an exponential average over
+/// about 64 callbacks, long enough to ignore callback interleaving).
+const FILL_AVERAGE_WEIGHT: f64 = 1.0 / 64.0;
+/// Reads whose plain mean fill becomes the target.
+const CALIBRATION_CALLBACKS: usize = 64;
+
+/// What one read did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadOutcome {
+    /// Frames the source could not deliver (played as silence).
+    pub missing_frames: usize,
+    /// Frames skipped to catch up with a faster capture clock.
+    pub dropped_frames: usize,
+    /// Frames repeated to wait for a slower capture clock.
+    pub repeated_frames: usize,
+}
+
+/// The drift corrector for one channel.
+#[derive(Debug, Clone)]
+pub struct DriftSlip {
+    /// Frames the channel should hold on average when read: what it held over the first
+    /// [`CALIBRATION_CALLBACKS`] reads (the latency it was set up with, as the two callbacks
+    /// happen to interleave), `None` until then.
+    target_fill: Option<f64>,
+    /// Reads so far, up to [`CALIBRATION_CALLBACKS`].
+    reads: usize,
+    /// The average fill must leave the target by more than this before a slip.
+    tolerance: f64,
+    /// Average fill, in frames.
+    average_fill: f64,
+    /// Frames read from the source this callback, per channel (period + a slip).
+    scratch: Vec<Vec<f32>>,
+    /// The last [`MAX_SLIP_FRAMES`] frames read from the source, per channel, oldest first:
+    /// what a repeat replays.
+    history: Vec<[f32; MAX_SLIP_FRAMES]>,
+}
+
+impl DriftSlip {
+    /// A corrector for `channels` channels and periods of up to `max_period` frames. The
+    /// tolerance is a quarter period (at least 2 slips' worth): the fill seen at one read moves
+    /// by up to a period with the callbacks' interleaving, but its average does not.
+    pub fn new(channels: usize, max_period: usize) -> Self {
+        Self {
+            target_fill: None,
+            reads: 0,
+            tolerance: (max_period as f64 / 4.0).max(2.0 * MAX_SLIP_FRAMES as f64),
+            average_fill: 0.0,
+            scratch: vec![vec![0.0; max_period + MAX_SLIP_FRAMES]; channels],
+            history: vec![[0.0; MAX_SLIP_FRAMES]; channels],
+        }
+    }
+
+    /// The average fill now, in frames (for status displays).
+    pub fn average_fill(&self) -> f64 {
+        self.average_fill
+    }
+
+    /// Fills `frames` frames of each of `out` (one slice per channel, at most as many channels
+    /// as the corrector was made for, at most `max_period` frames) from `source`, slipping when
+    /// the average fill has drifted.
+    pub fn read(&mut self, source: &mut impl FrameSource, out: &mut [Vec<f32>], frames: usize) -> ReadOutcome {
+        let available = source.available_frames();
+        let error = match self.target_fill {
+            Some(target) => {
+                self.average_fill += (available as f64 - self.average_fill) * FILL_AVERAGE_WEIGHT;
+                self.average_fill - target
+            }
+            None => {
+                self.reads += 1;
+                self.average_fill += (available as f64 - self.average_fill) / self.reads as f64;
+                if self.reads == CALIBRATION_CALLBACKS {
+                    self.target_fill = Some(self.average_fill);
+                }
+                0.0
+            }
+        };
+        let slip = (error.abs() - self.tolerance).clamp(0.0, MAX_SLIP_FRAMES as f64).ceil() as usize;
+        // A repeat needs frames to blend over; a drop needs the extra frames to be there.
+        let slip = slip.min(frames / 2);
+        let channels = out.len().min(self.scratch.len());
+        let mut outcome = ReadOutcome::default();
+        if slip > 0 && error > 0.0 && available >= frames + slip {
+            let read = source.read_into(&mut self.scratch, frames + slip);
+            outcome.missing_frames = (frames + slip).saturating_sub(read);
+            for (out, x) in out.iter_mut().zip(&self.scratch).take(channels) {
+                for i in 0..frames {
+                    let w = blend(i, frames);
+                    out[i] = x[i] * (1.0 - w) + x[i + slip] * w;
+                }
+            }
+            self.remember(frames + slip);
+            self.average_fill -= slip as f64;
+            outcome.dropped_frames = slip;
+        } else if slip > 0 && error < 0.0 {
+            let new = frames - slip;
+            let read = source.read_into(&mut self.scratch, new);
+            outcome.missing_frames = new.saturating_sub(read);
+            for ((out, x), past) in out.iter_mut().zip(&self.scratch).zip(&self.history).take(channels) {
+                // The stream shifted back by `slip`: the history's last frames, then the new ones.
+                let shifted = |i: usize| if i < slip { past[MAX_SLIP_FRAMES - slip + i] } else { x[i - slip] };
+                for i in 0..new {
+                    let w = blend(i, new);
+                    out[i] = x[i] * (1.0 - w) + shifted(i) * w;
+                }
+                for i in new..frames {
+                    out[i] = shifted(i);
+                }
+            }
+            self.remember(new);
+            self.average_fill += slip as f64;
+            outcome.repeated_frames = slip;
+        } else {
+            let read = source.read_into(&mut self.scratch, frames);
+            outcome.missing_frames = frames.saturating_sub(read);
+            for (out, x) in out.iter_mut().zip(&self.scratch).take(channels) {
+                out[..frames].copy_from_slice(&x[..frames]);
+            }
+            self.remember(frames);
+        }
+        outcome
+    }
+
+    /// Keeps the last frames of the `read` frames just taken from the source.
+    fn remember(&mut self, read: usize) {
+        for (past, x) in self.history.iter_mut().zip(&self.scratch) {
+            if read >= MAX_SLIP_FRAMES {
+                past.copy_from_slice(&x[read - MAX_SLIP_FRAMES..read]);
+            } else {
+                past.copy_within(read.., 0);
+                past[MAX_SLIP_FRAMES - read..].copy_from_slice(&x[..read]);
+            }
+        }
+    }
+}
+
+/// The crossfade's weight of the shifted stream at frame `i` of `length`: a raised cosine from
+/// 0 to 1 (equal gain, since the two streams a slip blends are the same sound moments apart).
+fn blend(i: usize, length: usize) -> f32 {
+    let x = (i as f32 + 0.5) / length as f32;
+    0.5 - 0.5 * (std::f32::consts::PI * x).cos()
+}
