@@ -11,7 +11,7 @@ pub mod agc;
 pub mod compressor;
 pub(crate) mod gain_computer;
 pub mod limiter;
-pub(crate) mod loudness;
+pub mod loudness;
 pub(crate) mod release;
 pub(crate) mod true_peak;
 pub(crate) mod window_min;
@@ -19,6 +19,7 @@ pub(crate) mod window_min;
 pub use agc::{Agc, AgcSettings};
 pub use compressor::{Compressor, CompressorSettings, Detector};
 pub use limiter::{Limiter, LimiterSettings};
+pub use loudness::MomentaryLoudness;
 
 /// dB per octave of amplitude: `20·log10(2)`.
 const DB_PER_OCTAVE: f32 = 6.020_6;
