@@ -140,7 +140,16 @@ fn dbfs(peak: f32) -> String {
     }
 }
 
-/// The live status: peaks since the last line, DSP load (average over the interval and the
+/// A loudness for the status line, with a floor.
+fn lufs(value: f32) -> String {
+    if value < -99.0 {
+        "-inf".into()
+    } else {
+        format!("{value:.1}")
+    }
+}
+
+/// The live status: peaks since the last line, the output's momentary loudness, DSP load (average over the interval and the
 /// longest callback against the period), xruns, late callbacks and recording counters.
 fn status_line(
     stats: &LiveStats,
@@ -157,9 +166,10 @@ fn status_line(
     let load = if d_callbacks == 0 { 0.0 } else { 100.0 * d_busy as f64 / d_callbacks as f64 / period_ns };
     let peak_load = 100.0 * stats.busy_ns_peak.swap(0, Ordering::Relaxed) as f64 / period_ns;
     let mut line = format!(
-        "in {:>6} dBFS  out {:>6} dBFS  DSP {load:4.1} % (peak {peak_load:5.1} %)  xruns {}  late {}",
+        "in {:>6} dBFS  out {:>6} dBFS  M {:>6} LUFS  DSP {load:4.1} % (peak {peak_load:5.1} %)  xruns {}  late {}",
         dbfs(input),
         dbfs(output),
+        lufs(stats.momentary_lufs()),
         stats.xruns.load(Ordering::Relaxed),
         stats.late_callbacks.load(Ordering::Relaxed)
     );

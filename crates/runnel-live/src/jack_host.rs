@@ -1,13 +1,14 @@
 //! The engine as a JACK client of its own, without a window: what `runnel live --backend jack`
 //! runs. It processes inside JACK's cycle, so it adds no buffering beyond JACK's period; it
-//! counts xruns and callbacks that overran
-//! their period, keeps input/output peaks for a status line, and feeds an optional recorder.
+//! counts xruns and callbacks that overran their period, keeps input/output peaks and the
+//! output's momentary loudness for a status line, and feeds an optional recorder.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use jack::{AudioIn, AudioOut, Client, ClientOptions, Control, Port, ProcessScope};
+use runnel_engine::dynamics::MomentaryLoudness;
 use runnel_engine::engine::{Engine, EngineSettings};
 
 use crate::jack_loop::{connect_ports, JackLoopError, XrunCounter};
@@ -18,7 +19,7 @@ const MAX_BLOCK: usize = 4096;
 
 /// Live counters, written by the audio thread and JACK's notification thread, read by the status
 /// line and the exit summary. All atomics: nothing here ever blocks the audio thread.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LiveStats {
     /// Process callbacks run.
     pub callbacks: AtomicU64,
@@ -36,9 +37,32 @@ pub struct LiveStats {
     pub input_peak_bits: AtomicU32,
     /// Output peak (|sample|, as f32 bits) since last read.
     pub output_peak_bits: AtomicU32,
+    /// The output's momentary loudness (BS.1770, 400 ms window, updated every 100 ms), LUFS as
+    /// f32 bits; negative infinity until the first window is complete.
+    pub momentary_lufs_bits: AtomicU32,
+}
+
+impl Default for LiveStats {
+    fn default() -> Self {
+        Self {
+            callbacks: AtomicU64::new(0),
+            xruns: Arc::default(),
+            late_callbacks: AtomicU64::new(0),
+            busy_ns: AtomicU64::new(0),
+            busy_ns_peak: AtomicU64::new(0),
+            input_peak_bits: AtomicU32::new(0),
+            output_peak_bits: AtomicU32::new(0),
+            momentary_lufs_bits: AtomicU32::new(f32::NEG_INFINITY.to_bits()),
+        }
+    }
 }
 
 impl LiveStats {
+    /// The output's latest momentary loudness, LUFS.
+    pub fn momentary_lufs(&self) -> f32 {
+        f32::from_bits(self.momentary_lufs_bits.load(Ordering::Relaxed))
+    }
+
     /// Takes (and resets) the input and output peaks since the last call.
     pub fn take_peaks(&self) -> (f32, f32) {
         (
@@ -68,6 +92,8 @@ struct Processor {
     right: Vec<f32>,
     /// Where processed audio goes for recording, if anywhere.
     record: Option<RecordTap>,
+    /// The output's momentary loudness meter.
+    loudness: MomentaryLoudness,
     /// Counters.
     stats: Arc<LiveStats>,
     /// One period's duration in nanoseconds: the callback's deadline.
@@ -89,6 +115,11 @@ impl jack::ProcessHandler for Processor {
             input_peak = input_peak.max(peak_bits(left, right));
             self.engine.process_stereo(left, right);
             output_peak = output_peak.max(peak_bits(left, right));
+            for (&l, &r) in left.iter().zip(right.iter()) {
+                if let Some((momentary, _)) = self.loudness.push(l, r) {
+                    self.stats.momentary_lufs_bits.store(momentary.to_bits(), Ordering::Relaxed);
+                }
+            }
             self.outputs[0].as_mut_slice(ps)[done..done + n].copy_from_slice(left);
             self.outputs[1].as_mut_slice(ps)[done..done + n].copy_from_slice(right);
             if let Some(tap) = &mut self.record {
@@ -158,7 +189,10 @@ impl JackHost {
         let name = |port: &str| format!("{}:{port}", client.name());
         let port_names = [name("in_1"), name("in_2"), name("out_1"), name("out_2")];
         let stats = Arc::new(LiveStats::default());
+        let mut loudness = MomentaryLoudness::default();
+        loudness.prepare(sample_rate as f32);
         let processor = Processor {
+            loudness,
             engine,
             inputs,
             outputs,

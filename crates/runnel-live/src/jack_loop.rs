@@ -124,7 +124,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Connects `from` → `to`. JACK2 refuses connections until a client's activation has reached the
 /// server's graph, which can take a few cycles: retried for [`CONNECT_TIMEOUT`] before the error is
 /// reported.
-pub(crate) fn connect_ports(client: &Client, from: &str, to: &str) -> Result<(), JackLoopError> {
+pub fn connect_ports(client: &Client, from: &str, to: &str) -> Result<(), JackLoopError> {
     let deadline = Instant::now() + CONNECT_TIMEOUT;
     loop {
         match client.connect_ports_by_name(from, to) {

@@ -77,3 +77,49 @@ fn the_host_adds_no_latency_beyond_the_jack_cycle_and_records_every_frame() {
     assert!(samples.chunks(2).all(|f| f[0] == f[1]), "both inputs were fed the same chirp");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_host_meters_the_output_momentary_loudness() {
+    let jack = PrivateJack::start("runnel-live-loudness", SAMPLE_RATE, PERIOD, Stdio::null(), Stdio::null())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut values = ParamValues::defaults();
+    for id in ["filter_on", "delay_on", "reverb_on"] {
+        values.set(id, 0.0).unwrap();
+    }
+    let host = JackHost::start("runnel-live", &values.to_settings(), &[], &[], None).expect("start the host");
+    assert!(host.stats().momentary_lufs().is_infinite(), "no loudness before a window is complete");
+    let name = host.client_name();
+
+    // A 1 kHz sine at −20 dBFS into both inputs: EBU Tech 3341's reference, a stereo 1 kHz sine
+    // reads its level in dBFS as LUFS (the K-weighting is +0.69 dB at 1 kHz, cancelling BS.1770's
+    // −0.691 offset), so −20.0 LUFS; every stage is off and the gains are at 0 dB.
+    let (player, _) = jack::Client::new("sine", jack::ClientOptions::NO_START_SERVER).expect("client");
+    let mut out = player.register_port("out", jack::AudioOut::default()).expect("port");
+    let mut phase = 0u64;
+    let play = jack::contrib::ClosureProcessHandler::new(move |_: &jack::Client, ps: &jack::ProcessScope| {
+        for x in out.as_mut_slice(ps) {
+            *x = 0.1
+                * (2.0 * std::f64::consts::PI * 1000.0 * phase as f64 / f64::from(SAMPLE_RATE)).sin() as f32;
+            phase += 1;
+        }
+        jack::Control::Continue
+    });
+    let player = player.activate_async((), play).expect("activate the sine player");
+    for input in ["in_1", "in_2"] {
+        runnel_live::jack_loop::connect_ports(player.as_client(), "sine:out", &format!("{name}:{input}"))
+            .unwrap();
+    }
+    // A cycle JACK misses under load leaves a gap that lowers the 400 ms windows around it, so
+    // the highest reading over 3 s (a clean window) is judged.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let mut momentary = f32::NEG_INFINITY;
+    for _ in 0..60 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        momentary = momentary.max(host.stats().momentary_lufs());
+    }
+    println!("jack_host: momentary {momentary:.3} LUFS for a −20 dBFS 1 kHz stereo sine");
+    assert!((momentary + 20.0).abs() < 0.1, "momentary {momentary} LUFS, expected −20.0 ± 0.1");
+    drop(player);
+    host.stop().expect("stop");
+    drop(jack);
+}
