@@ -1,6 +1,7 @@
 //! Output formats round trip (WAV 16/24/32f, FLAC 16/24: what is written decodes back to the
 //! float render within half an integer step, and sox reads the FLAC with the same length), and
-//! AIFF, MP3 and Ogg Vorbis inputs (made at test time with sox, lame and oggenc) render.
+//! AIFF, MP3 and Ogg Vorbis inputs (made at test time with sox, lame and oggenc) render; an MP3
+//! with LAME's info tag decodes gapless (the source's exact length, aligned at lag 0).
 
 mod common;
 
@@ -148,4 +149,62 @@ fn aiff_mp3_and_vorbis_inputs_render() {
         let level = 20.0 * (rms(&rendered[0]) / rms(&from_wav[0])).log10();
         assert!(level.abs() < 0.5, "{name}: {level:.2} dB from the WAV's render");
     }
+}
+
+#[test]
+fn a_lame_mp3_decodes_to_its_sources_length_and_alignment() {
+    let dir = temp_dir("mp3-gapless");
+    let source = dir.join("source.wav");
+    // A length that is no multiple of MP3's 1152-sample frame, and a broadband signal with a
+    // sharp correlation peak.
+    let frames = 2 * RATE as usize + 777;
+    let signal: Vec<Vec<f32>> = test_support::signals::program(frames as f64 / RATE as f64, RATE as f64, 5)
+        .into_iter()
+        .map(|mut c| {
+            c.resize(frames, 0.0);
+            c
+        })
+        .collect();
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: RATE,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(&source, spec).unwrap();
+    for n in 0..frames {
+        for c in &signal {
+            writer.write_sample((c[n].clamp(-1.0, 1.0) * 32767.0).round() as i16).unwrap();
+        }
+    }
+    writer.finalize().unwrap();
+    let (_, source_samples) = read_wav(&source);
+    let lame = require_tool("lame", "lame");
+    let mp3 = dir.join("gapless.mp3");
+    tool(&lame, &["--quiet", "-b", "320", source.to_str().unwrap(), mp3.to_str().unwrap()]);
+    let (rate, decoded) = decode(&mp3);
+    assert_eq!(rate, RATE);
+    assert_eq!(decoded[0].len(), frames, "decoded length vs the source's");
+    // Cross-correlation of the left channels over ±1200 lags (more than LAME's 1105-sample
+    // delay), over half a second in the middle: the peak is at lag 0.
+    let window = frames as i64 / 4..frames as i64 / 4 + RATE as i64 / 2;
+    let correlation = |lag: i64| -> f64 {
+        window
+            .clone()
+            .filter_map(|n| {
+                let m = n + lag;
+                (0..frames as i64)
+                    .contains(&m)
+                    .then(|| f64::from(source_samples[0][n as usize]) * f64::from(decoded[0][m as usize]))
+            })
+            .sum()
+    };
+    let best = (-1200..=1200i64).max_by(|a, b| correlation(*a).total_cmp(&correlation(*b))).unwrap();
+    assert_eq!(best, 0, "cross-correlation peak at lag {best}");
+    // And the decoded audio is the source within the codec's error (> 20 dB below the signal).
+    let error: f64 = source_samples[0].iter().zip(&decoded[0]).map(|(s, d)| f64::from(s - d).powi(2)).sum();
+    let energy: f64 = source_samples[0].iter().map(|s| f64::from(*s).powi(2)).sum();
+    let snr = 10.0 * (energy / error).log10();
+    eprintln!("mp3: {} frames, lag {best}, SNR {snr:.1} dB", decoded[0].len());
+    assert!(snr > 20.0, "SNR {snr:.1} dB");
 }
