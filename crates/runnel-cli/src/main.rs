@@ -117,8 +117,14 @@ struct RenderArgs {
     /// a gain after the engine (a second pass over a temporary float file beside the output).
     #[arg(long, value_name = "LUFS", allow_negative_numbers = true)]
     normalize: Option<f64>,
-    /// Keep each output's true peak at or below this many dBTP by lowering the gain (the
-    /// summary says by how much; for limiting instead, --set limiter_on=on --set lim_ceiling=…).
+    /// Keep each written file's true peak at or below this many dBTP: after the --normalize
+    /// gain, the engine's true-peak limiter (ceiling 0.3 dB under the target, default 1.5 ms
+    /// lookahead compensated so the output stays aligned, program-dependent release) on a
+    /// second pass; if the file as written (after integer rounding) still measures above the
+    /// target (or within 0.08 dB of it), the whole output is lowered to 0.1 dB under it. When limiting leaves the loudness
+    /// short of a --normalize target, the gain into the limiter is raised by the shortfall (up
+    /// to 3 more passes). The summary and --json say what happened (true_peak_control
+    /// none|limiter|limiter+gain, limiter_reduction_db, notes with any loudness still short).
     #[arg(long, value_name = "DBTP", allow_negative_numbers = true)]
     true_peak: Option<f64>,
     /// Output sample rate in Hz: the input is resampled to it (rubato, FFT) before the engine
@@ -138,7 +144,7 @@ struct RenderArgs {
     #[arg(long, short = 'q')]
     quiet: bool,
     /// Print a JSON summary on standard output (per file: input, output, status, duration,
-    /// peak, true peak, LUFS, gain, time, speed).
+    /// peak, true peak, LUFS, gain, true-peak control and limiter reduction, time, speed).
     #[arg(long)]
     json: bool,
 }
@@ -175,6 +181,11 @@ struct AnalyzeArgs {
 const ANALYZE_HELP: &str = "Prints integrated loudness (ITU-R BS.1770-4 / EBU R128, gated), loudness
 range (EBU Tech 3342), maximum momentary (400 ms) and short-term (3 s) loudness, sample peak,
 true peak (4x oversampled, dBTP), RMS, DC offset, duration, sample rate and channels.
+Momentary loudness is read every 10 ms and short-term every 50 ms for the maxima.
+
+Channels: 1 to 8, in the WAV/SMPTE order, weighted as BS.1770-4 specifies: 1 mono; 2 L R;
+3 L R C; 4 L R Ls Rs; 5 L R C Ls Rs; 6 L R C LFE Ls Rs; 7 L R C LFE Cs Ls Rs; 8 L R C LFE Lb Rb
+Ls Rs. Surrounds (Ls, Rs) weigh +1.5 dB, the LFE is left out. (render takes mono and stereo.)
 
 Example:
   runnel analyze mix.wav --json
@@ -298,6 +309,7 @@ fn render(args: RenderArgs) -> u8 {
         format,
         normalize_lufs: args.normalize,
         true_peak_dbtp: args.true_peak,
+        limiter_margin_db: runnel_cli::render::peak_limit::LIMITER_MARGIN_DB,
         force: args.force,
         rate: args.rate,
     };

@@ -33,6 +33,7 @@ fn render(input: &Path, output: &Path, tail: TailChoice, settings: runnel_engine
         format: OutputFormat::Wav32f,
         normalize_lufs: None,
         true_peak_dbtp: None,
+        limiter_margin_db: runnel_cli::render::peak_limit::LIMITER_MARGIN_DB,
         force: false,
         rate: None,
     };

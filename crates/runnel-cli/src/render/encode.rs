@@ -54,6 +54,17 @@ impl OutputFormat {
     }
 }
 
+impl OutputFormat {
+    /// `x` as the file will hold it, back in float: rounded to the integer grid and clamped for
+    /// integer formats, unchanged for float (so a meter can read what is written).
+    pub fn as_written(self, x: f32) -> f32 {
+        match self.integer_bits() {
+            Some(bits) => quantize(x, bits).0 as f32 / (1i64 << (bits - 1)) as f32,
+            None => x,
+        }
+    }
+}
+
 /// Scales a float sample to a `bits`-bit integer, rounding to nearest and clamping to the
 /// integer range (no dither: renders are deterministic). Returns the value and whether it
 /// clipped.
@@ -318,5 +329,18 @@ mod tests {
         assert_eq!(quantize(2.0, 24), ((1 << 23) - 1, true));
         assert_eq!(quantize(1.4 / 32768.0, 16), (1, false));
         assert_eq!(quantize(f32::NAN, 16), (0, true));
+    }
+
+    #[test]
+    fn as_written_is_the_integer_grid_and_quantizes_back_to_itself() {
+        let x = 0.123_456_7f32;
+        let w = OutputFormat::Wav16.as_written(x);
+        assert_eq!(w, 4045.0 / 32768.0);
+        assert_eq!(quantize(w, 16), quantize(x, 16));
+        let w24 = OutputFormat::Flac24.as_written(x);
+        assert_eq!(quantize(w24, 24), quantize(x, 24));
+        assert!((w24 - x).abs() <= 0.5 / 8_388_608.0);
+        assert_eq!(OutputFormat::Wav32f.as_written(x), x);
+        assert_eq!(OutputFormat::Wav16.as_written(2.0), 32767.0 / 32768.0);
     }
 }
