@@ -163,7 +163,8 @@ overwritten, an existing output only with --force.
 Exit status: 0 all files rendered; 1 at least one file failed (the others were still rendered;
 each failure is one line `runnel: FILE: reason` on stderr); 2 usage error (bad option, unknown
 --set id, bad value, missing preset), nothing rendered; 130 interrupted by Ctrl-C (finished
-outputs are kept, unfinished ones and every temporary file are removed).";
+outputs are kept, unfinished ones and every temporary file are removed; a second Ctrl-C exits at
+once, without the summary, still removing the temporaries).";
 
 /// `runnel analyze`'s arguments.
 #[derive(Args)]
@@ -315,8 +316,8 @@ fn render(args: RenderArgs) -> u8 {
     };
     if let Err(e) = ctrlc::set_handler(|| {
         if CANCEL.swap(true, Ordering::SeqCst) {
-            // A second Ctrl-C: leave now.
-            std::process::exit(i32::from(EXIT_INTERRUPTED));
+            // A second Ctrl-C: leave now, but not before removing the temporaries.
+            runnel_cli::render::encode::remove_temporaries_and_exit(i32::from(EXIT_INTERRUPTED));
         }
     }) {
         eprintln!("runnel render: Ctrl-C will not clean up ({e})");

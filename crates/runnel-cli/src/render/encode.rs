@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use flacenc::component::{BitRepr, StreamInfo};
 use flacenc::error::Verify;
@@ -202,7 +203,7 @@ impl AudioEncoder {
         sample_rate: u32,
         channels: usize,
     ) -> Result<Self, String> {
-        let file = File::options().write(true).create_new(true).open(path).map_err(|e| e.to_string())?;
+        let file = create_temporary(path).map_err(|e| e.to_string())?;
         let bits = format.integer_bits();
         let writer = match format {
             OutputFormat::Flac16 | OutputFormat::Flac24 => {
@@ -264,6 +265,35 @@ impl AudioEncoder {
     }
 }
 
+/// Temporary files that exist now (created, not yet moved into place or removed), so that a
+/// second Ctrl-C, which ends the process at once, can still remove them.
+static LIVE_TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Creates `path` (which must not exist) and records it as a live temporary. Creation happens
+/// under the record's lock, so once [`remove_temporaries_and_exit`] holds it no new temporary
+/// can appear.
+fn create_temporary(path: &Path) -> std::io::Result<File> {
+    let mut live = LIVE_TEMPORARIES.lock().unwrap_or_else(PoisonError::into_inner);
+    let file = File::options().write(true).create_new(true).open(path)?;
+    live.push(path.to_path_buf());
+    Ok(file)
+}
+
+/// Drops `path` from the live temporaries (it was moved into place or removed).
+fn forget_temporary(path: &Path) {
+    LIVE_TEMPORARIES.lock().unwrap_or_else(PoisonError::into_inner).retain(|p| p != path);
+}
+
+/// Removes every live temporary and ends the process with `code`, holding the record's lock
+/// so no render thread creates another in between (a second Ctrl-C).
+pub fn remove_temporaries_and_exit(code: i32) -> ! {
+    let live = LIVE_TEMPORARIES.lock().unwrap_or_else(PoisonError::into_inner);
+    for path in live.iter() {
+        let _ = std::fs::remove_file(path);
+    }
+    std::process::exit(code)
+}
+
 /// Counter making temporary names unique within the process.
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -305,6 +335,7 @@ impl PendingOutput {
             }
         }
         self.committed = true;
+        forget_temporary(&self.temp);
         Ok(())
     }
 }
@@ -313,6 +344,7 @@ impl Drop for PendingOutput {
     fn drop(&mut self) {
         if !self.committed {
             let _ = std::fs::remove_file(&self.temp);
+            forget_temporary(&self.temp);
         }
     }
 }
