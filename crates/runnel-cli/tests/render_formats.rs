@@ -1,5 +1,7 @@
 //! Output formats round trip (WAV 16/24/32f, FLAC 16/24: what is written decodes back to the
-//! float render within half an integer step, and sox reads the FLAC with the same length), and
+//! float render within half an integer step without dither, and sox reads the FLAC with the
+//! same length); TPDF dither (the default) adds an error of 0.5 LSB RMS independent of the
+//! signal, keeps a sine below one LSB that rounding alone erases, and is reproducible; and
 //! AIFF, MP3 and Ogg Vorbis inputs (made at test time with sox, lame and oggenc) render; an MP3
 //! with LAME's info tag decodes gapless (the source's exact length, aligned at lag 0).
 
@@ -41,10 +43,19 @@ fn every_output_format_decodes_back_to_the_float_render() {
     let dir = temp_dir("formats");
     let input = dir.join("in.wav");
     write_wav_f32(&input, RATE, &test_support::signals::program(1.0, RATE as f64, 8));
+    // Without dither, so every sample is the float render rounded to nearest.
     let render = |format: &str, ext: &str| {
         let out = dir.join(format!("{format}.{ext}"));
-        let output =
-            run(&["render", input.to_str().unwrap(), "-o", out.to_str().unwrap(), "--format", format]);
+        let output = run(&[
+            "render",
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--format",
+            format,
+            "--dither",
+            "none",
+        ]);
         assert!(output.status.success(), "{format}: {}", stderr(&output));
         out
     };
@@ -207,4 +218,61 @@ fn a_lame_mp3_decodes_to_its_sources_length_and_alignment() {
     let snr = 10.0 * (energy / error).log10();
     eprintln!("mp3: {} frames, lag {best}, SNR {snr:.1} dB", decoded[0].len());
     assert!(snr > 20.0, "SNR {snr:.1} dB");
+}
+
+#[test]
+fn tpdf_dither_keeps_a_sine_below_one_lsb_and_adds_half_an_lsb_rms() {
+    let dir = temp_dir("dither");
+    let lsb = 1.0 / 32768.0;
+    // A 1 kHz sine of 0.4 LSB: rounding to nearest writes nothing but zeros.
+    let frames = RATE as usize * 2;
+    let quiet = test_support::signals::sine(frames, 1000.0, 0.4 * lsb, RATE as f64);
+    let input = dir.join("quiet.wav");
+    write_wav_f32(&input, RATE, &[quiet.clone(), quiet.clone()]);
+    let neutral = ["--set", "filter_on=off", "--set", "delay_on=off", "--set", "reverb_on=off"];
+    let render = |name: &str, extra: &[&str]| {
+        let out = dir.join(format!("{name}.wav"));
+        let mut args = vec!["render", input.to_str().unwrap(), "-o", out.to_str().unwrap(), "--tail", "0"];
+        args.extend(["--format", "wav16", "-q"]);
+        args.extend(neutral);
+        args.extend(extra);
+        let output = run(&args);
+        assert!(output.status.success(), "{name}: {}", stderr(&output));
+        read_wav(&out).1
+    };
+    let (float_out, rounded, dithered, again) = (
+        {
+            let out = dir.join("float.wav");
+            let mut args =
+                vec!["render", input.to_str().unwrap(), "-o", out.to_str().unwrap(), "--tail", "0", "-q"];
+            args.extend(neutral);
+            assert!(run(&args).status.success());
+            read_wav(&out).1
+        },
+        render("rounded", &["--dither", "none"]),
+        render("dithered", &[]),
+        render("again", &["--dither", "tpdf"]),
+    );
+    assert!(rounded[0].iter().all(|x| *x == 0.0), "rounding alone erases a 0.4 LSB sine");
+    assert_eq!(dithered, again, "the dither is reproducible");
+    // Projection onto the sine: the dithered file still carries it (amplitude within 10 %).
+    let reference: Vec<f64> =
+        (0..frames).map(|n| (std::f64::consts::TAU * 1000.0 * n as f64 / RATE as f64).sin()).collect();
+    let amplitude = |x: &[f32]| {
+        2.0 * x.iter().zip(&reference).map(|(a, r)| f64::from(*a) * r).sum::<f64>() / frames as f64
+    };
+    let kept = amplitude(&dithered[0]) / lsb;
+    assert!((kept - 0.4).abs() < 0.04, "dithered amplitude {kept:.3} LSB");
+    // The error against the float render: within ±1.5 LSB, mean 0, RMS 0.5 LSB (dither 1/6 +
+    // rounding 1/12 = 1/4 LSB²) — the same on both channels.
+    for c in 0..2 {
+        let errors: Vec<f64> =
+            dithered[c].iter().zip(&float_out[c]).map(|(d, f)| f64::from(d - f) / lsb).collect();
+        let mean = errors.iter().sum::<f64>() / frames as f64;
+        let rms = (errors.iter().map(|e| e * e).sum::<f64>() / frames as f64).sqrt();
+        eprintln!("dither channel {c}: kept {kept:.3} LSB, error mean {mean:.4} LSB, RMS {rms:.4} LSB");
+        assert!(errors.iter().all(|e| e.abs() <= 1.5 + 1e-6));
+        assert!(mean.abs() < 0.01, "{mean}");
+        assert!((rms - 0.5).abs() < 0.01, "{rms}");
+    }
 }

@@ -245,6 +245,7 @@ fn render_options(
         block: 512,
         tail: TailChoice::Seconds(0.0),
         format: OutputFormat::Wav32f,
+        dither: runnel_cli::render::dither::DitherChoice::Tpdf,
         normalize_lufs,
         true_peak_dbtp: true_peak,
         limiter_margin_db,

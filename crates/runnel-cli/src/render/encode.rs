@@ -12,6 +12,8 @@ use flacenc::component::{BitRepr, StreamInfo};
 use flacenc::error::Verify;
 use flacenc::source::{Context, Fill, FrameBuf};
 
+use super::dither::{DitherChoice, Tpdf};
+
 /// The output formats of `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -55,23 +57,16 @@ impl OutputFormat {
     }
 }
 
-impl OutputFormat {
-    /// `x` as the file will hold it, back in float: rounded to the integer grid and clamped for
-    /// integer formats, unchanged for float (so a meter can read what is written).
-    pub fn as_written(self, x: f32) -> f32 {
-        match self.integer_bits() {
-            Some(bits) => quantize(x, bits).0 as f32 / (1i64 << (bits - 1)) as f32,
-            None => x,
-        }
-    }
+/// Scales a float sample to a `bits`-bit integer, rounding to nearest and clamping to the
+/// integer range. Returns the value and whether it clipped.
+pub fn quantize(x: f32, bits: u32) -> (i32, bool) {
+    quantize_dithered(x, bits, 0.0)
 }
 
-/// Scales a float sample to a `bits`-bit integer, rounding to nearest and clamping to the
-/// integer range (no dither: renders are deterministic). Returns the value and whether it
-/// clipped.
-pub fn quantize(x: f32, bits: u32) -> (i32, bool) {
+/// [`quantize`] with `dither_lsb` (in integer steps) added before the rounding.
+pub fn quantize_dithered(x: f32, bits: u32, dither_lsb: f64) -> (i32, bool) {
     let scale = (1i64 << (bits - 1)) as f64;
-    let v = (f64::from(x) * scale).round();
+    let v = (f64::from(x) * scale + dither_lsb).round();
     let (lo, hi) = (-scale, scale - 1.0);
     if v > hi || v < lo || v.is_nan() {
         (if v.is_nan() { 0 } else { v.clamp(lo, hi) as i32 }, true)
@@ -189,19 +184,25 @@ pub struct AudioEncoder {
     writer: Writer,
     /// Integer bits, or `None` for float.
     bits: Option<u32>,
+    /// TPDF dither before rounding (integer formats with `--dither tpdf`).
+    dither: Option<Tpdf>,
     /// Integer conversion buffer (reused).
     scratch: Vec<i32>,
+    /// The last chunk as written, back in float (integer formats; reused).
+    written: Vec<f32>,
     /// Samples that exceeded the integer range and were clamped.
     pub clipped: u64,
 }
 
 impl AudioEncoder {
-    /// Starts a file of `format` at `path` (which must not exist; it is a fresh temporary).
+    /// Starts a file of `format` at `path` (which must not exist; it is a fresh temporary);
+    /// `dither` applies to integer formats.
     pub fn create(
         path: &Path,
         format: OutputFormat,
         sample_rate: u32,
         channels: usize,
+        dither: DitherChoice,
     ) -> Result<Self, String> {
         let file = create_temporary(path).map_err(|e| e.to_string())?;
         let bits = format.integer_bits();
@@ -223,34 +224,40 @@ impl AudioEncoder {
                 Writer::Wav(hound::WavWriter::new(BufWriter::new(file), spec).map_err(|e| e.to_string())?)
             }
         };
-        Ok(Self { writer, bits, scratch: Vec::new(), clipped: 0 })
+        let dither = (bits.is_some() && dither == DitherChoice::Tpdf).then(Tpdf::default);
+        Ok(Self { writer, bits, dither, scratch: Vec::new(), written: Vec::new(), clipped: 0 })
     }
 
-    /// Appends interleaved samples.
-    pub fn write(&mut self, samples: &[f32]) -> Result<(), String> {
+    /// Appends interleaved samples; returns them as written (dithered and rounded to the
+    /// integer grid, back in float; the samples themselves for float), for a meter to read.
+    pub fn write<'a>(&'a mut self, samples: &'a [f32]) -> Result<&'a [f32], String> {
         match (self.bits, &mut self.writer) {
             (None, Writer::Wav(w)) => {
                 for &x in samples {
                     w.write_sample(x).map_err(|e| e.to_string())?;
                 }
-                Ok(())
+                Ok(samples)
             }
             (Some(bits), writer) => {
+                let scale = (1i64 << (bits - 1)) as f32;
                 self.scratch.clear();
+                self.written.clear();
                 for &x in samples {
-                    let (v, clipped) = quantize(x, bits);
+                    let dither = self.dither.as_mut().map_or(0.0, Tpdf::next_lsb);
+                    let (v, clipped) = quantize_dithered(x, bits, dither);
                     self.clipped += u64::from(clipped);
                     self.scratch.push(v);
+                    self.written.push(v as f32 / scale);
                 }
                 match writer {
                     Writer::Wav(w) => {
                         for &v in &self.scratch {
                             w.write_sample(v).map_err(|e| e.to_string())?;
                         }
-                        Ok(())
                     }
-                    Writer::Flac(f) => f.write(&self.scratch),
+                    Writer::Flac(f) => f.write(&self.scratch)?,
                 }
+                Ok(&self.written)
             }
             (None, Writer::Flac(_)) => unreachable!("FLAC is always integer"),
         }
@@ -361,18 +368,5 @@ mod tests {
         assert_eq!(quantize(2.0, 24), ((1 << 23) - 1, true));
         assert_eq!(quantize(1.4 / 32768.0, 16), (1, false));
         assert_eq!(quantize(f32::NAN, 16), (0, true));
-    }
-
-    #[test]
-    fn as_written_is_the_integer_grid_and_quantizes_back_to_itself() {
-        let x = 0.123_456_7f32;
-        let w = OutputFormat::Wav16.as_written(x);
-        assert_eq!(w, 4045.0 / 32768.0);
-        assert_eq!(quantize(w, 16), quantize(x, 16));
-        let w24 = OutputFormat::Flac24.as_written(x);
-        assert_eq!(quantize(w24, 24), quantize(x, 24));
-        assert!((w24 - x).abs() <= 0.5 / 8_388_608.0);
-        assert_eq!(OutputFormat::Wav32f.as_written(x), x);
-        assert_eq!(OutputFormat::Wav16.as_written(2.0), 32767.0 / 32768.0);
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! - [`inputs`]: arguments → jobs (files, directories, globs; output paths and their checks);
 //! - [`decode`] / [`encode`]: symphonia in, hound/flacenc out, temporary files beside the
-//!   destination;
+//!   destination; [`dither`]: TPDF dither for integer formats;
 //! - [`pipeline`]: decode → engine → encode threads joined by bounded lock-free queues;
 //! - [`peak_limit`]: `--true-peak` through the engine's limiter, latency-compensated;
 //! - [`batch`]: jobs in parallel, per-file results, the summary;
@@ -11,6 +11,7 @@
 
 pub mod batch;
 pub mod decode;
+pub mod dither;
 pub mod encode;
 pub mod inputs;
 pub mod peak_limit;
@@ -93,6 +94,8 @@ pub struct RenderOptions {
     pub tail: TailChoice,
     /// Output format.
     pub format: OutputFormat,
+    /// `--dither`: TPDF dither before rounding to an integer format, or none.
+    pub dither: dither::DitherChoice,
     /// `--normalize`: integrated loudness target, LUFS.
     pub normalize_lufs: Option<f64>,
     /// `--true-peak`: ceiling for the written file's true peak, dBTP.
@@ -241,12 +244,13 @@ fn render_into(
     // Pass 1: the engine's output, straight to the final format, or to a float file to measure.
     let first = PendingOutput::beside(dest, if needs_second_pass { "pass1" } else { "part" });
     let first_format = if needs_second_pass { OutputFormat::Wav32f } else { options.format };
-    let mut encoder = AudioEncoder::create(&first.temp, first_format, rate, channels).map_err(cant_write)?;
+    let mut encoder = AudioEncoder::create(&first.temp, first_format, rate, channels, options.dither)
+        .map_err(cant_write)?;
     let mut meter = new_meter()?;
     let stats = {
         let mut sink = |samples: &[f32]| {
-            meter.add(samples);
-            encoder.write(samples)
+            meter.add(encoder.write(samples)?);
+            Ok(())
         };
         render_stream(&mut decoder, &mut engine, &plan, &mut sink, hooks.progress, hooks.cancel)
             .map_err(stream_status)?
@@ -383,7 +387,8 @@ impl SecondPass<'_> {
         let format = self.options.format;
         let output = PendingOutput::beside(self.dest, "part");
         let mut encoder =
-            AudioEncoder::create(&output.temp, format, self.rate, self.channels).map_err(cant_write)?;
+            AudioEncoder::create(&output.temp, format, self.rate, self.channels, self.options.dither)
+                .map_err(cant_write)?;
         let mut meter = LoudnessMeter::new(self.channels, self.rate, Detail::SummaryWithTruePeak)
             .map_err(Status::Failed)?;
         let mut limiter = self.options.true_peak_dbtp.map(|target| {
@@ -395,7 +400,6 @@ impl SecondPass<'_> {
         let mut samples = reader.into_samples::<f32>();
         let mut chunk = Vec::with_capacity(8192 * self.channels);
         let mut limited = Vec::with_capacity(8192 * self.channels);
-        let mut as_written = Vec::with_capacity(8192 * self.channels);
         let mut input_done = false;
         while !input_done {
             if cancel.load(std::sync::atomic::Ordering::Relaxed) {
@@ -421,10 +425,7 @@ impl SecondPass<'_> {
             if trim != 1.0 {
                 out.iter_mut().for_each(|x| *x *= trim);
             }
-            as_written.clear();
-            as_written.extend(out.iter().map(|&x| format.as_written(x)));
-            meter.add(&as_written);
-            encoder.write(out).map_err(cant_write)?;
+            meter.add(encoder.write(out).map_err(cant_write)?);
         }
         let clipped = encoder.clipped;
         encoder.finish().map_err(cant_write)?;
