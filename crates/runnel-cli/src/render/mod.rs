@@ -297,8 +297,10 @@ fn render_into(
             && lufs.is_finite()
             && shortfall > LOUDNESS_SHORTFALL_LU
             && pushes < MAX_LOUDNESS_PASSES
+            && trims < MAX_TRIM_PASSES
         {
-            // The limiting cost loudness: drive the limiter harder by the shortfall.
+            // The limiting cost loudness: drive the limiter harder by the shortfall (only while
+            // a trim is left, so a pass that overshoots the ceiling can still be brought back).
             pushes += 1;
             gain_db += shortfall;
         } else {
