@@ -169,6 +169,13 @@ fn tech_3341_case_6_five_channels_and_the_lfe_left_out() {
         assert!(r["channels"] == 5 || r["channels"] == 6, "{r}");
         within(name, "integrated", &r["integrated_lufs"], -23.0, 0.1, 0.1);
     }
+    // Past 7.1 there is no mapping: one clear line, exit 1.
+    let dir = temp_dir("ebu-3341-6-nine");
+    let nine = dir.join("nine.wav");
+    write_wav_f32(&nine, RATE, &test_support::signals::channels(vec![0.1; 4800], 9));
+    let output = run(&["analyze", nine.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("9 channels; at most 8 are measured"), "{}", stderr(&output));
 }
 
 #[test]
