@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use crate::loudness::{Detail, LoudnessMeter, LoudnessReport};
-use crate::render::decode::AudioDecoder;
+use crate::render::decode::{AudioDecoder, MAX_ANALYZE_CHANNELS};
 use crate::render::inputs::expand;
 
 /// One file's measurements, or why it could not be measured.
@@ -22,7 +22,8 @@ pub struct Analysis {
 
 /// Measures one file.
 pub fn analyze_file(path: &Path) -> Result<(u32, usize, LoudnessReport), String> {
-    let mut decoder = AudioDecoder::open(path).map_err(|e| e.to_string())?;
+    let mut decoder =
+        AudioDecoder::open_with_channels(path, MAX_ANALYZE_CHANNELS).map_err(|e| e.to_string())?;
     let mut meter = LoudnessMeter::new(decoder.channels, decoder.sample_rate, Detail::Full)?;
     while let Some(chunk) = decoder.next_chunk().map_err(|e| e.to_string())? {
         meter.add(chunk);

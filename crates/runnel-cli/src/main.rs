@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Parser, Subcommand};
 
+use runnel_cli::render::dither::DitherChoice;
 use runnel_cli::render::encode::OutputFormat;
 use runnel_cli::render::inputs::{plan, Destination};
 use runnel_cli::render::progress::Progress;
@@ -110,15 +111,27 @@ struct RenderArgs {
     #[arg(long, default_value = "auto", value_name = "auto|SECONDS", value_parser = parse_tail)]
     tail: TailChoice,
     /// Output format (default: from -o's extension, .flac → flac24, else wav32f). Integer
-    /// formats round to nearest without dither and clip at full scale (reported).
+    /// formats are dithered (see --dither), rounded and clip at full scale (reported).
     #[arg(long, value_enum)]
     format: Option<OutputFormat>,
+    /// Dither before rounding to an integer format: `tpdf` adds triangular noise of ±1 LSB
+    /// (16-bit: a flat floor at about -91.5 dBFS instead of distortion on quiet passages and
+    /// fades; the same seed for every file, so renders are reproducible); `none` rounds to
+    /// nearest. No effect on wav32f.
+    #[arg(long, value_enum, default_value = "tpdf")]
+    dither: DitherChoice,
     /// Normalise each output's integrated loudness (EBU R128) to this many LUFS (±0.1 LU), by
     /// a gain after the engine (a second pass over a temporary float file beside the output).
     #[arg(long, value_name = "LUFS", allow_negative_numbers = true)]
     normalize: Option<f64>,
-    /// Keep each output's true peak at or below this many dBTP by lowering the gain (the
-    /// summary says by how much; for limiting instead, --set limiter_on=on --set lim_ceiling=…).
+    /// Keep each written file's true peak at or below this many dBTP: after the --normalize
+    /// gain, the engine's true-peak limiter (ceiling 0.3 dB under the target, default 1.5 ms
+    /// lookahead compensated so the output stays aligned, program-dependent release) on a
+    /// second pass; if the file as written (after integer rounding) still measures above the
+    /// target (or within 0.08 dB of it), the whole output is lowered to 0.1 dB under it. When limiting leaves the loudness
+    /// short of a --normalize target, the gain into the limiter is raised by the shortfall (up
+    /// to 3 more passes). The summary and --json say what happened (true_peak_control
+    /// none|limiter|limiter+gain, limiter_reduction_db, notes with any loudness still short).
     #[arg(long, value_name = "DBTP", allow_negative_numbers = true)]
     true_peak: Option<f64>,
     /// Output sample rate in Hz: the input is resampled to it (rubato, FFT) before the engine
@@ -138,7 +151,7 @@ struct RenderArgs {
     #[arg(long, short = 'q')]
     quiet: bool,
     /// Print a JSON summary on standard output (per file: input, output, status, duration,
-    /// peak, true peak, LUFS, gain, time, speed).
+    /// peak, true peak, LUFS, gain, true-peak control and limiter reduction, time, speed).
     #[arg(long)]
     json: bool,
 }
@@ -157,7 +170,8 @@ overwritten, an existing output only with --force.
 Exit status: 0 all files rendered; 1 at least one file failed (the others were still rendered;
 each failure is one line `runnel: FILE: reason` on stderr); 2 usage error (bad option, unknown
 --set id, bad value, missing preset), nothing rendered; 130 interrupted by Ctrl-C (finished
-outputs are kept, unfinished ones and every temporary file are removed).";
+outputs are kept, unfinished ones and every temporary file are removed; a second Ctrl-C exits at
+once, without the summary, still removing the temporaries).";
 
 /// `runnel analyze`'s arguments.
 #[derive(Args)]
@@ -175,6 +189,11 @@ struct AnalyzeArgs {
 const ANALYZE_HELP: &str = "Prints integrated loudness (ITU-R BS.1770-4 / EBU R128, gated), loudness
 range (EBU Tech 3342), maximum momentary (400 ms) and short-term (3 s) loudness, sample peak,
 true peak (4x oversampled, dBTP), RMS, DC offset, duration, sample rate and channels.
+Momentary loudness is read every 10 ms and short-term every 50 ms for the maxima.
+
+Channels: 1 to 8, in the WAV/SMPTE order, weighted as BS.1770-4 specifies: 1 mono; 2 L R;
+3 L R C; 4 L R Ls Rs; 5 L R C Ls Rs; 6 L R C LFE Ls Rs; 7 L R C LFE Cs Ls Rs; 8 L R C LFE Lb Rb
+Ls Rs. Surrounds (Ls, Rs) weigh +1.5 dB, the LFE is left out. (render takes mono and stereo.)
 
 Example:
   runnel analyze mix.wav --json
@@ -296,15 +315,17 @@ fn render(args: RenderArgs) -> u8 {
         block: args.block as usize,
         tail: args.tail,
         format,
+        dither: args.dither,
         normalize_lufs: args.normalize,
         true_peak_dbtp: args.true_peak,
+        limiter_margin_db: runnel_cli::render::peak_limit::LIMITER_MARGIN_DB,
         force: args.force,
         rate: args.rate,
     };
     if let Err(e) = ctrlc::set_handler(|| {
         if CANCEL.swap(true, Ordering::SeqCst) {
-            // A second Ctrl-C: leave now.
-            std::process::exit(i32::from(EXIT_INTERRUPTED));
+            // A second Ctrl-C: leave now, but not before removing the temporaries.
+            runnel_cli::render::encode::remove_temporaries_and_exit(i32::from(EXIT_INTERRUPTED));
         }
     }) {
         eprintln!("runnel render: Ctrl-C will not clean up ({e})");

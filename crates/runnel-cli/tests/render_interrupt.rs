@@ -55,3 +55,36 @@ fn sigint_mid_render_leaves_no_partial_output_and_no_temporary() {
     assert_eq!(summary["files"][0]["status"], "ok");
     assert_eq!(summary["files"][1]["status"], "interrupted");
 }
+
+#[test]
+fn a_second_sigint_exits_at_once_and_still_leaves_no_temporary() {
+    let dir = temp_dir("interrupt-twice");
+    let rate = 48_000;
+    let long = dir.join("long.wav");
+    let minutes = test_support::signals::program(120.0, rate as f64, 3);
+    write_wav_f32(&long, rate, &minutes);
+    drop(minutes);
+    let out = dir.join("out");
+    // Two passes (--normalize): the first pass's float temporary exists while it runs.
+    let child = runnel()
+        .args(["render", long.to_str().unwrap(), "--out-dir", out.to_str().unwrap(), "--normalize", "-16"])
+        .args(["--jobs", "1", "-q"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !out.exists() || files_in(&out).is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(60), "the render never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    // Both signals back to back: the second arrives before the render threads have unwound.
+    let pid = child.id().to_string();
+    let status =
+        Command::new("sh").args(["-c", &format!("kill -INT {pid}; kill -INT {pid}")]).status().unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert_eq!(files_in(&out), Vec::<std::path::PathBuf>::new(), "nothing left, not even hidden");
+}

@@ -31,8 +31,10 @@ fn render(input: &Path, output: &Path, tail: TailChoice, settings: runnel_engine
         block: 256,
         tail,
         format: OutputFormat::Wav32f,
+        dither: runnel_cli::render::dither::DitherChoice::Tpdf,
         normalize_lufs: None,
         true_peak_dbtp: None,
+        limiter_margin_db: runnel_cli::render::peak_limit::LIMITER_MARGIN_DB,
         force: false,
         rate: None,
     };

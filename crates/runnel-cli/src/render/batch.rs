@@ -131,6 +131,8 @@ pub fn json_summary(reports: &[FileReport], interrupted: bool) -> Value {
                 "true_peak_dbtp": levels.map_or(Value::Null, |l| number(l.true_peak_dbtp)),
                 "lufs": levels.map_or(Value::Null, |l| number(l.integrated_lufs)),
                 "gain_db": number(r.gain_db),
+                "true_peak_control": r.peak_control.map(|c| c.name()),
+                "limiter_reduction_db": r.limiter_reduction_db.map_or(Value::Null, number),
                 "time_s": number(r.seconds),
                 "realtime": if r.seconds > 0.0 { number(r.input_duration_s / r.seconds) } else { Value::Null },
                 "notes": r.notes,

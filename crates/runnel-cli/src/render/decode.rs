@@ -1,6 +1,11 @@
 //! Reading audio files as a stream of interleaved `f32` chunks, with symphonia: WAV, FLAC, AIFF,
 //! MP3 and Ogg Vorbis. Only one packet is decoded at a time, so memory does not depend on the
 //! file's length.
+//!
+//! Gapless: symphonia's `enable_gapless` is on, so an MP3 with a LAME/Xing info tag loses the
+//! encoder delay and padding the tag states (plus the decoder's own 529-sample delay) and
+//! decodes to the length and alignment of the encoder's input. An MP3 without the tag keeps
+//! them (nothing says how long they are).
 
 use std::fmt;
 use std::fs::File;
@@ -18,6 +23,10 @@ use symphonia::core::probe::Hint;
 /// two equal sides). More channels are refused rather than guessed at.
 pub const MAX_CHANNELS: usize = 2;
 
+/// The most channels `runnel analyze` measures (7.1; the BS.1770 mapping is in
+/// [`crate::loudness::bs1770_channel_map`]).
+pub const MAX_ANALYZE_CHANNELS: usize = 8;
+
 /// Why a file could not be read.
 #[derive(Debug)]
 pub enum DecodeError {
@@ -31,8 +40,8 @@ pub enum DecodeError {
     NoAudioTrack,
     /// The track's sample rate is not stated.
     UnknownRate,
-    /// More channels than [`MAX_CHANNELS`].
-    TooManyChannels(usize),
+    /// More channels than the caller accepts: (found, most accepted).
+    TooManyChannels(usize, usize),
     /// The data is damaged past what the decoder can skip.
     Corrupt(String),
 }
@@ -47,8 +56,11 @@ impl fmt::Display for DecodeError {
             }
             DecodeError::NoAudioTrack => write!(f, "no audio track"),
             DecodeError::UnknownRate => write!(f, "the file does not state its sample rate"),
-            DecodeError::TooManyChannels(n) => {
+            DecodeError::TooManyChannels(n, MAX_CHANNELS) => {
                 write!(f, "{n} channels; runnel renders mono and stereo files only")
+            }
+            DecodeError::TooManyChannels(n, most) => {
+                write!(f, "{n} channels; at most {most} are measured")
             }
             DecodeError::Corrupt(why) => write!(f, "damaged audio data: {why}"),
         }
@@ -67,8 +79,10 @@ pub struct AudioDecoder {
     track_id: u32,
     /// Sample rate in Hz.
     pub sample_rate: u32,
-    /// Channels (1 or 2).
+    /// Channels (1 or 2 for a render; up to [`MAX_ANALYZE_CHANNELS`] for analyze).
     pub channels: usize,
+    /// The most channels accepted.
+    max_channels: usize,
     /// Length in frames when the container states it.
     pub frames: Option<u64>,
     /// Interleaved `f32` copy of the last decoded packet; reallocated only when a packet is
@@ -85,8 +99,13 @@ pub struct AudioDecoder {
 const MAX_SKIPPED_IN_A_ROW: u32 = 8;
 
 impl AudioDecoder {
-    /// Opens `path` and chooses its first audio track.
+    /// Opens `path` for a render (mono or stereo) and chooses its first audio track.
     pub fn open(path: &Path) -> Result<Self, DecodeError> {
+        Self::open_with_channels(path, MAX_CHANNELS)
+    }
+
+    /// Opens `path`, accepting up to `max_channels` channels, and chooses its first audio track.
+    pub fn open_with_channels(path: &Path, max_channels: usize) -> Result<Self, DecodeError> {
         let file = File::open(path).map_err(DecodeError::Io)?;
         if file.metadata().map_err(DecodeError::Io)?.len() == 0 {
             return Err(DecodeError::Empty);
@@ -96,8 +115,10 @@ impl AudioDecoder {
         if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
             hint.with_extension(ext);
         }
+        // Trim the encoder delay and padding that LAME/Xing tags state.
+        let gapless = FormatOptions { enable_gapless: true, ..Default::default() };
         let probed = symphonia::default::get_probe()
-            .format(&hint, stream, &FormatOptions::default(), &MetadataOptions::default())
+            .format(&hint, stream, &gapless, &MetadataOptions::default())
             .map_err(|e| match e {
                 SymphoniaError::IoError(io) if io.kind() != std::io::ErrorKind::UnexpectedEof => {
                     DecodeError::Io(io)
@@ -116,8 +137,8 @@ impl AudioDecoder {
         let params = &track.codec_params;
         let sample_rate = params.sample_rate.ok_or(DecodeError::UnknownRate)?;
         let channels = params.channels.map(|c| c.count()).unwrap_or(0);
-        if channels > MAX_CHANNELS {
-            return Err(DecodeError::TooManyChannels(channels));
+        if channels > max_channels {
+            return Err(DecodeError::TooManyChannels(channels, max_channels));
         }
         let codec = symphonia::default::get_codecs()
             .make(params, &DecoderOptions::default())
@@ -127,6 +148,7 @@ impl AudioDecoder {
             sample_rate,
             // Some containers (Ogg) state channels only in the first packet; 0 = learn it there.
             channels,
+            max_channels,
             frames: params.n_frames,
             format,
             codec,
@@ -180,8 +202,8 @@ impl AudioDecoder {
             };
             let spec = *decoded.spec();
             let count = spec.channels.count();
-            if count > MAX_CHANNELS {
-                return Err(DecodeError::TooManyChannels(count));
+            if count > self.max_channels {
+                return Err(DecodeError::TooManyChannels(count, self.max_channels));
             }
             if self.channels == 0 {
                 self.channels = count;

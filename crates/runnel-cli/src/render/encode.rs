@@ -6,10 +6,13 @@ use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use flacenc::component::{BitRepr, StreamInfo};
 use flacenc::error::Verify;
 use flacenc::source::{Context, Fill, FrameBuf};
+
+use super::dither::{DitherChoice, Tpdf};
 
 /// The output formats of `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -55,11 +58,15 @@ impl OutputFormat {
 }
 
 /// Scales a float sample to a `bits`-bit integer, rounding to nearest and clamping to the
-/// integer range (no dither: renders are deterministic). Returns the value and whether it
-/// clipped.
+/// integer range. Returns the value and whether it clipped.
 pub fn quantize(x: f32, bits: u32) -> (i32, bool) {
+    quantize_dithered(x, bits, 0.0)
+}
+
+/// [`quantize`] with `dither_lsb` (in integer steps) added before the rounding.
+pub fn quantize_dithered(x: f32, bits: u32, dither_lsb: f64) -> (i32, bool) {
     let scale = (1i64 << (bits - 1)) as f64;
-    let v = (f64::from(x) * scale).round();
+    let v = (f64::from(x) * scale + dither_lsb).round();
     let (lo, hi) = (-scale, scale - 1.0);
     if v > hi || v < lo || v.is_nan() {
         (if v.is_nan() { 0 } else { v.clamp(lo, hi) as i32 }, true)
@@ -177,21 +184,27 @@ pub struct AudioEncoder {
     writer: Writer,
     /// Integer bits, or `None` for float.
     bits: Option<u32>,
+    /// TPDF dither before rounding (integer formats with `--dither tpdf`).
+    dither: Option<Tpdf>,
     /// Integer conversion buffer (reused).
     scratch: Vec<i32>,
+    /// The last chunk as written, back in float (integer formats; reused).
+    written: Vec<f32>,
     /// Samples that exceeded the integer range and were clamped.
     pub clipped: u64,
 }
 
 impl AudioEncoder {
-    /// Starts a file of `format` at `path` (which must not exist; it is a fresh temporary).
+    /// Starts a file of `format` at `path` (which must not exist; it is a fresh temporary);
+    /// `dither` applies to integer formats.
     pub fn create(
         path: &Path,
         format: OutputFormat,
         sample_rate: u32,
         channels: usize,
+        dither: DitherChoice,
     ) -> Result<Self, String> {
-        let file = File::options().write(true).create_new(true).open(path).map_err(|e| e.to_string())?;
+        let file = create_temporary(path).map_err(|e| e.to_string())?;
         let bits = format.integer_bits();
         let writer = match format {
             OutputFormat::Flac16 | OutputFormat::Flac24 => {
@@ -211,34 +224,40 @@ impl AudioEncoder {
                 Writer::Wav(hound::WavWriter::new(BufWriter::new(file), spec).map_err(|e| e.to_string())?)
             }
         };
-        Ok(Self { writer, bits, scratch: Vec::new(), clipped: 0 })
+        let dither = (bits.is_some() && dither == DitherChoice::Tpdf).then(Tpdf::default);
+        Ok(Self { writer, bits, dither, scratch: Vec::new(), written: Vec::new(), clipped: 0 })
     }
 
-    /// Appends interleaved samples.
-    pub fn write(&mut self, samples: &[f32]) -> Result<(), String> {
+    /// Appends interleaved samples; returns them as written (dithered and rounded to the
+    /// integer grid, back in float; the samples themselves for float), for a meter to read.
+    pub fn write<'a>(&'a mut self, samples: &'a [f32]) -> Result<&'a [f32], String> {
         match (self.bits, &mut self.writer) {
             (None, Writer::Wav(w)) => {
                 for &x in samples {
                     w.write_sample(x).map_err(|e| e.to_string())?;
                 }
-                Ok(())
+                Ok(samples)
             }
             (Some(bits), writer) => {
+                let scale = (1i64 << (bits - 1)) as f32;
                 self.scratch.clear();
+                self.written.clear();
                 for &x in samples {
-                    let (v, clipped) = quantize(x, bits);
+                    let dither = self.dither.as_mut().map_or(0.0, Tpdf::next_lsb);
+                    let (v, clipped) = quantize_dithered(x, bits, dither);
                     self.clipped += u64::from(clipped);
                     self.scratch.push(v);
+                    self.written.push(v as f32 / scale);
                 }
                 match writer {
                     Writer::Wav(w) => {
                         for &v in &self.scratch {
                             w.write_sample(v).map_err(|e| e.to_string())?;
                         }
-                        Ok(())
                     }
-                    Writer::Flac(f) => f.write(&self.scratch),
+                    Writer::Flac(f) => f.write(&self.scratch)?,
                 }
+                Ok(&self.written)
             }
             (None, Writer::Flac(_)) => unreachable!("FLAC is always integer"),
         }
@@ -251,6 +270,35 @@ impl AudioEncoder {
             Writer::Flac(f) => f.finish(),
         }
     }
+}
+
+/// Temporary files that exist now (created, not yet moved into place or removed), so that a
+/// second Ctrl-C, which ends the process at once, can still remove them.
+static LIVE_TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Creates `path` (which must not exist) and records it as a live temporary. Creation happens
+/// under the record's lock, so once [`remove_temporaries_and_exit`] holds it no new temporary
+/// can appear.
+fn create_temporary(path: &Path) -> std::io::Result<File> {
+    let mut live = LIVE_TEMPORARIES.lock().unwrap_or_else(PoisonError::into_inner);
+    let file = File::options().write(true).create_new(true).open(path)?;
+    live.push(path.to_path_buf());
+    Ok(file)
+}
+
+/// Drops `path` from the live temporaries (it was moved into place or removed).
+fn forget_temporary(path: &Path) {
+    LIVE_TEMPORARIES.lock().unwrap_or_else(PoisonError::into_inner).retain(|p| p != path);
+}
+
+/// Removes every live temporary and ends the process with `code`, holding the record's lock
+/// so no render thread creates another in between (a second Ctrl-C).
+pub fn remove_temporaries_and_exit(code: i32) -> ! {
+    let live = LIVE_TEMPORARIES.lock().unwrap_or_else(PoisonError::into_inner);
+    for path in live.iter() {
+        let _ = std::fs::remove_file(path);
+    }
+    std::process::exit(code)
 }
 
 /// Counter making temporary names unique within the process.
@@ -294,6 +342,7 @@ impl PendingOutput {
             }
         }
         self.committed = true;
+        forget_temporary(&self.temp);
         Ok(())
     }
 }
@@ -302,6 +351,7 @@ impl Drop for PendingOutput {
     fn drop(&mut self) {
         if !self.committed {
             let _ = std::fs::remove_file(&self.temp);
+            forget_temporary(&self.temp);
         }
     }
 }

@@ -3,15 +3,18 @@
 //!
 //! - [`inputs`]: arguments → jobs (files, directories, globs; output paths and their checks);
 //! - [`decode`] / [`encode`]: symphonia in, hound/flacenc out, temporary files beside the
-//!   destination;
+//!   destination; [`dither`]: TPDF dither for integer formats;
 //! - [`pipeline`]: decode → engine → encode threads joined by bounded lock-free queues;
+//! - [`peak_limit`]: `--true-peak` through the engine's limiter, latency-compensated;
 //! - [`batch`]: jobs in parallel, per-file results, the summary;
 //! - [`progress`]: the progress display.
 
 pub mod batch;
 pub mod decode;
+pub mod dither;
 pub mod encode;
 pub mod inputs;
+pub mod peak_limit;
 pub mod pipeline;
 pub mod progress;
 pub mod resample;
@@ -27,9 +30,49 @@ use decode::AudioDecoder;
 use encode::{AudioEncoder, OutputFormat, PendingOutput};
 use pipeline::{render_stream, StreamError, StreamPlan, Tail};
 
-/// Margin below the `--true-peak` ceiling that the gain aims for, so rounding to the output's
-/// integer format cannot carry a peak over it.
-pub const TRUE_PEAK_MARGIN_DB: f64 = 0.01;
+/// The fallback after the limiter acts when the written file's true peak (ebur128's 4×
+/// interpolator) is within this many dB of the `--true-peak` target: on densely limited noise
+/// ebur128 reads up to 0.06 dB under a long polyphase interpolator (scipy's `resample_poly`,
+/// measured in tests/render_true_peak.rs), so "at the target by ebur128" is not yet under it.
+pub const FALLBACK_GUARD_DB: f64 = 0.08;
+
+/// Where the fallback gain puts the written file's true peak (by ebur128) under the target:
+/// past the guard, with room for integer rounding.
+pub const TRUE_PEAK_MARGIN_DB: f64 = 0.1;
+
+/// Second passes that may lower the output after the limiter (the fallback).
+const MAX_TRIM_PASSES: u32 = 2;
+
+/// Second passes that may raise the gain into the limiter to make up the loudness it took.
+const MAX_LOUDNESS_PASSES: u32 = 3;
+
+/// A loudness this far under the `--normalize` target (LU) is made up (and reported when it
+/// cannot be): well inside the ±0.1 LU the target promises, leaving room for the meters'
+/// differences (the histogram's ±0.04 LU).
+const LOUDNESS_SHORTFALL_LU: f64 = 0.03;
+
+/// How `--true-peak` kept the written file under its ceiling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeakControl {
+    /// The peaks were under the ceiling already: the limiter never acted.
+    None,
+    /// The true-peak limiter reduced the peaks.
+    Limiter,
+    /// The limiter, and a gain after it because the written file still measured above the
+    /// ceiling.
+    LimiterAndGain,
+}
+
+impl PeakControl {
+    /// The name `--json` prints.
+    pub fn name(self) -> &'static str {
+        match self {
+            PeakControl::None => "none",
+            PeakControl::Limiter => "limiter",
+            PeakControl::LimiterAndGain => "limiter+gain",
+        }
+    }
+}
 
 /// The tail as asked on the command line.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -51,10 +94,15 @@ pub struct RenderOptions {
     pub tail: TailChoice,
     /// Output format.
     pub format: OutputFormat,
+    /// `--dither`: TPDF dither before rounding to an integer format, or none.
+    pub dither: dither::DitherChoice,
     /// `--normalize`: integrated loudness target, LUFS.
     pub normalize_lufs: Option<f64>,
     /// `--true-peak`: ceiling for the written file's true peak, dBTP.
     pub true_peak_dbtp: Option<f64>,
+    /// How far under `true_peak_dbtp` the limiter's ceiling sits, dB:
+    /// [`peak_limit::LIMITER_MARGIN_DB`] in the product; tests move it to exercise the fallback.
+    pub limiter_margin_db: f64,
     /// `--force`: replace existing outputs.
     pub force: bool,
     /// `--rate`: output sample rate (the input is resampled before the engine); `None` keeps
@@ -90,8 +138,12 @@ pub struct FileReport {
     pub input_duration_s: f64,
     /// Levels of the written output (its duration, LUFS, peaks).
     pub levels: Option<LoudnessReport>,
-    /// Gain applied after the engine, dB (normalisation / true-peak ceiling).
+    /// Gain applied after the engine, dB (normalisation, and a fallback trim after the limiter).
     pub gain_db: f64,
+    /// `--true-peak`: how the ceiling was kept.
+    pub peak_control: Option<PeakControl>,
+    /// `--true-peak`: the limiter's largest gain reduction, dB.
+    pub limiter_reduction_db: Option<f64>,
     /// Notes for the summary (gain lowered for the true peak, clipped samples, capped tail…).
     pub notes: Vec<String>,
     /// Wall-clock seconds spent on this file.
@@ -110,6 +162,8 @@ impl FileReport {
             input_duration_s: 0.0,
             levels: None,
             gain_db: 0.0,
+            peak_control: None,
+            limiter_reduction_db: None,
             notes: Vec::new(),
             seconds: 0.0,
         }
@@ -184,19 +238,19 @@ fn render_into(
     };
     let plan = StreamPlan { settings: options.settings, block: options.block, tail, rate };
     let needs_second_pass = options.normalize_lufs.is_some() || options.true_peak_dbtp.is_some();
-    let detail = if options.true_peak_dbtp.is_some() { Detail::SummaryWithTruePeak } else { Detail::Summary };
-    let new_meter = || LoudnessMeter::new(channels, rate, detail).map_err(Status::Failed);
+    let new_meter = || LoudnessMeter::new(channels, rate, Detail::Summary).map_err(Status::Failed);
     let cant_write = |e: String| Status::Failed(format!("cannot write the output: {e}"));
 
     // Pass 1: the engine's output, straight to the final format, or to a float file to measure.
     let first = PendingOutput::beside(dest, if needs_second_pass { "pass1" } else { "part" });
     let first_format = if needs_second_pass { OutputFormat::Wav32f } else { options.format };
-    let mut encoder = AudioEncoder::create(&first.temp, first_format, rate, channels).map_err(cant_write)?;
+    let mut encoder = AudioEncoder::create(&first.temp, first_format, rate, channels, options.dither)
+        .map_err(cant_write)?;
     let mut meter = new_meter()?;
     let stats = {
         let mut sink = |samples: &[f32]| {
-            meter.add(samples);
-            encoder.write(samples)
+            meter.add(encoder.write(samples)?);
+            Ok(())
         };
         render_stream(&mut decoder, &mut engine, &plan, &mut sink, hooks.progress, hooks.cancel)
             .map_err(stream_status)?
@@ -218,37 +272,172 @@ fn render_into(
         return Ok(());
     }
 
-    // Pass 2: the gain that lands on the target (and keeps the true peak under its ceiling).
-    let gain_db = loudness_gain(&measured, options, &mut report.notes);
-    report.gain_db = gain_db;
-    let gain = 10f64.powf(gain_db / 20.0) as f32;
-    let second = PendingOutput::beside(dest, "part");
-    let mut encoder =
-        AudioEncoder::create(&second.temp, options.format, rate, channels).map_err(cant_write)?;
-    let mut meter = new_meter()?;
-    let reader = hound::WavReader::open(&first.temp).map_err(|e| cant_write(e.to_string()))?;
-    let mut chunk = Vec::with_capacity(8192 * channels);
-    let mut samples = reader.into_samples::<f32>();
-    loop {
-        if hooks.cancel.load(std::sync::atomic::Ordering::Relaxed) {
-            return Err(Status::Interrupted);
+    // Pass 2: the gain that lands on the target, then (with --true-peak) the engine's
+    // true-peak limiter, measured as written. Repeated (each time from the float first pass)
+    // with more gain into the limiter while the limiting leaves the loudness short of the
+    // target, and with a gain after the limiter if the written file still exceeds the ceiling.
+    let normalize_db = normalize_gain(&measured, options, &mut report.notes);
+    let mut gain_db = normalize_db;
+    let mut trim_db = 0.0;
+    let (mut trims, mut pushes) = (0, 0);
+    let second = loop {
+        let pass = SecondPass { source: &first.temp, dest, options, rate, channels, gain_db, trim_db };
+        let written = pass.run(hooks.cancel)?;
+        let (Some(ceiling), lufs) = (options.true_peak_dbtp, written.levels.integrated_lufs) else {
+            break written;
+        };
+        let shortfall = options.normalize_lufs.map_or(0.0, |target| target - lufs);
+        if written.levels.true_peak_dbtp > ceiling - FALLBACK_GUARD_DB && trims < MAX_TRIM_PASSES {
+            // The limiter's interpolator read this file's peaks a little low: lower the whole
+            // output to the margin (a gain after the limiter scales its output exactly, so one
+            // more pass lands it; another only guards against integer rounding).
+            trims += 1;
+            trim_db += ceiling - TRUE_PEAK_MARGIN_DB - written.levels.true_peak_dbtp;
+        } else if written.limiter_reduction_db > 0.0
+            && lufs.is_finite()
+            && shortfall > LOUDNESS_SHORTFALL_LU
+            && pushes < MAX_LOUDNESS_PASSES
+            && trims < MAX_TRIM_PASSES
+        {
+            // The limiting cost loudness: drive the limiter harder by the shortfall (only while
+            // a trim is left, so a pass that overshoots the ceiling can still be brought back).
+            pushes += 1;
+            gain_db += shortfall;
+        } else {
+            break written;
         }
-        chunk.clear();
-        for sample in samples.by_ref().take(8192 * channels) {
-            chunk.push(sample.map_err(|e| cant_write(e.to_string()))? * gain);
+    };
+    report.gain_db = gain_db + trim_db;
+    note_clipping(report, second.clipped);
+    if let Some(target) = options.true_peak_dbtp {
+        let reduction = second.limiter_reduction_db;
+        report.limiter_reduction_db = Some(reduction);
+        report.peak_control = Some(if trim_db < 0.0 {
+            PeakControl::LimiterAndGain
+        } else if reduction > 0.0 {
+            PeakControl::Limiter
+        } else {
+            PeakControl::None
+        });
+        if reduction > 0.0 {
+            report.notes.push(format!(
+                "true-peak limiter: up to {reduction:.2} dB of gain reduction (ceiling {:.2} dBTP)",
+                target - options.limiter_margin_db
+            ));
         }
-        if chunk.is_empty() {
-            break;
+        if gain_db > normalize_db {
+            report.notes.push(format!(
+                "gain raised by {:.2} dB into the limiter to make up the loudness it took",
+                gain_db - normalize_db
+            ));
         }
-        meter.add(&chunk);
-        encoder.write(&chunk).map_err(cant_write)?;
+        if trim_db < 0.0 {
+            report.notes.push(format!(
+                "gain lowered by {:.2} dB after the limiter to keep the true peak at or below {target:.1} dBTP",
+                -trim_db
+            ));
+        }
+        if let Some(lufs) = options.normalize_lufs {
+            let short = lufs - second.levels.integrated_lufs;
+            if reduction > 0.0 && short > LOUDNESS_SHORTFALL_LU && second.levels.integrated_lufs.is_finite() {
+                report.notes.push(format!(
+                    "loudness lands {short:.2} LU below the target under the true-peak ceiling"
+                ));
+            }
+        }
     }
-    note_clipping(report, encoder.clipped);
-    encoder.finish().map_err(cant_write)?;
     drop(first);
-    second.commit(options.force).map_err(|e| commit_error(dest, e))?;
-    report.levels = Some(meter.report());
+    second.output.commit(options.force).map_err(|e| commit_error(dest, e))?;
+    report.levels = Some(second.levels);
     Ok(())
+}
+
+/// One run of the second pass: the float first pass → gain → limiter (with `--true-peak`) →
+/// trim → the final format, measured as written.
+struct SecondPass<'a> {
+    /// The first pass's float file.
+    source: &'a Path,
+    /// The destination (the temporary goes beside it).
+    dest: &'a Path,
+    /// The render's options (format, ceiling).
+    options: &'a RenderOptions,
+    /// Sample rate.
+    rate: u32,
+    /// Channels.
+    channels: usize,
+    /// Normalisation gain before the limiter, dB.
+    gain_db: f64,
+    /// Gain after the limiter, dB (0, or negative when a run before exceeded the ceiling).
+    trim_db: f64,
+}
+
+/// What a [`SecondPass`] wrote.
+struct Written {
+    /// The temporary file, complete.
+    output: PendingOutput,
+    /// Levels of the samples as written (after integer rounding).
+    levels: LoudnessReport,
+    /// Samples clipped by the integer format.
+    clipped: u64,
+    /// The limiter's largest gain reduction, dB (0 without `--true-peak`).
+    limiter_reduction_db: f64,
+}
+
+impl SecondPass<'_> {
+    fn run(&self, cancel: &AtomicBool) -> Result<Written, Status> {
+        let cant_write = |e: String| Status::Failed(format!("cannot write the output: {e}"));
+        let format = self.options.format;
+        let output = PendingOutput::beside(self.dest, "part");
+        let mut encoder =
+            AudioEncoder::create(&output.temp, format, self.rate, self.channels, self.options.dither)
+                .map_err(cant_write)?;
+        let mut meter = LoudnessMeter::new(self.channels, self.rate, Detail::SummaryWithTruePeak)
+            .map_err(Status::Failed)?;
+        let mut limiter = self.options.true_peak_dbtp.map(|target| {
+            peak_limit::AlignedLimiter::new(self.rate, self.channels, target - self.options.limiter_margin_db)
+        });
+        let gain = 10f64.powf(self.gain_db / 20.0) as f32;
+        let trim = 10f64.powf(self.trim_db / 20.0) as f32;
+        let reader = hound::WavReader::open(self.source).map_err(|e| cant_write(e.to_string()))?;
+        let mut samples = reader.into_samples::<f32>();
+        let mut chunk = Vec::with_capacity(8192 * self.channels);
+        let mut limited = Vec::with_capacity(8192 * self.channels);
+        let mut input_done = false;
+        while !input_done {
+            if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(Status::Interrupted);
+            }
+            chunk.clear();
+            for sample in samples.by_ref().take(8192 * self.channels) {
+                chunk.push(sample.map_err(|e| cant_write(e.to_string()))? * gain);
+            }
+            input_done = chunk.is_empty();
+            let out = match &mut limiter {
+                Some(limiter) => {
+                    limited.clear();
+                    if input_done {
+                        limiter.finish(&mut limited);
+                    } else {
+                        limiter.process(&chunk, &mut limited);
+                    }
+                    &mut limited
+                }
+                None => &mut chunk,
+            };
+            if trim != 1.0 {
+                out.iter_mut().for_each(|x| *x *= trim);
+            }
+            meter.add(encoder.write(out).map_err(cant_write)?);
+        }
+        let clipped = encoder.clipped;
+        encoder.finish().map_err(cant_write)?;
+        Ok(Written {
+            output,
+            levels: meter.report(),
+            clipped,
+            limiter_reduction_db: limiter.map_or(0.0, |l| l.max_reduction_db()),
+        })
+    }
 }
 
 /// The failure to move a finished temporary into place.
@@ -269,31 +458,17 @@ fn note_clipping(report: &mut FileReport, clipped: u64) {
     }
 }
 
-/// The gain (dB) for `--normalize` / `--true-peak` given the first pass's levels; explains
-/// itself in `notes` when the true-peak ceiling lowered it or silence left nothing to normalise.
-pub fn loudness_gain(measured: &LoudnessReport, options: &RenderOptions, notes: &mut Vec<String>) -> f64 {
-    let mut gain = 0.0;
-    if let Some(target) = options.normalize_lufs {
-        if measured.integrated_lufs.is_finite() {
-            gain = target - measured.integrated_lufs;
-        } else {
+/// The `--normalize` gain (dB) given the first pass's levels (0 without it); says so in
+/// `notes` when silence left nothing to normalise.
+pub fn normalize_gain(measured: &LoudnessReport, options: &RenderOptions, notes: &mut Vec<String>) -> f64 {
+    match options.normalize_lufs {
+        Some(target) if measured.integrated_lufs.is_finite() => target - measured.integrated_lufs,
+        Some(_) => {
             notes.push("silent output (below the gate): not normalised".into());
+            0.0
         }
+        None => 0.0,
     }
-    if let Some(ceiling) = options.true_peak_dbtp {
-        let peak = measured.true_peak_dbtp;
-        if peak.is_finite() && peak + gain > ceiling - TRUE_PEAK_MARGIN_DB {
-            let lowered = ceiling - TRUE_PEAK_MARGIN_DB - peak;
-            notes.push(format!(
-                "gain lowered by {:.2} dB to keep the true peak at or below {ceiling:.1} dBTP \
-                 (by gain, not by the limiter: the loudness lands {:.2} LU below the target)",
-                gain - lowered,
-                gain - lowered
-            ));
-            gain = lowered;
-        }
-    }
-    gain
 }
 
 /// Peak and loudness in a line: "-16.0 LUFS, peak -1.2 dBFS".
