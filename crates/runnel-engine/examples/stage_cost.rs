@@ -1,6 +1,8 @@
 //! Fixed work for instruction-count profiling (valgrind --tool=callgrind): R1's settings, one
 //! stage (or the whole engine) over 2 s of noise in 256-frame blocks.
-//! `cargo run --release --example stage_cost -- reverb|delay|filter|r1`
+//! `cargo run --release --example stage_cost -- reverb|delay|filter|r1|off|idle` (`off`: the
+//! whole engine with every stage switched off, i.e. the chain's own overhead; `idle`: no
+//! processing, the setup cost to subtract).
 use runnel_engine::delay::Delay;
 use runnel_engine::engine::Engine;
 use runnel_engine::filter::Filter;
@@ -8,7 +10,7 @@ use runnel_engine::reverb::Reverb;
 
 #[path = "shared/r1.rs"]
 mod r1;
-use r1::r1_settings;
+use r1::{all_stages_off, r1_settings};
 
 fn main() {
     let which = std::env::args().nth(1).unwrap_or_else(|| "reverb".into());
@@ -25,6 +27,9 @@ fn main() {
     let mut engine = Engine::new();
     engine.prepare(48_000.0, 256);
     engine.set_settings(&settings);
+    let mut engine_off = Engine::new();
+    engine_off.prepare(48_000.0, 256);
+    engine_off.set_settings(&all_stages_off());
     // With a file name as second argument, the output is written there (f32 LE, L then R per
     // block) to compare two builds bit for bit.
     let mut dump = std::env::args().nth(2).map(|path| std::fs::File::create(path).expect("dump file"));
@@ -43,6 +48,7 @@ fn main() {
             "delay" => delay.process(&mut l, &mut r),
             "filter" => filter.process(&mut l, &mut r),
             "idle" => {}
+            "off" => engine_off.process_stereo(&mut l, &mut r),
             _ => engine.process_stereo(&mut l, &mut r),
         }
         std::hint::black_box(&l);
