@@ -26,6 +26,11 @@ impl Ring {
     pub fn allocate(&mut self, min_len: usize, mirror: usize) {
         let len = min_len.max(1).next_power_of_two();
         self.buffer = vec![0.0; len + mirror];
+        // `vec![0.0; n]` maps zero pages lazily, so the first pass of the write head through a
+        // long line would page-fault inside `process` (a kernel round trip per 4 KiB, e.g.
+        // 1500 faults in the first 16 s of the delay). Writing every sample here, with a value
+        // the optimizer cannot know is zero, makes the pages resident now.
+        self.buffer.fill(std::hint::black_box(0.0));
         self.mask = len - 1;
         self.write = 0;
         self.mirror = mirror;
@@ -63,6 +68,25 @@ impl Ring {
             self.buffer[w + self.mask + 1] = sample;
         }
         self.write = (w + 1) & self.mask;
+    }
+
+    /// Appends `samples` in order, as many [`push`](Self::push)es would (same content, same
+    /// head), with block copies: at most two for the ring and one to refresh the mirror.
+    pub fn push_slice(&mut self, samples: &[f32]) {
+        let capacity = self.mask + 1;
+        // Only the last `capacity` samples survive.
+        let skipped = samples.len().saturating_sub(capacity);
+        let samples = &samples[skipped..];
+        let start = (self.write + skipped) & self.mask;
+        let first = (capacity - start).min(samples.len());
+        self.buffer[start..start + first].copy_from_slice(&samples[..first]);
+        let wrapped = samples.len() - first;
+        self.buffer[..wrapped].copy_from_slice(&samples[first..]);
+        if (start < self.mirror || wrapped > 0) && self.mirror > 0 {
+            let (ring, mirror) = self.buffer.split_at_mut(capacity);
+            mirror.copy_from_slice(&ring[..self.mirror]);
+        }
+        self.write = (start + samples.len()) & self.mask;
     }
 
     /// The sample pushed `age` pushes ago (1 = the newest; wraps modulo the capacity).
