@@ -590,8 +590,18 @@ mod tests {
         FilterSettings {
             high_pass: pass(step % 6 != 5, 60.0 * wobble),
             low_pass: pass(step % 8 != 3, 9000.0),
-            low_shelf: ShelfSettings { enabled: step.is_multiple_of(3), freq_hz: 150.0, gain_db: 3.0, q: 0.7 },
-            high_shelf: ShelfSettings { enabled: step.is_multiple_of(2), freq_hz: 6000.0, gain_db: -3.0, q: 0.7 },
+            low_shelf: ShelfSettings {
+                enabled: step.is_multiple_of(3),
+                freq_hz: 150.0,
+                gain_db: 3.0,
+                q: 0.7,
+            },
+            high_shelf: ShelfSettings {
+                enabled: step.is_multiple_of(2),
+                freq_hz: 6000.0,
+                gain_db: -3.0,
+                q: 0.7,
+            },
             bell_1,
             bell_2,
             notch: NotchSettings { enabled: step % 9 > 5, mode: NotchMode::Notch, freq_hz: 1000.0, q: 4.0 },
