@@ -434,6 +434,8 @@ impl Filter {
         if capacity == 0 {
             return;
         }
+        // The fused sections flush their memories per block, not per sample.
+        let _denormal_guard = crate::denormal::DenormalGuard::new();
         let mut start = 0;
         while start < len {
             let n = capacity.min(len - start);
@@ -608,14 +610,17 @@ mod tests {
         }
     }
 
+    /// The fused path regroups each section's arithmetic (see `fused`): its output differs from
+    /// band-major processing by rounding only.
     #[test]
-    fn fused_settled_bands_equal_band_major_processing_bit_for_bit() {
+    fn fused_settled_bands_equal_band_major_processing_to_rounding() {
         let (mut fused, mut reference) = (Filter::new(), Filter::new());
         for filter in [&mut fused, &mut reference] {
             filter.prepare(48_000.0, 512);
         }
         let mut seed = 0x1234_5678u32;
         let mut fused_runs = 0;
+        let mut worst = 0.0f32;
         for step in 0..400 {
             // Settings change every few blocks, so most blocks are settled and some ramp.
             let settings = settings_at(step / 8);
@@ -636,10 +641,13 @@ mod tests {
             fused.process(&mut l1, &mut r1);
             fused_runs += usize::from(fused.high_pass.would_fuse() || fused.low_pass.would_fuse());
             reference.process_band_major(&mut l2, &mut r2);
-            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&l1), bits(&l2), "left, step {step}");
-            assert_eq!(bits(&r1), bits(&r2), "right, step {step}");
+            for (a, b) in l1.iter().chain(&r1).zip(l2.iter().chain(&r2)) {
+                worst = worst.max((a - b).abs());
+            }
         }
         assert!(fused_runs > 50, "the fused path ran in only {fused_runs} blocks");
+        // One f32 step of a unit-level signal is 6e-8 to 1.2e-7; the regrouping's f64 rounding
+        // stays far below it, so at most the last bit of an f32 output sample flips.
+        assert!(worst < 2.5e-7, "largest difference {worst}");
     }
 }
