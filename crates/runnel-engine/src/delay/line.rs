@@ -302,6 +302,21 @@ impl DelayLine {
         }
     }
 
+    /// [`read_fixed_ahead`](Self::read_fixed_ahead) for `ahead` = 0, 1, … `out.len() − 1`
+    /// (fewer than [`FixedRead::reach`]): a whole delay as one or two copies, a fractional
+    /// one as one kernel pass per sample.
+    pub fn read_fixed_run(&self, fixed: &FixedRead, out: &mut [f32]) {
+        match fixed {
+            FixedRead::Silent => out.fill(0.0),
+            FixedRead::Whole(age) => self.ring.read_run(*age, out),
+            FixedRead::Fraction { .. } => {
+                for (ahead, sample) in out.iter_mut().enumerate() {
+                    *sample = self.read_fixed_ahead(fixed, ahead);
+                }
+            }
+        }
+    }
+
     /// Appends a run of samples (the record head over a block).
     pub fn push_slice(&mut self, samples: &[f32]) {
         if self.ring.is_allocated() {

@@ -444,9 +444,7 @@ impl Delay {
             let (left, right) = (&mut left[start..start + n], &mut right[start..start + n]);
             let mut echo = [[0.0f32; SETTLED_RUN]; 2];
             for (ch, line) in self.lines.iter().enumerate() {
-                for (ahead, e) in echo[ch][..n].iter_mut().enumerate() {
-                    *e = line.read_fixed_ahead(&block.reads[ch], ahead);
-                }
+                line.read_fixed_run(&block.reads[ch], &mut echo[ch][..n]);
             }
             let mut record = [[0.0f32; SETTLED_RUN]; 2];
             for i in 0..n {
