@@ -1,16 +1,27 @@
-//! Whole-chain cost: ns per stereo frame with every stage on at default settings, at the block
-//! sizes hosts commonly use. Run with `cargo bench --bench chain`.
+//! Whole-chain cost: ns per stereo frame at the block sizes hosts commonly use, with every
+//! stage at its default settings (`chain`) and with every stage switched off (`chain_off`: the
+//! engine's own overhead: input sanitizing, silence detection, stage switches, gains at 0 dB).
+//! Run with `cargo bench --bench chain`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use runnel_engine::engine::{Engine, EngineSettings};
 
+#[path = "../examples/shared/r1.rs"]
+#[allow(dead_code)] // Only the all-off settings are used here.
+mod r1;
+
 fn whole_chain(c: &mut Criterion) {
+    bench_settings(c, "chain", &EngineSettings::default());
+    bench_settings(c, "chain_off", &r1::all_stages_off());
+}
+
+fn bench_settings(c: &mut Criterion, name: &str, settings: &EngineSettings) {
     let sample_rate = 48_000.0;
-    let mut group = c.benchmark_group("chain");
-    for block in [64usize, 256, 1024] {
+    let mut group = c.benchmark_group(name);
+    for block in [64usize, 256, 1024, 8192] {
         let mut engine = Engine::new();
         engine.prepare(sample_rate, block);
-        engine.set_settings(&EngineSettings::default());
+        engine.set_settings(settings);
         // A noise burst keeps every stage busy (no silent fast paths).
         let mut seed = 1u32;
         let mut noise = || {

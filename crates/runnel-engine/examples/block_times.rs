@@ -7,7 +7,10 @@
 //! Prints p50/p99/p99.9/max of the time one callback takes (`set_settings` + `process_stereo`),
 //! and the median against the block's real-time deadline.
 //!
-//! `cargo run -p runnel-engine --release --example block_times [-- blocks]` (default 200 000).
+//! `cargo run -p runnel-engine --release --example block_times [-- blocks [only]]` (default
+//! 200 000 blocks). With `only` = `filter`, `delay` or `off`, every stage but that one (or
+//! every stage, for `off`) is switched off, so the figures are that stage's plus the engine's
+//! own overhead, under the same automation.
 
 use runnel_engine::engine::Engine;
 use runnel_engine::params::values::ParamValues;
@@ -22,10 +25,20 @@ use r1::r1_settings;
 
 fn main() {
     let blocks: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(200_000);
+    let only = std::env::args().nth(2);
+    let keep_only = |settings: &mut runnel_engine::engine::EngineSettings| {
+        if let Some(stage) = only.as_deref() {
+            settings.filter_on = stage == "filter";
+            settings.delay_on = stage == "delay";
+            settings.reverb_on = false;
+        }
+    };
     let base = ParamValues::from_settings(&r1_settings());
     let mut engine = Engine::new();
     engine.prepare(SAMPLE_RATE, BLOCK);
-    engine.set_settings(&base.to_settings());
+    let mut first = base.to_settings();
+    keep_only(&mut first);
+    engine.set_settings(&first);
 
     let mut seed = 0x2545_f491u32;
     let mut noise = move || {
@@ -48,7 +61,8 @@ fn main() {
             let value = spec.unnormalize(normalized.clamp(0.0, 1.0));
             values.set(spec.id, value).expect("in range");
         }
-        let settings = values.to_settings();
+        let mut settings = values.to_settings();
+        keep_only(&mut settings);
         for (l, r) in left.iter_mut().zip(right.iter_mut()) {
             *l = noise();
             *r = noise();
@@ -63,7 +77,8 @@ fn main() {
     let at = |q: f64| times_ns[((times_ns.len() - 1) as f64 * q).round() as usize];
     let deadline_ns = BLOCK as f64 / SAMPLE_RATE as f64 * 1e9;
     let (p50, p99, p999, max) = (at(0.5), at(0.99), at(0.999), *times_ns.last().unwrap());
-    println!("R1, {BLOCK}-frame blocks, {blocks} blocks, {} automated parameters", automated.len());
+    let chain = only.as_deref().map_or("R1".to_string(), |stage| format!("R1 with only {stage}"));
+    println!("{chain}, {BLOCK}-frame blocks, {blocks} blocks, {} automated parameters", automated.len());
     println!("p50 {p50} ns  p99 {p99} ns  p99.9 {p999} ns  max {max} ns");
     println!(
         "p99.9 / p50 = {:.2}; p50 = {:.1} ns/frame = {:.3} % of the {:.0} µs deadline",

@@ -174,12 +174,21 @@ impl StageSwitch {
             }
             return;
         }
-        // Latent stage: the ring runs in every state so the aligned dry signal is always there.
-        self.delay_dry(left, right);
+        // Latent stage: the ring records in every state so the aligned dry signal is always
+        // there. The dry block itself is only needed while fading, or while off with a
+        // non-zero delay (off with no delay, the block already is the dry signal).
+        let dry_needed = match state {
+            SwitchState::Active => false,
+            SwitchState::Bypassed => self.delay > 0,
+            SwitchState::Fading => true,
+        };
+        self.delay_dry(left, right, dry_needed);
         match state {
             SwitchState::Bypassed => {
-                left.copy_from_slice(&self.dry_left[..n]);
-                right.copy_from_slice(&self.dry_right[..n]);
+                if self.delay > 0 {
+                    left.copy_from_slice(&self.dry_left[..n]);
+                    right.copy_from_slice(&self.dry_right[..n]);
+                }
             }
             SwitchState::Active => stage.process(left, right),
             SwitchState::Fading => {
@@ -191,32 +200,33 @@ impl StageSwitch {
         self.sync_latency(stage);
     }
 
-    /// Writes the block delayed by the current delay into `dry_left`/`dry_right` and records
-    /// the block into the ring.
+    /// Writes the block delayed by the current delay into `dry_left`/`dry_right` (when
+    /// `dry_needed`) and records the block into the ring.
+    ///
+    /// Block-wise: frame `i` of the delayed block is the ring's frame written `delay − i` frames
+    /// before the block for `i < delay` (the ring still holds it: a block overwrites only slots
+    /// younger than that), and the block's own frame `i − delay` after. The ring then takes the
+    /// block's last `capacity` frames. Plain copies, so the result is the same as the
+    /// frame-by-frame read-then-write, bit for bit.
     #[inline]
-    fn delay_dry(&mut self, left: &[f32], right: &[f32]) {
+    fn delay_dry(&mut self, left: &[f32], right: &[f32], dry_needed: bool) {
+        let n = left.len();
         let capacity = self.ring_left.len();
-        let delay = self.delay;
-        let mut pos = self.ring_pos;
-        for i in 0..left.len() {
-            if delay == 0 {
-                self.dry_left[i] = left[i];
-                self.dry_right[i] = right[i];
-            } else {
-                // The frame written `delay` frames ago (at `delay == capacity`, the slot about to
-                // be overwritten).
-                let read = if pos >= delay { pos - delay } else { pos + capacity - delay };
-                self.dry_left[i] = self.ring_left[read];
-                self.dry_right[i] = self.ring_right[read];
-            }
-            self.ring_left[pos] = left[i];
-            self.ring_right[pos] = right[i];
-            pos += 1;
-            if pos == capacity {
-                pos = 0;
-            }
+        let start = self.ring_pos;
+        if dry_needed {
+            let delay = self.delay;
+            let from_ring = delay.min(n);
+            let read = (start + capacity - delay) % capacity;
+            copy_from_ring(&self.ring_left, read, &mut self.dry_left[..from_ring]);
+            copy_from_ring(&self.ring_right, read, &mut self.dry_right[..from_ring]);
+            self.dry_left[from_ring..n].copy_from_slice(&left[..n - from_ring]);
+            self.dry_right[from_ring..n].copy_from_slice(&right[..n - from_ring]);
         }
-        self.ring_pos = pos;
+        let kept = n.min(capacity);
+        let write = (start + n - kept) % capacity;
+        copy_into_ring(&mut self.ring_left, write, &left[n - kept..]);
+        copy_into_ring(&mut self.ring_right, write, &right[n - kept..]);
+        self.ring_pos = (start + n) % capacity;
     }
 
     /// Blends the processed block with the dry one in `dry_left`/`dry_right`, advancing the
@@ -254,6 +264,25 @@ impl StageSwitch {
             done += n;
         }
     }
+}
+
+/// Copies `out.len()` (≤ the ring's length) frames out of `ring`, starting at slot `start` and
+/// wrapping at the end.
+#[inline]
+fn copy_from_ring(ring: &[f32], start: usize, out: &mut [f32]) {
+    let first = (ring.len() - start).min(out.len());
+    let (head, tail) = out.split_at_mut(first);
+    head.copy_from_slice(&ring[start..start + first]);
+    tail.copy_from_slice(&ring[..tail.len()]);
+}
+
+/// Copies `data` (≤ the ring's length frames) into `ring`, starting at slot `start` and wrapping
+/// at the end.
+#[inline]
+fn copy_into_ring(ring: &mut [f32], start: usize, data: &[f32]) {
+    let first = (ring.len() - start).min(data.len());
+    ring[start..start + first].copy_from_slice(&data[..first]);
+    ring[..data.len() - first].copy_from_slice(&data[first..]);
 }
 
 #[cfg(test)]
@@ -390,5 +419,51 @@ mod tests {
         let want = (1.0 - wet_weight) * input[start - latency] - wet_weight * input[start - latency];
         assert!((output[start] - want).abs() < 1e-4, "{} vs {want}", output[start]);
         assert_eq!(stage.resets, 1);
+    }
+
+    /// The block-wise dry path equals the frame-by-frame one (read the frame written `delay`
+    /// frames ago, then write), bit for bit, for every delay up to the ring's length, blocks
+    /// shorter and longer than the ring, and blocks in which only the ring is recorded.
+    #[test]
+    fn block_wise_dry_path_equals_frame_by_frame() {
+        let mut seed = 0x9e37_79b9u32;
+        let mut next = move |bound: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed as usize % bound
+        };
+        for capacity in [1usize, 3, 64, 100] {
+            let mut switch = StageSwitch::new();
+            switch.prepare(48_000.0, 256, capacity as u32);
+            let mut ring = [vec![0.0f32; capacity], vec![0.0f32; capacity]];
+            let mut pos = 0;
+            let mut frame = 0.0f32;
+            for round in 0..300 {
+                let n = 1 + next(256);
+                switch.delay = next(capacity + 1);
+                let left: Vec<f32> = (0..n).map(|i| frame + i as f32).collect();
+                let right: Vec<f32> = left.iter().map(|x| -0.5 * x).collect();
+                frame += n as f32;
+                let dry_needed = round % 3 != 0;
+                switch.delay_dry(&left, &right, dry_needed);
+                for (i, (l, r)) in left.iter().zip(&right).enumerate() {
+                    let read = (pos + capacity - switch.delay) % capacity;
+                    let expected = if switch.delay == 0 { [*l, *r] } else { [ring[0][read], ring[1][read]] };
+                    if dry_needed {
+                        assert_eq!(
+                            [switch.dry_left[i], switch.dry_right[i]],
+                            expected,
+                            "round {round} frame {i}"
+                        );
+                    }
+                    ring[0][pos] = *l;
+                    ring[1][pos] = *r;
+                    pos = (pos + 1) % capacity;
+                }
+                assert_eq!(switch.ring_pos, pos);
+                assert_eq!([&switch.ring_left, &switch.ring_right], [&ring[0], &ring[1]]);
+            }
+        }
     }
 }

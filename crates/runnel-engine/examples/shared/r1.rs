@@ -26,3 +26,9 @@ pub fn r1_settings() -> EngineSettings {
         ..EngineSettings::default()
     }
 }
+
+/// Every stage switched off (the gains at 0 dB): what the chain costs by itself.
+#[allow(dead_code)] // Not every includer measures it.
+pub fn all_stages_off() -> EngineSettings {
+    EngineSettings { filter_on: false, delay_on: false, reverb_on: false, ..EngineSettings::default() }
+}

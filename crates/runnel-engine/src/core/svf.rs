@@ -243,6 +243,20 @@ impl<T: Sample, const N: usize> SvfState<T, N> {
         *self = Self::default();
     }
 
+    /// The integrator memories `[ic1, ic2]`, for a block loop that keeps them in local
+    /// variables.
+    #[inline]
+    pub fn memories(&self) -> [[T; N]; 2] {
+        [self.ic1, self.ic2]
+    }
+
+    /// Memories from [`memories`](Self::memories), flushed (so a decaying tail stored between
+    /// blocks never goes subnormal, as with [`tick`](Self::tick)).
+    #[inline]
+    pub fn from_memories(memories: [[T; N]; 2]) -> Self {
+        Self { ic1: memories[0].map(T::flush), ic2: memories[1].map(T::flush) }
+    }
+
     /// Advances one frame and returns the band-pass (`v1`) and low-pass (`v2`) outputs, for
     /// callers that mix them themselves.
     #[inline(always)]

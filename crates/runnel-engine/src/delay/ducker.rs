@@ -99,6 +99,12 @@ impl Ducker {
         self.reduction_db.value()
     }
 
+    /// Whether the ducker is doing nothing: no reduction left, so with an amount of 0 dB its
+    /// gain is exactly 1 whatever the input.
+    pub fn is_released(&self) -> bool {
+        self.reduction_db.value() == 0.0
+    }
+
     /// Advances one sample with key `peak` (= max |input|) and `amount_db` of ducking;
     /// returns the linear gain for the wet signal.
     #[inline]

@@ -297,28 +297,110 @@ impl FeedbackPath {
         let freeze = self.freeze.next();
         let ping_pong = self.ping_pong.next();
         let feedback = self.feedback.next();
+        let saturation = self.saturation.next();
+        let parameters = LoopParameters::new(freeze, ping_pong, feedback, saturation, self.tone);
+        self.record(&parameters, dry, echo)
+    }
+
+    /// The loop's parameters for a whole block, when none of them moves (every smoother
+    /// settled); `None` while any ramps. [`record`](Self::record) with them computes exactly
+    /// what [`process`](Self::process) does sample by sample.
+    pub fn settled(&self) -> Option<LoopParameters> {
+        let smoothers = [
+            &self.feedback,
+            &self.ping_pong,
+            &self.freeze,
+            &self.saturation,
+            &self.low_cut_log2,
+            &self.low_cut_amount,
+            &self.high_cut_log2,
+            &self.high_cut_amount,
+        ];
+        if smoothers.iter().any(|s| s.is_smoothing()) {
+            return None;
+        }
+        Some(LoopParameters::new(
+            self.freeze.current(),
+            self.ping_pong.current(),
+            self.feedback.current(),
+            self.saturation.current(),
+            self.tone,
+        ))
+    }
+
+    /// One sample of both channels with the parameters given: routing, loop gain, tone,
+    /// saturation and the safety limit. The one place the record path's arithmetic is written.
+    #[inline(always)]
+    pub fn record(&mut self, p: &LoopParameters, dry: [f32; 2], echo: [f32; 2]) -> [f32; 2] {
+        Self::record_with(&mut self.filters, p, dry, echo)
+    }
+
+    /// The left and right tone filters' states, for a block loop that keeps them in local
+    /// variables ([`record_with`](Self::record_with)) and stores them back afterwards.
+    pub fn tone_filters_mut(&mut self) -> &mut [LoopTone; 2] {
+        &mut self.filters
+    }
+
+    /// [`record`](Self::record) with the tone filters' states passed in.
+    #[inline(always)]
+    pub fn record_with(
+        filters: &mut [LoopTone; 2],
+        p: &LoopParameters,
+        dry: [f32; 2],
+        echo: [f32; 2],
+    ) -> [f32; 2] {
+        // Stereo: L→L, R→R. Ping-pong: mono input into L only, echoes cross over.
+        let mono = 0.5 * (dry[0] + dry[1]);
+        let input =
+            [p.unfrozen * (p.straight * dry[0] + p.ping_pong * mono), p.unfrozen * p.straight * dry[1]];
+        let returned =
+            [p.straight * echo[0] + p.ping_pong * echo[1], p.straight * echo[1] + p.ping_pong * echo[0]];
+        let mut record = [0.0; 2];
+        for ch in 0..2 {
+            let summed = input[ch] + p.loop_gain * returned[ch];
+            let toned = filters[ch].process(summed, &p.tone);
+            record[ch] = flush(safety_limit(saturate(toned, p.saturation)));
+        }
+        record
+    }
+}
+
+/// The record path's parameters for one sample (or for a settled block), derived from the
+/// smoothed freeze, ping-pong, feedback and saturation values and the tone coefficients.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoopParameters {
+    /// `1 − freeze`: how much input enters and how much tone and saturation apply.
+    unfrozen: f32,
+    /// Gain of the echo returned into the loop (1 when frozen).
+    loop_gain: f32,
+    /// Saturation blend, faded out by freeze.
+    saturation: f32,
+    /// Weight of the stereo routing (`1 − ping_pong`).
+    straight: f32,
+    /// Weight of the ping-pong routing.
+    ping_pong: f32,
+    /// Tone coefficients with their amounts faded out by freeze.
+    tone: ToneCoefficients,
+}
+
+impl LoopParameters {
+    /// Derives the parameters from the smoothed values.
+    #[inline(always)]
+    fn new(freeze: f32, ping_pong: f32, feedback: f32, saturation: f32, tone: ToneCoefficients) -> Self {
         let unfrozen = 1.0 - freeze;
         // Written so that both ends are exact: `feedback` when not frozen, 1 when frozen.
         let loop_gain = if freeze == 0.0 { feedback } else { 1.0 - unfrozen * (1.0 - feedback) };
-        let saturation = self.saturation.next() * unfrozen;
-
-        // Stereo: L→L, R→R. Ping-pong: mono input into L only, echoes cross over.
-        let straight = 1.0 - ping_pong;
-        let mono = 0.5 * (dry[0] + dry[1]);
-        let input = [unfrozen * (straight * dry[0] + ping_pong * mono), unfrozen * straight * dry[1]];
-        let returned = [straight * echo[0] + ping_pong * echo[1], straight * echo[1] + ping_pong * echo[0]];
-
-        let mut tone = self.tone;
+        let mut tone = tone;
         tone.high_pass_amount *= unfrozen;
         tone.low_pass_amount *= unfrozen;
-
-        let mut record = [0.0; 2];
-        for ch in 0..2 {
-            let summed = input[ch] + loop_gain * returned[ch];
-            let toned = self.filters[ch].process(summed, &tone);
-            record[ch] = flush(safety_limit(saturate(toned, saturation)));
+        Self {
+            unfrozen,
+            loop_gain,
+            saturation: saturation * unfrozen,
+            straight: 1.0 - ping_pong,
+            ping_pong,
+            tone,
         }
-        record
     }
 }
 

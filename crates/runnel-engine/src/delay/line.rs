@@ -259,28 +259,117 @@ impl DelayLine {
         let position = fraction * INTERPOLATOR_PHASES as f64;
         let phase = (position as usize).min(INTERPOLATOR_PHASES - 1);
         let between = (position - phase as f64) as f32;
-        interpolated_dot(window, &table.rows[phase], &table.rows[phase + 1], between)
+        let (lower, upper) = (&table.rows[phase], &table.rows[phase + 1]);
+        partial_sum_dot(window, |i| lower[i] + between * (upper[i] - lower[i]))
+    }
+
+    /// The read [`read`](Self::read) does at `delay`, prepared once for a delay that stays put
+    /// for a whole block: the clamp, the split into whole and fractional part and, for a
+    /// fractional delay, the kernel interpolated between its two table rows are done here, not
+    /// per sample. [`read_fixed`](Self::read_fixed) then returns exactly what `read` would.
+    pub fn fixed_read(&self, table: &SincTable, delay: f64) -> FixedRead {
+        if !self.ring.is_allocated() || !table.is_ready() {
+            return FixedRead::Silent;
+        }
+        let delay = delay.clamp(MIN_READ_DELAY, self.max_delay());
+        let whole = delay as usize;
+        let fraction = delay - whole as f64;
+        if fraction == 0.0 {
+            return FixedRead::Whole(whole);
+        }
+        let position = fraction * INTERPOLATOR_PHASES as f64;
+        let phase = (position as usize).min(INTERPOLATOR_PHASES - 1);
+        let between = (position - phase as f64) as f32;
+        let (lower, upper) = (&table.rows[phase], &table.rows[phase + 1]);
+        FixedRead::Fraction {
+            window_age: whole + HALF_TAPS,
+            kernel: std::array::from_fn(|i| lower[i] + between * (upper[i] - lower[i])),
+        }
+    }
+
+    /// The sample [`read`](Self::read) would return for the delay `fixed` was prepared for,
+    /// `ahead` pushes from now, as long as those pushes cannot reach the read (`ahead` below
+    /// [`FixedRead::reach`]): reads for a run of frames before the run's samples are pushed.
+    #[inline(always)]
+    pub fn read_fixed_ahead(&self, fixed: &FixedRead, ahead: usize) -> f32 {
+        match fixed {
+            FixedRead::Silent => 0.0,
+            FixedRead::Whole(age) => self.ring.at(*age - ahead),
+            FixedRead::Fraction { window_age, kernel } => {
+                let window = self.ring.window::<INTERPOLATOR_TAPS>(*window_age - ahead);
+                partial_sum_dot(window, |i| kernel[i])
+            }
+        }
+    }
+
+    /// [`read_fixed_ahead`](Self::read_fixed_ahead) for `ahead` = 0, 1, … `out.len() − 1`
+    /// (fewer than [`FixedRead::reach`]): a whole delay as one or two copies, a fractional
+    /// one as one kernel pass per sample.
+    pub fn read_fixed_run(&self, fixed: &FixedRead, out: &mut [f32]) {
+        match fixed {
+            FixedRead::Silent => out.fill(0.0),
+            FixedRead::Whole(age) => self.ring.read_run(*age, out),
+            FixedRead::Fraction { .. } => {
+                for (ahead, sample) in out.iter_mut().enumerate() {
+                    *sample = self.read_fixed_ahead(fixed, ahead);
+                }
+            }
+        }
+    }
+
+    /// Appends a run of samples (the record head over a block).
+    pub fn push_slice(&mut self, samples: &[f32]) {
+        if self.ring.is_allocated() {
+            self.ring.push_slice(samples);
+        }
     }
 }
 
-/// `Σ x[i] · (lower[i] + t · (upper[i] − lower[i]))`: the FIR with coefficients interpolated
-/// between two table rows, in one pass. Eight independent partial sums let the compiler keep
-/// them in SIMD registers (a single running sum would serialise every add); written with
-/// indices because that is the form LLVM vectorises best here (measured: 7.5 ns per read versus
-/// 11.3 ns for two separate dot products and a lerp of their results).
+impl FixedRead {
+    /// How many frames can be read ahead before the samples they need are pushed: the read's
+    /// newest sample is this many pushes old (a whole delay reads its own age; the kernel
+    /// reaches 15 samples newer than the integer part). At least 1 (delays are ≥ 16).
+    pub fn reach(&self) -> usize {
+        match self {
+            FixedRead::Silent => usize::MAX,
+            FixedRead::Whole(age) => *age,
+            FixedRead::Fraction { window_age, .. } => window_age + 1 - INTERPOLATOR_TAPS,
+        }
+    }
+}
+
+/// A read position prepared by [`DelayLine::fixed_read`] for a block in which it does not move.
+#[derive(Debug, Clone, Copy)]
+pub enum FixedRead {
+    /// The line or the table is not set up: reads are silent.
+    Silent,
+    /// A whole number of samples: the sample of that age (row 0 of the kernel is an impulse).
+    Whole(usize),
+    /// A fractional delay: the 32 samples ending `window_age` pushes ago, weighted by the
+    /// interpolated kernel.
+    Fraction {
+        /// Age of the oldest sample under the kernel.
+        window_age: usize,
+        /// The kernel for this fraction, interpolated between two table rows.
+        kernel: KernelRow,
+    },
+}
+
+/// `Σ x[i] · coefficient(i)`: the FIR, in one pass. The per-sample read passes coefficients
+/// interpolated between two table rows (`lower[i] + t · (upper[i] − lower[i])`), a fixed read
+/// the same values computed once per block, so both sum the same products in the same order.
+/// Eight independent partial sums let the compiler keep them in SIMD registers (a single
+/// running sum would serialise every add); written with indices because that is the form LLVM
+/// vectorises best here (measured: 7.5 ns per read versus 11.3 ns for two separate dot products
+/// and a lerp of their results).
 #[inline(always)]
 #[allow(clippy::needless_range_loop)]
-fn interpolated_dot(
-    x: &[f32; INTERPOLATOR_TAPS],
-    lower: &[f32; INTERPOLATOR_TAPS],
-    upper: &[f32; INTERPOLATOR_TAPS],
-    t: f32,
-) -> f32 {
+fn partial_sum_dot(x: &[f32; INTERPOLATOR_TAPS], coefficient: impl Fn(usize) -> f32) -> f32 {
     let mut partial = [0.0f32; 8];
     for block in 0..INTERPOLATOR_TAPS / 8 {
         for lane in 0..8 {
             let i = block * 8 + lane;
-            partial[lane] += x[i] * (lower[i] + t * (upper[i] - lower[i]));
+            partial[lane] += x[i] * coefficient(i);
         }
     }
     let quad =

@@ -151,6 +151,19 @@ impl ReadHeads {
         !self.fade.is_fading() && self.velocity == 0.0 && self.active == target
     }
 
+    /// The delay the heads read at when they are at rest for `target` in `mode`: no fade, no
+    /// glide, and [`advance`](Self::advance) would neither move them nor start a fade (Tape: on
+    /// the target; Crossfade: within [`CROSSFADE_MIN_CHANGE`] of it). `None` while they move.
+    pub fn resting_delay(&self, target: f64, mode: TimeChangeMode) -> Option<f64> {
+        let at_rest = !self.fade.is_fading()
+            && self.velocity == 0.0
+            && match mode {
+                TimeChangeMode::Tape => self.active == target,
+                TimeChangeMode::Crossfade => (target - self.active).abs() <= CROSSFADE_MIN_CHANGE,
+            };
+        at_rest.then_some(self.active)
+    }
+
     /// Advances one sample towards `target` (samples) and returns where to read.
     #[inline]
     pub fn advance(&mut self, target: f64, mode: TimeChangeMode, timing: &HeadTiming) -> HeadPositions {

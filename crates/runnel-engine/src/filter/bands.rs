@@ -14,6 +14,7 @@
 //!   from silence underneath a fade-in.
 
 use super::design::{tone, PassDesign, PassKind, SvfCoefficients, ToneShape};
+use super::fused::FusedSections;
 use super::svf::{Frame, PassCascade, SvfSection};
 use super::{FilterSlope, NotchMode, NotchSettings, PassSettings, PARAMETER_RAMP_MS, SWITCH_FADE_MS};
 use crate::smoothing::{LinearSmoother, CONTROL_INTERVAL};
@@ -36,6 +37,42 @@ fn smoothed_log2(smoother: &LinearSmoother, exact: f32) -> f64 {
 #[inline(always)]
 fn mix(a: Frame, b: Frame, t: f64) -> Frame {
     [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])]
+}
+
+/// What a band does with the next block, decided once per block by the band's `fused_part`.
+pub(super) enum BandWork<'a> {
+    /// Nothing to the audio (off, or at 0 dB); the band's per-block bookkeeping is done.
+    Skip,
+    /// Settled: running these sections with fixed coefficients is the band's whole work, so it
+    /// can run fused with its neighbours ([`FusedSections`]).
+    Sections(&'a [SvfCoefficients], &'a mut [SvfSection]),
+    /// Ramping, crossfading or a structure the fused run does not cover: the band processes
+    /// the block itself.
+    Own(&'a mut dyn FramesProcessor),
+}
+
+/// A band that filters a block of frames in place (its band-major path).
+pub(super) trait FramesProcessor {
+    /// Filters `frames` in place.
+    fn process_frames(&mut self, frames: &mut [Frame]);
+}
+
+/// Runs the bands' work for one block in signal order: consecutive settled bands fused, the
+/// others one after the other. The same result, bit for bit, as every band processing the
+/// block in turn.
+pub(super) fn run_bands<const N: usize>(work: [BandWork<'_>; N], frames: &mut [Frame]) {
+    let mut fused = FusedSections::new();
+    for part in work {
+        match part {
+            BandWork::Skip => {}
+            BandWork::Sections(coefficients, states) => fused.push(coefficients, states, frames),
+            BandWork::Own(band) => {
+                fused.run(frames);
+                band.process_frames(frames);
+            }
+        }
+    }
+    fused.run(frames);
 }
 
 /// One high/low-pass cascade slot and the slope it was built for.
@@ -203,6 +240,43 @@ impl PassBand {
             self.render(&mut frames[start..start + len]);
             start += len;
         }
+    }
+
+    /// This block's work (see [`BandWork`]): the same decisions [`process`](Self::process)
+    /// makes, taken once for the block.
+    pub(super) fn fused_part(&mut self) -> BandWork<'_> {
+        if self.is_bypassed() {
+            if !self.cleared {
+                self.clear_when_off();
+            }
+            return BandWork::Skip;
+        }
+        let modulating = self.cutoff_log2.is_smoothing() || self.resonance_log2.is_smoothing();
+        if modulating || self.morphing || self.enable.is_smoothing() {
+            return BandWork::Own(self);
+        }
+        self.cleared = false;
+        if self.needs_design {
+            self.update_designs();
+        }
+        // Odd orders (a first-order pole) run on the band's own path.
+        if self.slots[self.active].cascade.has_one_pole() {
+            return BandWork::Own(self);
+        }
+        let (coefficients, states) = self.slots[self.active].cascade.sections_mut();
+        BandWork::Sections(coefficients, states)
+    }
+
+    /// Whether the next block would run fused (tests: a predicate without `fused_part`'s
+    /// bookkeeping).
+    #[cfg(test)]
+    pub(super) fn would_fuse(&self) -> bool {
+        !self.is_bypassed()
+            && !self.cutoff_log2.is_smoothing()
+            && !self.resonance_log2.is_smoothing()
+            && !self.morphing
+            && !self.enable.is_smoothing()
+            && !self.slots[self.active].cascade.has_one_pole()
     }
 
     /// Fully off: nothing is heard from the cascade, so drop its state and any crossfade.
@@ -462,14 +536,7 @@ impl ToneBand {
                 self.needs_design = true;
             }
             if self.needs_design {
-                self.coefficients = tone(
-                    self.shape,
-                    smoothed_log2(&self.freq_log2, self.target.freq_hz),
-                    smoothed_log2(&self.q_log2, self.target.q),
-                    self.gain_db.current() as f64,
-                    self.sample_rate,
-                );
-                self.needs_design = false;
+                self.design();
             }
             let coefficients = self.coefficients;
             for frame in &mut frames[start..start + len] {
@@ -477,6 +544,65 @@ impl ToneBand {
             }
             start += len;
         }
+    }
+}
+
+impl ToneBand {
+    /// Re-derives the coefficients from the smoothed frequency, Q and gain.
+    fn design(&mut self) {
+        self.coefficients = tone(
+            self.shape,
+            smoothed_log2(&self.freq_log2, self.target.freq_hz),
+            smoothed_log2(&self.q_log2, self.target.q),
+            self.gain_db.current() as f64,
+            self.sample_rate,
+        );
+        self.needs_design = false;
+    }
+
+    /// This block's work (see [`BandWork`]): the same decisions [`process`](Self::process)
+    /// makes, taken once for the block.
+    pub(super) fn fused_part(&mut self) -> BandWork<'_> {
+        if self.gain_db.current() == 0.0 && !self.gain_db.is_smoothing() {
+            self.state.reset();
+            return BandWork::Skip;
+        }
+        if self.freq_log2.is_smoothing() || self.gain_db.is_smoothing() || self.q_log2.is_smoothing() {
+            return BandWork::Own(self);
+        }
+        if self.needs_design {
+            self.design();
+        }
+        BandWork::Sections(std::slice::from_ref(&self.coefficients), std::slice::from_mut(&mut self.state))
+    }
+}
+
+impl NotchBand {
+    /// This block's work (see [`BandWork`]): skipped when off, its own mix otherwise.
+    pub(super) fn fused_part(&mut self) -> BandWork<'_> {
+        if self.enable.current() == 0.0 && !self.enable.is_smoothing() {
+            self.state.reset();
+            return BandWork::Skip;
+        }
+        BandWork::Own(self)
+    }
+}
+
+impl FramesProcessor for PassBand {
+    fn process_frames(&mut self, frames: &mut [Frame]) {
+        self.process(frames);
+    }
+}
+
+impl FramesProcessor for ToneBand {
+    fn process_frames(&mut self, frames: &mut [Frame]) {
+        self.process(frames);
+    }
+}
+
+impl FramesProcessor for NotchBand {
+    fn process_frames(&mut self, frames: &mut [Frame]) {
+        self.process(frames);
     }
 }
 

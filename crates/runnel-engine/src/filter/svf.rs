@@ -6,7 +6,7 @@
 //! State is `f64` so that 20 Hz at 384 kHz (`g ≈ 1.6e-4`) keeps its exact response and its noise
 //! floor far below −120 dB (the scipy comparisons in tests/filter/ hold to 0.0033 dB).
 
-use super::design::{OnePoleCoefficients, PassDesign, MAX_SECTIONS};
+use super::design::{OnePoleCoefficients, PassDesign, SvfCoefficients, MAX_SECTIONS};
 use crate::core::one_pole::OnePole;
 use crate::core::svf::SvfState;
 
@@ -64,6 +64,21 @@ impl PassCascade {
     #[inline]
     pub fn set_design(&mut self, design: PassDesign) {
         self.design = design;
+    }
+
+    /// Whether the design has a first-order pole (odd orders), which only
+    /// [`process`](Self::process) runs: [`sections_mut`](Self::sections_mut) alone is then not
+    /// the whole cascade.
+    #[inline]
+    pub fn has_one_pole(&self) -> bool {
+        self.design.one_pole.is_some()
+    }
+
+    /// The second-order sections in use: coefficients and states, in processing order.
+    #[inline]
+    pub fn sections_mut(&mut self) -> (&[SvfCoefficients], &mut [SvfSection]) {
+        let count = self.design.section_count;
+        (&self.design.sections[..count], &mut self.sections[..count])
     }
 
     /// Clears every section.
