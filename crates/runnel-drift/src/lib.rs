@@ -129,8 +129,8 @@ impl DriftSlip {
                     let w = blend(i, new);
                     out[i] = x[i] * (1.0 - w) + shifted(i) * w;
                 }
-                for i in new..frames {
-                    out[i] = shifted(i);
+                for (i, y) in out[..frames].iter_mut().enumerate().skip(new) {
+                    *y = shifted(i);
                 }
             }
             self.remember(new);
