@@ -65,6 +65,25 @@ impl Ring {
         self.write = (w + 1) & self.mask;
     }
 
+    /// Appends `samples` in order, exactly as that many [`push`](Self::push)es: as at most a
+    /// few slice copies (the block-wise writers, e.g. the reverb's all-passes per run).
+    #[inline]
+    pub fn push_run(&mut self, samples: &[f32]) {
+        let len = self.mask + 1;
+        let mut rest = samples;
+        while !rest.is_empty() {
+            let w = self.write;
+            let n = rest.len().min(len - w);
+            self.buffer[w..w + n].copy_from_slice(&rest[..n]);
+            if w < self.mirror {
+                let mirrored = (w + n).min(self.mirror) - w;
+                self.buffer[w + len..w + len + mirrored].copy_from_slice(&rest[..mirrored]);
+            }
+            self.write = (w + n) & self.mask;
+            rest = &rest[n..];
+        }
+    }
+
     /// The sample pushed `age` pushes ago (1 = the newest; wraps modulo the capacity).
     #[inline(always)]
     pub fn at(&self, age: usize) -> f32 {
@@ -206,6 +225,21 @@ mod tests {
         }
         bank.clear();
         assert_eq!(bank.gather(&ages, 0), [0.0; 4]);
+    }
+
+    #[test]
+    fn push_run_equals_single_pushes_mirror_included() {
+        for run in [1usize, 3, 5, 8, 13, 20] {
+            let (mut a, mut b) = (Ring::default(), Ring::default());
+            a.allocate(8, 4);
+            b.allocate(8, 4);
+            let samples: Vec<f32> = (0..40).map(|i| i as f32).collect();
+            for chunk in samples.chunks(run) {
+                a.push_run(chunk);
+                chunk.iter().for_each(|&s| b.push(s));
+                assert_eq!(a.storage(), b.storage(), "run {run}");
+            }
+        }
     }
 
     #[test]

@@ -377,6 +377,60 @@ struct GainSmoothers {
     mod_rate: LinearSmoother,
 }
 
+/// The per-sample gains of one run, derived from [`GainSmoothers`] (structure of arrays).
+#[derive(Debug, Clone, Copy)]
+struct RunGains {
+    /// Late input gain, closed by freeze.
+    late: [f32; early::MAX_RUN],
+    /// Modulation depth in samples, closed by freeze.
+    depth: [f32; early::MAX_RUN],
+    /// Early-reflection level, closed by freeze.
+    early: [f32; early::MAX_RUN],
+    /// Wet width.
+    width: [f32; early::MAX_RUN],
+    /// Dry gain.
+    dry: [f32; early::MAX_RUN],
+    /// Wet gain.
+    wet: [f32; early::MAX_RUN],
+}
+
+impl Default for RunGains {
+    fn default() -> Self {
+        let zero = [0.0; early::MAX_RUN];
+        Self { late: zero, depth: zero, early: zero, width: zero, dry: zero, wet: zero }
+    }
+}
+
+impl RunGains {
+    /// Advances the smoothers over `run` samples and stores every sample's gains: the values
+    /// `next()` gives sample by sample, but a settled smoother (the usual case) is one fill.
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
+    fn fill(&mut self, g: &mut GainSmoothers, run: usize) {
+        let mut open = [0.0f32; early::MAX_RUN];
+        let ramp = |smoother: &mut LinearSmoother, out: &mut [f32; early::MAX_RUN]| {
+            if smoother.is_smoothing() {
+                out[..run].iter_mut().for_each(|v| *v = smoother.next());
+            } else {
+                out[..run].fill(smoother.current());
+            }
+        };
+        ramp(&mut g.freeze, &mut open);
+        ramp(&mut g.late_input, &mut self.late);
+        ramp(&mut g.depth, &mut self.depth);
+        ramp(&mut g.early, &mut self.early);
+        ramp(&mut g.width, &mut self.width);
+        ramp(&mut g.dry, &mut self.dry);
+        ramp(&mut g.wet, &mut self.wet);
+        for n in 0..run {
+            let open = 1.0 - open[n];
+            self.late[n] *= open;
+            self.depth[n] *= open;
+            self.early[n] *= open;
+        }
+    }
+}
+
 /// The reverb stage.
 #[derive(Debug, Clone)]
 pub struct Reverb {
@@ -410,6 +464,8 @@ pub struct Reverb {
     controls_dirty: bool,
     /// Instruction set the per-sample loop runs with (bit-identical at every level).
     simd: SimdLevel,
+    /// Mean line length (s) the network's lengths were last chosen for.
+    requested_mean_s: f32,
 }
 
 impl Default for Reverb {
@@ -438,6 +494,7 @@ impl Reverb {
             designed_freeze: 0.0,
             controls_dirty: true,
             simd: SimdLevel::detected(),
+            requested_mean_s: f32::NAN,
         }
     }
 
@@ -497,6 +554,11 @@ impl Reverb {
     /// Cheap: a few smoother targets and one prime lookup per line.
     pub fn set_settings(&mut self, settings: &ReverbSettings) {
         let s = settings.clamped();
+        if !self.snap_next && s == self.settings {
+            // Unchanged (the usual block): every smoother already heads for these targets, and
+            // re-applying would only force a control update that redesigns nothing.
+            return;
+        }
         let snap = std::mem::take(&mut self.snap_next);
         self.apply(&s, snap);
     }
@@ -533,8 +595,10 @@ impl Reverb {
 
         // While frozen (or freezing) the loop keeps its lengths: a crossfade blends two
         // uncorrelated reads and would lose energy that freeze promises to hold.
-        if self.fdn.is_prepared() && (snap || !s.freeze) {
-            let mean_s = s.mean_line_seconds();
+        let mean_s = s.mean_line_seconds();
+        // The prime search only when the mean line length moved (not on every automated block).
+        if self.fdn.is_prepared() && (snap || (!s.freeze && mean_s != self.requested_mean_s)) {
+            self.requested_mean_s = mean_s;
             let lengths = self.fdn.lengths_for_mean(mean_s as f64 * fs as f64);
             self.fdn.set_lengths(lengths, !snap);
             let mean = lengths.iter().map(|&l| l as f32).sum::<f32>() / LINES as f32 / fs;
@@ -588,12 +652,16 @@ impl Reverb {
 
     /// The per-sample loop, inlined into each [`SimdLevel`]'s instantiation. It runs in
     /// stretches that end where the controls update (every [`CONTROL_INTERVAL`] samples), so
-    /// each stretch's early reflections can be computed for all its samples at once.
+    /// each stretch's early reflections, diffusion, gains and wet mix can be computed for all
+    /// its samples at once; only the network (and the wet filters) run sample by sample.
     #[inline(always)]
+    // Run arrays indexed by one counter: the form that vectorises.
+    #[allow(clippy::needless_range_loop)]
     fn process_samples(&mut self, left: &mut [f32], right: &mut [f32]) {
         let len = left.len().min(right.len());
         let mut start = 0;
-        let mut taps = [early::EarlyOutput::default(); early::MAX_RUN];
+        let mut early_run = early::EarlyRun::default();
+        let mut gains = RunGains::default();
         while start < len {
             if self.control_countdown == 0 {
                 self.update_controls(CONTROL_INTERVAL as u32);
@@ -602,29 +670,36 @@ impl Reverb {
             let run = (self.control_countdown as usize).min(len - start).min(early::MAX_RUN);
             self.control_countdown -= run as u32;
             let (l, r) = (&mut left[start..start + run], &mut right[start..start + run]);
-            self.early.process_run(l, r, &mut taps[..run]);
-            for ((l, r), taps) in l.iter_mut().zip(r.iter_mut()).zip(&taps[..run]) {
-                let (dry_left, dry_right) = (*l, *r);
-                let g = &mut self.gains;
-                let open = 1.0 - g.freeze.next();
-                let late_gain = g.late_input.next() * open;
-                let depth = g.depth.next() * open;
-                let early_gain = g.early.next() * open;
-                let width = g.width.next();
-                let (dry, wet) = (g.dry.next(), g.wet.next());
+            self.early.process_run(l, r, &mut early_run);
+            gains.fill(&mut self.gains, run);
 
-                let in_left = self.diffuser_left.process(taps.late_left) * late_gain;
-                let in_right = self.diffuser_right.process(taps.late_right) * late_gain;
-                let (late_left, late_right) = self.fdn.tick(in_left, in_right, depth, self.lfo_increment);
-
-                let wet_left = LATE_OUTPUT_GAIN * late_left + early_gain * taps.early_left;
-                let wet_right = LATE_OUTPUT_GAIN * late_right + early_gain * taps.early_right;
-                let mid = 0.5 * (wet_left + wet_right);
-                let side = 0.5 * (wet_left - wet_right) * width;
-                let (wet_left, wet_right) = self.wet_filters.process(mid + side, mid - side);
-
-                *l = dry * dry_left + wet * wet_left;
-                *r = dry * dry_right + wet * wet_right;
+            let (in_left, in_right) = (&mut early_run.late_left[..run], &mut early_run.late_right[..run]);
+            self.diffuser_left.process_run(in_left);
+            self.diffuser_right.process_run(in_right);
+            let mut late_left = [0.0f32; early::MAX_RUN];
+            let mut late_right = [0.0f32; early::MAX_RUN];
+            for n in 0..run {
+                let in_left = in_left[n] * gains.late[n];
+                let in_right = in_right[n] * gains.late[n];
+                (late_left[n], late_right[n]) =
+                    self.fdn.tick(in_left, in_right, gains.depth[n], self.lfo_increment);
+            }
+            let mut wet_left = [0.0f32; early::MAX_RUN];
+            let mut wet_right = [0.0f32; early::MAX_RUN];
+            for n in 0..run {
+                let early_gain = gains.early[n];
+                let wet_l = LATE_OUTPUT_GAIN * late_left[n] + early_gain * early_run.early_left[n];
+                let wet_r = LATE_OUTPUT_GAIN * late_right[n] + early_gain * early_run.early_right[n];
+                let mid = 0.5 * (wet_l + wet_r);
+                let side = 0.5 * (wet_l - wet_r) * gains.width[n];
+                (wet_left[n], wet_right[n]) = (mid + side, mid - side);
+            }
+            for n in 0..run {
+                (wet_left[n], wet_right[n]) = self.wet_filters.process(wet_left[n], wet_right[n]);
+            }
+            for n in 0..run {
+                l[n] = gains.dry[n] * l[n] + gains.wet[n] * wet_left[n];
+                r[n] = gains.dry[n] * r[n] + gains.wet[n] * wet_right[n];
             }
             start += run;
         }
