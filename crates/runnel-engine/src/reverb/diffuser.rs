@@ -108,7 +108,9 @@ impl Diffuser {
     /// Diffuses a run in place, stage after stage (the same values as sample by sample).
     #[inline(always)]
     pub fn process_run(&mut self, x: &mut [f32]) {
-        self.stages.iter_mut().for_each(|stage| stage.process_run(x));
+        for stage in &mut self.stages {
+            stage.process_run(x);
+        }
     }
 }
 

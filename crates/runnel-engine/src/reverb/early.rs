@@ -254,8 +254,9 @@ impl EarlyReflections {
             let layout = *self.layout.from();
             // Sample n of the run was pushed `len − n` pushes ago; its tap at delay d is `d` older.
             let (early_left, early_right) = (&mut out.early_left[..len], &mut out.early_right[..len]);
-            early_left.fill(0.0);
-            early_right.fill(0.0);
+            for (l, r) in early_left.iter_mut().zip(early_right.iter_mut()) {
+                (*l, *r) = (0.0, 0.0);
+            }
             for k in 0..EARLY_TAPS {
                 let taps = self.left.span(len + layout.left[k] as usize, len);
                 let gain = self.left_gains[k];
@@ -271,8 +272,12 @@ impl EarlyReflections {
             out.late_left[..len].copy_from_slice(self.left.span(len + layout.pre_delay as usize, len));
             out.late_right[..len].copy_from_slice(self.right.span(len + layout.pre_delay as usize, len));
         }
-        self.scatter_left.iter_mut().for_each(|stage| stage.process_run(&mut out.early_left[..len]));
-        self.scatter_right.iter_mut().for_each(|stage| stage.process_run(&mut out.early_right[..len]));
+        for stage in &mut self.scatter_left {
+            stage.process_run(&mut out.early_left[..len]);
+        }
+        for stage in &mut self.scatter_right {
+            stage.process_run(&mut out.early_right[..len]);
+        }
     }
 
     /// Pushes one input sample per channel and reads every tap (the per-sample reference of
