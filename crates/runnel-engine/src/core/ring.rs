@@ -256,9 +256,9 @@ mod tests {
         let oldest = [8u32, 5, 3, 7];
         let mut rows = [[0.0f32; 4]; 4];
         bank.deskew(&oldest, 3, &mut rows);
-        for u in 0..3 {
-            for lane in 0..4 {
-                assert_eq!(rows[u][lane], rings[lane].at(oldest[lane] as usize - u), "row {u} lane {lane}");
+        for (u, row) in rows.iter().take(3).enumerate() {
+            for (lane, ring) in rings.iter().enumerate() {
+                assert_eq!(row[lane], ring.at(oldest[lane] as usize - u), "row {u} lane {lane}");
             }
         }
         assert_eq!(rows[3], [0.0; 4], "rows past the count are untouched");

@@ -707,6 +707,62 @@ mod tests {
         assert!(dot(&OUTPUT_LEFT, &OUTPUT_RIGHT).abs() < 1e-6);
     }
 
+    /// A prepared network at `fs` with lines of mean `mean` samples and a 2 s decay.
+    fn network(fs: f32, mean: f64) -> FeedbackDelayNetwork {
+        let mut fdn = FeedbackDelayNetwork::new();
+        fdn.prepare(fs, 4.0 * mean, 0.005 * fs, 64);
+        let profile = DecayProfile {
+            mid_s: 2.0,
+            low_s: 2.0,
+            high_s: 1.0,
+            low_crossover_hz: 250.0,
+            high_crossover_hz: 6000.0,
+        };
+        fdn.set_absorption(profile, 0.0);
+        fdn.refresh_absorption(LINES);
+        let lengths = fdn.lengths_for_mean(mean);
+        fdn.set_lengths(lengths, false);
+        fdn
+    }
+
+    #[test]
+    fn runs_give_the_bits_of_single_ticks_on_every_read_path() {
+        // (fs, mean line, depth in samples, rate): the deskewed window (long lines, slow
+        // modulation), unmodulated reads, and the gathered fallback (lines shorter than a run
+        // at 8 kHz; fast deep modulation moving more than a sample per run).
+        for (fs, mean, depth, rate) in [
+            (48_000.0f32, 2000.0, 19.0f32, 0.7f32),
+            (48_000.0, 2000.0, 0.0, 0.7),
+            (8_000.0, 14.0, 1.0, 0.7),
+            (48_000.0, 3000.0, 240.0, 5.0),
+        ] {
+            let (mut runs, mut ticks) = (network(fs, mean), network(fs, mean));
+            let mut seed = 11u32;
+            let mut noise = || {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                seed as f32 / u32::MAX as f32 - 0.5
+            };
+            let increment = rate / fs;
+            for block in 0..400 {
+                let n = [16usize, 5, 16, 1, 11][block % 5];
+                let (inl, inr): (Vec<f32>, Vec<f32>) = (0..n).map(|_| (noise(), noise())).unzip();
+                let depths = vec![depth; n];
+                let (mut l, mut r) = ([0.0f32; MAX_RUN], [0.0f32; MAX_RUN]);
+                runs.process_run(&inl, &inr, &depths, increment, &mut l, &mut r);
+                for k in 0..n {
+                    let (el, er) = ticks.tick(inl[k], inr[k], depth, increment);
+                    assert_eq!(
+                        (l[k].to_bits(), r[k].to_bits()),
+                        (el.to_bits(), er.to_bits()),
+                        "{fs} Hz {mean} {depth}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn constant_geometry_hadamard_gives_the_bits_of_the_in_place_one() {
         let mut seed = 3u32;
