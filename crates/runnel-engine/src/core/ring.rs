@@ -72,6 +72,7 @@ impl Ring {
 
     /// Appends `samples` in order, as many [`push`](Self::push)es would (same content, same
     /// head), with block copies: at most two for the ring and one to refresh the mirror.
+    #[inline]
     pub fn push_slice(&mut self, samples: &[f32]) {
         let capacity = self.mask + 1;
         // Only the last `capacity` samples survive.
@@ -199,6 +200,35 @@ impl<const LANES: usize> RingBank<LANES> {
         self.buffer[self.write.wrapping_sub(age) & self.mask][lane]
     }
 
+    /// Deskews a window of every lane into rows: `out[u][i] = at(i, oldest[i] − u)` for
+    /// `u < rows` (oldest first; `rows ≤ ROWS`, every age `oldest[i] − u` ≥ 1). A reader that
+    /// needs each lane's consecutive samples at that lane's own delay (the reverb network's
+    /// interpolated reads over a run) then loads whole rows instead of gathering lane by lane:
+    /// one strided copy per lane, without wrap checks unless the window straddles the end.
+    #[inline(always)]
+    pub fn deskew<const ROWS: usize>(
+        &self,
+        oldest: &[u32; LANES],
+        rows: usize,
+        out: &mut [[f32; LANES]; ROWS],
+    ) {
+        let rows = rows.min(ROWS);
+        let len = self.mask + 1;
+        for (lane, &age) in oldest.iter().enumerate() {
+            let start = self.write.wrapping_sub(age as usize) & self.mask;
+            if start + rows <= len {
+                let window = &self.buffer[start..start + rows];
+                for (row, frame) in out.iter_mut().zip(window) {
+                    row[lane] = frame[lane];
+                }
+            } else {
+                for (u, row) in out.iter_mut().take(rows).enumerate() {
+                    row[lane] = self.buffer[(start + u) & self.mask][lane];
+                }
+            }
+        }
+    }
+
     /// Every lane at its own age plus `extra`: `out[i] = at(i, ages[i] + extra)`. Indices are
     /// computed in 32 bits (a capacity is far below 2³²) so they map onto vector gathers.
     #[inline(always)]
@@ -270,8 +300,33 @@ mod tests {
                 std::array::from_fn(|lane| rings[lane].at((ages[lane] + extra) as usize));
             assert_eq!(bank.gather(&ages, extra), expected);
         }
+        // Deskewed windows, also straddling the end of the storage (capacity 8).
+        let oldest = [8u32, 5, 3, 7];
+        let mut rows = [[0.0f32; 4]; 4];
+        bank.deskew(&oldest, 3, &mut rows);
+        for (u, row) in rows.iter().take(3).enumerate() {
+            for (lane, ring) in rings.iter().enumerate() {
+                assert_eq!(row[lane], ring.at(oldest[lane] as usize - u), "row {u} lane {lane}");
+            }
+        }
+        assert_eq!(rows[3], [0.0; 4], "rows past the count are untouched");
         bank.clear();
         assert_eq!(bank.gather(&ages, 0), [0.0; 4]);
+    }
+
+    #[test]
+    fn push_slice_in_chunks_equals_single_pushes_mirror_included() {
+        for run in [1usize, 3, 5, 8, 13, 20] {
+            let (mut a, mut b) = (Ring::default(), Ring::default());
+            a.allocate(8, 4);
+            b.allocate(8, 4);
+            let samples: Vec<f32> = (0..40).map(|i| i as f32).collect();
+            for chunk in samples.chunks(run) {
+                a.push_slice(chunk);
+                chunk.iter().for_each(|&s| b.push(s));
+                assert_eq!(a.storage(), b.storage(), "run {run}");
+            }
+        }
     }
 
     #[test]

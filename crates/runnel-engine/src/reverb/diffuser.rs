@@ -10,6 +10,10 @@
 use crate::core::ring::Ring;
 use crate::denormal::flush;
 
+/// Longest chunk [`SchroederAllpass::process_run`] computes at once (the reverb's runs are at
+/// most one control interval long).
+pub const MAX_CHUNK: usize = crate::smoothing::CONTROL_INTERVAL;
+
 /// Stage lengths (ms) and feedback gains of the left chain. Lengths are spread over ~2 octaves
 /// and not multiples of one another.
 ///
@@ -38,7 +42,8 @@ impl SchroederAllpass {
     /// Allocates a stage of `delay` samples (≥ 1) with gain `gain`.
     pub fn prepare(&mut self, delay: usize, gain: f32) {
         self.delay = delay.max(1);
-        self.line.allocate(self.delay, 0);
+        // The mirror lets a chunk of `process_run` read its delayed samples as one slice.
+        self.line.allocate(self.delay, MAX_CHUNK);
         self.gain = gain;
     }
 
@@ -47,13 +52,30 @@ impl SchroederAllpass {
         self.line.clear();
     }
 
-    /// Filters one sample.
-    #[inline]
+    /// Filters one sample (the per-sample reference of [`process_run`](Self::process_run)).
+    #[cfg(test)]
     pub fn process(&mut self, x: f32) -> f32 {
         let delayed = self.line.at(self.delay);
         let w = flush(x + self.gain * delayed);
         self.line.push(w);
         delayed - self.gain * w
+    }
+
+    /// Filters a run of samples in place: the same values as [`process`](Self::process) on
+    /// each in turn. Within a chunk no longer than the delay every sample's delayed `w` was
+    /// written before the chunk, so the chunk is computed as vectors and pushed at once.
+    #[inline(always)]
+    pub fn process_run(&mut self, x: &mut [f32]) {
+        let gain = self.gain;
+        for chunk in x.chunks_mut(self.delay.min(MAX_CHUNK)) {
+            let mut w = [0.0f32; MAX_CHUNK];
+            let delayed = self.line.span(self.delay, chunk.len());
+            for ((x, w), &delayed) in chunk.iter_mut().zip(w.iter_mut()).zip(delayed) {
+                *w = flush(*x + gain * delayed);
+                *x = delayed - gain * *w;
+            }
+            self.line.push_slice(&w[..chunk.len()]);
+        }
     }
 }
 
@@ -78,9 +100,17 @@ impl Diffuser {
     }
 
     /// Diffuses one sample.
-    #[inline]
+    #[cfg(test)]
     pub fn process(&mut self, x: f32) -> f32 {
         self.stages.iter_mut().fold(x, |acc, stage| stage.process(acc))
+    }
+
+    /// Diffuses a run in place, stage after stage (the same values as sample by sample).
+    #[inline(always)]
+    pub fn process_run(&mut self, x: &mut [f32]) {
+        for stage in &mut self.stages {
+            stage.process_run(x);
+        }
     }
 }
 
@@ -96,5 +126,36 @@ mod tests {
         let e: f64 =
             (0..48_000 * 3).map(|i| (d.process(if i == 0 { 1.0 } else { 0.0 }) as f64).powi(2)).sum();
         assert!((e - 1.0).abs() < 1e-4, "{e}");
+    }
+
+    #[test]
+    fn runs_give_the_bits_of_single_samples_at_every_chunking() {
+        // 8 kHz makes the shortest stage (12 samples) shorter than a run: chunks split.
+        for fs in [8_000.0, 48_000.0] {
+            let (mut single, mut runs) = (Diffuser::default(), Diffuser::default());
+            single.prepare(fs, &RIGHT_STAGES);
+            runs.prepare(fs, &RIGHT_STAGES);
+            let mut seed = 7u32;
+            let input: Vec<f32> = (0..3000)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 17;
+                    seed ^= seed << 5;
+                    seed as f32 / u32::MAX as f32 - 0.5
+                })
+                .collect();
+            let expected: Vec<f32> = input.iter().map(|&x| single.process(x)).collect();
+            let mut out = input.clone();
+            let mut start = 0;
+            for (i, len) in [1usize, 16, 7, 16, 3, 11].iter().cycle().enumerate() {
+                let end = (start + len).min(out.len());
+                runs.process_run(&mut out[start..end]);
+                start = end;
+                if start == out.len() || i > 10_000 {
+                    break;
+                }
+            }
+            assert_eq!(out, expected, "{fs} Hz");
+        }
     }
 }

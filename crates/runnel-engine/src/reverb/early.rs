@@ -106,6 +106,32 @@ pub struct EarlyOutput {
     pub early_right: f32,
 }
 
+/// What the input line produces for a run of samples, channel by channel (structure of
+/// arrays, so the reverb's per-run arithmetic after it vectorises). Entries past the run's
+/// length are left as they were.
+#[derive(Debug, Clone, Copy)]
+pub struct EarlyRun {
+    /// Pre-delayed left input, for the late reverb.
+    pub late_left: [f32; MAX_RUN],
+    /// Pre-delayed right input, for the late reverb.
+    pub late_right: [f32; MAX_RUN],
+    /// Early reflections, left.
+    pub early_left: [f32; MAX_RUN],
+    /// Early reflections, right.
+    pub early_right: [f32; MAX_RUN],
+}
+
+impl Default for EarlyRun {
+    fn default() -> Self {
+        Self {
+            late_left: [0.0; MAX_RUN],
+            late_right: [0.0; MAX_RUN],
+            early_left: [0.0; MAX_RUN],
+            early_right: [0.0; MAX_RUN],
+        }
+    }
+}
+
 /// The pre-delay / early-reflection line of both channels.
 #[derive(Debug, Clone)]
 pub struct EarlyReflections {
@@ -201,57 +227,73 @@ impl EarlyReflections {
         }
     }
 
-    /// Pushes one input sample per channel and reads every tap.
-    /// Processes a run of up to [`MAX_RUN`] samples at once into `out` (one entry per sample):
-    /// the same values as [`tick`](Self::tick) on each sample in turn. While the layout is at
-    /// rest (no crossfade), the 48 taps are read as contiguous runs and summed as vectors, tap
-    /// after tap, so each sample's sum is formed in the same order as in `tick`.
+    /// Processes a run of up to [`MAX_RUN`] samples at once into `out` (one entry per sample
+    /// in each of its arrays): the same values as [`tick`](Self::tick) on each sample in turn.
+    /// While the layout is at rest (no crossfade), the 48 taps are read as contiguous runs and
+    /// summed as vectors, tap after tap, so each sample's sum is formed in the same order as in
+    /// `tick`; the scattering all-passes then run over the whole run.
     #[inline(always)]
     // Run arrays indexed by one counter: the form that vectorises.
     #[allow(clippy::needless_range_loop)]
-    pub fn process_run(&mut self, left: &[f32], right: &[f32], out: &mut [EarlyOutput]) {
-        let len = left.len().min(right.len()).min(out.len()).min(MAX_RUN);
+    pub fn process_run(&mut self, left: &[f32], right: &[f32], out: &mut EarlyRun) {
+        let len = left.len().min(right.len()).min(MAX_RUN);
         if len == 0 {
             return;
         }
         if !self.layout.is_at_rest() {
-            for ((l, r), o) in left.iter().zip(right).zip(out.iter_mut()).take(len) {
-                *o = self.tick(*l, *r);
+            for n in 0..len {
+                let o = self.tick_unscattered(left[n], right[n]);
+                out.late_left[n] = o.late_left;
+                out.late_right[n] = o.late_right;
+                out.early_left[n] = o.early_left;
+                out.early_right[n] = o.early_right;
             }
-            return;
-        }
-        for (&l, &r) in left[..len].iter().zip(&right[..len]) {
-            self.left.push(l);
-            self.right.push(r);
-        }
-        let layout = *self.layout.from();
-        // Sample n of the run was pushed `len − n` pushes ago; its tap at delay d is `d` older.
-        let mut early_left = [0.0f32; MAX_RUN];
-        let mut early_right = [0.0f32; MAX_RUN];
-        for k in 0..EARLY_TAPS {
-            let taps = self.left.span(len + layout.left[k] as usize, len);
-            let gain = self.left_gains[k];
-            for (sum, x) in early_left[..len].iter_mut().zip(taps) {
-                *sum += gain * x;
+        } else {
+            self.left.push_slice(&left[..len]);
+            self.right.push_slice(&right[..len]);
+            let layout = *self.layout.from();
+            // Sample n of the run was pushed `len − n` pushes ago; its tap at delay d is `d` older.
+            let (early_left, early_right) = (&mut out.early_left[..len], &mut out.early_right[..len]);
+            for (l, r) in early_left.iter_mut().zip(early_right.iter_mut()) {
+                (*l, *r) = (0.0, 0.0);
             }
-            let taps = self.right.span(len + layout.right[k] as usize, len);
-            let gain = self.right_gains[k];
-            for (sum, x) in early_right[..len].iter_mut().zip(taps) {
-                *sum += gain * x;
+            for k in 0..EARLY_TAPS {
+                let taps = self.left.span(len + layout.left[k] as usize, len);
+                let gain = self.left_gains[k];
+                for (sum, x) in early_left.iter_mut().zip(taps) {
+                    *sum += gain * x;
+                }
+                let taps = self.right.span(len + layout.right[k] as usize, len);
+                let gain = self.right_gains[k];
+                for (sum, x) in early_right.iter_mut().zip(taps) {
+                    *sum += gain * x;
+                }
             }
+            out.late_left[..len].copy_from_slice(self.left.span(len + layout.pre_delay as usize, len));
+            out.late_right[..len].copy_from_slice(self.right.span(len + layout.pre_delay as usize, len));
         }
-        let late_left = self.left.span(len + layout.pre_delay as usize, len);
-        let late_right = self.right.span(len + layout.pre_delay as usize, len);
-        for n in 0..len {
-            let early_left = self.scatter_left.iter_mut().fold(early_left[n], |x, stage| stage.process(x));
-            let early_right = self.scatter_right.iter_mut().fold(early_right[n], |x, stage| stage.process(x));
-            out[n] =
-                EarlyOutput { late_left: late_left[n], late_right: late_right[n], early_left, early_right };
+        for stage in &mut self.scatter_left {
+            stage.process_run(&mut out.early_left[..len]);
+        }
+        for stage in &mut self.scatter_right {
+            stage.process_run(&mut out.early_right[..len]);
         }
     }
 
-    #[inline]
+    /// Pushes one input sample per channel and reads every tap (the per-sample reference of
+    /// [`process_run`](Self::process_run)).
+    #[cfg(test)]
     pub fn tick(&mut self, left: f32, right: f32) -> EarlyOutput {
+        let mut out = self.tick_unscattered(left, right);
+        out.early_left = self.scatter_left.iter_mut().fold(out.early_left, |x, stage| stage.process(x));
+        out.early_right = self.scatter_right.iter_mut().fold(out.early_right, |x, stage| stage.process(x));
+        out
+    }
+
+    /// [`tick`](Self::tick) before the scattering all-passes: the crossfading reads of one
+    /// sample.
+    #[inline]
+    fn tick_unscattered(&mut self, left: f32, right: f32) -> EarlyOutput {
         self.layout.tick();
         self.left.push(left);
         self.right.push(right);
@@ -264,8 +306,6 @@ impl EarlyReflections {
             out.early_left += p * (next.early_left - out.early_left);
             out.early_right += p * (next.early_right - out.early_right);
         }
-        out.early_left = self.scatter_left.iter_mut().fold(out.early_left, |x, stage| stage.process(x));
-        out.early_right = self.scatter_right.iter_mut().fold(out.early_right, |x, stage| stage.process(x));
         out
     }
 

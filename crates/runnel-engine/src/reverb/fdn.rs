@@ -34,6 +34,9 @@ use crate::denormal::flush;
 /// Number of delay lines.
 pub const LINES: usize = 16;
 
+/// Every line's bit in a line mask.
+const ALL_LINES: u32 = (1 << LINES) - 1;
+
 /// Shortest line, samples. Keeps the cubic reader's four taps behind the write head even with
 /// modulation (limited to a quarter of the line) at the smallest Size and 8 kHz.
 pub const MIN_LINE_SAMPLES: u32 = 8;
@@ -76,9 +79,34 @@ const OUTPUT_LEFT: [f32; LINES] = bent_pattern((0, 2), (1, 3), 0b0110);
 /// Right output taps (orthogonal to the left).
 const OUTPUT_RIGHT: [f32; LINES] = bent_pattern((0, 2), (1, 3), 0b1110);
 
-/// In-place fast Walsh–Hadamard transform scaled to be orthonormal.
+/// In-place fast Walsh–Hadamard transform scaled to be orthonormal, in the constant-geometry
+/// form: every stage adds and subtracts neighbouring pairs `(2j, 2j+1)` into the lower and
+/// upper halves, so each stage is an even/odd split and two half-width vector operations.
+/// After four stages (one per index bit, lowest first) the perfect shuffles have rotated the
+/// index once round, so the result is in natural order, and every value is formed from the
+/// same operands in the same order as in the textbook in-place transform (see the test), i.e.
+/// it is bit for bit the same.
 #[inline(always)]
+#[allow(clippy::needless_range_loop)]
 fn hadamard(x: &mut [f32; LINES]) {
+    for _ in 0..LINES.trailing_zeros() {
+        let mut next = [0.0f32; LINES];
+        for j in 0..LINES / 2 {
+            let (a, b) = (x[2 * j], x[2 * j + 1]);
+            next[j] = a + b;
+            next[j + LINES / 2] = a - b;
+        }
+        *x = next;
+    }
+    // 1/√16 = ¼ is exact in binary floating point, so the scaling itself adds no rounding.
+    for v in x.iter_mut() {
+        *v *= 0.25;
+    }
+}
+
+/// The textbook in-place transform (stride 1, 2, 4, 8), the reference of [`hadamard`].
+#[cfg(test)]
+fn hadamard_in_place(x: &mut [f32; LINES]) {
     let mut h = 1;
     while h < LINES {
         let mut i = 0;
@@ -115,23 +143,146 @@ fn read_cubic(lines: &RingBank<LINES>, delays: &[f32; LINES]) -> [f32; LINES] {
         whole[i] = truncated as u32;
         fraction[i] = delays[i] - truncated as f32;
     }
-    let xm1 = lines.gather(&whole.map(|w| w - 1), 0);
+    let mut newer = [0u32; LINES];
+    for i in 0..LINES {
+        newer[i] = whole[i] - 1;
+    }
+    let xm1 = lines.gather(&newer, 0);
     let x0 = lines.gather(&whole, 0);
     let x1 = lines.gather(&whole, 1);
     let x2 = lines.gather(&whole, 2);
     let mut out = [0.0f32; LINES];
     for i in 0..LINES {
-        let f = fraction[i];
-        let fm1 = f - 1.0;
-        let fm2 = f - 2.0;
-        let fp1 = f + 1.0;
-        let hm1 = -f * fm1 * fm2 * (1.0 / 6.0);
-        let h0 = fp1 * fm1 * fm2 * 0.5;
-        let h1 = -fp1 * f * fm2 * 0.5;
-        let h2 = fp1 * f * fm1 * (1.0 / 6.0);
-        out[i] = hm1 * xm1[i] + h0 * x0[i] + h1 * x1[i] + h2 * x2[i];
+        out[i] = cubic(fraction[i], xm1[i], x0[i], x1[i], x2[i]);
     }
     out
+}
+
+/// Cubic Lagrange interpolation at `f` (0..1) between `x0` (delay `⌊d⌋`) and `x1` (one older),
+/// with the neighbours `xm1` (newer) and `x2` (older): the one formula every read uses.
+#[inline(always)]
+fn cubic(f: f32, xm1: f32, x0: f32, x1: f32, x2: f32) -> f32 {
+    let fm1 = f - 1.0;
+    let fm2 = f - 2.0;
+    let fp1 = f + 1.0;
+    let hm1 = -f * fm1 * fm2 * (1.0 / 6.0);
+    let h0 = fp1 * fm1 * fm2 * 0.5;
+    let h1 = -fp1 * f * fm2 * 0.5;
+    let h2 = fp1 * f * fm1 * (1.0 / 6.0);
+    hm1 * xm1 + h0 * x0 + h1 * x1 + h2 * x2
+}
+
+/// Longest run [`FeedbackDelayNetwork::process_run`] takes (the reverb's control interval).
+pub const MAX_RUN: usize = crate::smoothing::CONTROL_INTERVAL;
+
+/// Rows of a run's deskewed tap window: one per sample, three more for the cubic reader's
+/// neighbours, and one for a read position that crosses an integer inside the run.
+const WINDOW_ROWS: usize = MAX_RUN + 4;
+
+/// `2²³`: adding and subtracting it rounds an `f32` in `[0, 2²²)` to an integer.
+const ROUNDING_BIAS: f32 = 8_388_608.0;
+
+/// `⌊x⌋` for `0 ≤ x < 2²²` in plain `f32` arithmetic (round to nearest by the bias, then one
+/// step down where that rounded up): exactly the integer `x as i32` gives, but as lane
+/// arithmetic that vectorises at every level, where a saturating float→int conversion does not.
+#[inline(always)]
+fn floor_small(x: f32) -> f32 {
+    let nearest = (x + ROUNDING_BIAS) - ROUNDING_BIAS;
+    if nearest > x {
+        nearest - 1.0
+    } else {
+        nearest
+    }
+}
+
+/// `older` where `mask` is clear, `newer` where it is all ones: a lane select that vectorises.
+#[inline(always)]
+fn select(mask: u32, newer: f32, older: f32) -> f32 {
+    f32::from_bits((newer.to_bits() & mask) | (older.to_bits() & !mask))
+}
+
+/// Scratch of one run (kept in the network so no run clears kilobytes of stack).
+#[derive(Debug, Clone)]
+struct RunScratch {
+    /// Every sample's delay per lane; the fractional part once split.
+    fraction: [[f32; LINES]; MAX_RUN],
+    /// Integer part of every sample's delay per lane (an exact integer in `f32`).
+    whole: [[f32; LINES]; MAX_RUN],
+    /// The deskewed taps: row u, lane i holds line i's sample aged `base[i] + 3 − u` at the
+    /// run's start.
+    window: [[f32; LINES]; WINDOW_ROWS],
+}
+
+impl Default for RunScratch {
+    fn default() -> Self {
+        Self {
+            fraction: [[0.0; LINES]; MAX_RUN],
+            whole: [[0.0; LINES]; MAX_RUN],
+            window: [[0.0; LINES]; WINDOW_ROWS],
+        }
+    }
+}
+
+impl RunScratch {
+    /// Splits the delays in `fraction` (first `run` samples) into whole and fractional parts,
+    /// the same values as [`read_cubic`]'s split.
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
+    fn split(&mut self, run: usize) {
+        for k in 0..run {
+            for i in 0..LINES {
+                let delay = self.fraction[k][i];
+                let whole = floor_small(delay);
+                self.whole[k][i] = whole;
+                self.fraction[k][i] = delay - whole;
+            }
+        }
+    }
+
+    /// The window's base for a run of `run` samples: per lane the smallest integer delay of
+    /// the run, if every lane's integer delay stays within one of it and the whole run's taps
+    /// were written before the run started (base ≥ run + 1); else `None`.
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
+    fn window_base(&self, run: usize) -> Option<[f32; LINES]> {
+        let mut low = self.whole[0];
+        let mut high = self.whole[0];
+        for k in 1..run {
+            for i in 0..LINES {
+                low[i] = low[i].min(self.whole[k][i]);
+                high[i] = high[i].max(self.whole[k][i]);
+            }
+        }
+        let shortest = (run + 1) as f32;
+        let fits = (0..LINES).all(|i| high[i] - low[i] <= 1.0 && low[i] >= shortest);
+        fits.then_some(low)
+    }
+
+    /// Line reads of sample `k` from the window, for the run's `base`.
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
+    fn read(&self, k: usize, base: &[f32; LINES]) -> [f32; LINES] {
+        // Sample k reads ages whole−1 … whole+2 (k pushes after the run's start): rows
+        // k+4 … k+1, or one row earlier where the integer delay is one above the base.
+        let rows: &[[f32; LINES]; 5] = self.window[k..k + 5].try_into().expect("window rows");
+        let mut shifted = [0u32; LINES];
+        for i in 0..LINES {
+            shifted[i] = if self.whole[k][i] != base[i] { u32::MAX } else { 0 };
+        }
+        // (Plain loops, no closures: everything here must inline into the per-level copies.)
+        let mut taps = [[0.0f32; LINES]; 4];
+        for t in 0..4 {
+            for i in 0..LINES {
+                taps[t][i] = select(shifted[i], rows[3 - t][i], rows[4 - t][i]);
+            }
+        }
+        let fraction = &self.fraction[k];
+        let mut out = [0.0f32; LINES];
+        for i in 0..LINES {
+            out[i] = cubic(fraction[i], taps[0][i], taps[1][i], taps[2][i], taps[3][i]);
+        }
+        out
+    }
 }
 
 /// Reads every line at its integer delay: where the cubic kernel is the identity (`f == 0`
@@ -172,6 +323,12 @@ pub struct FeedbackDelayNetwork {
     sample_rate: f64,
     /// Sieve for picking prime lengths.
     primes: PrimeTable,
+    /// Per-run read positions and deskewed taps.
+    scratch: RunScratch,
+    /// Lines whose absorption is not yet designed for `profile`/`freeze` (bit i = line i).
+    stale_lines: u32,
+    /// Where the round robin of [`refresh_absorption`](Self::refresh_absorption) goes on.
+    next_line: usize,
 }
 
 impl Default for FeedbackDelayNetwork {
@@ -205,6 +362,9 @@ impl FeedbackDelayNetwork {
             freeze: 0.0,
             sample_rate: 48_000.0,
             primes: PrimeTable::new(),
+            scratch: RunScratch::default(),
+            stale_lines: 0,
+            next_line: 0,
         }
     }
 
@@ -263,41 +423,170 @@ impl FeedbackDelayNetwork {
         }
     }
 
-    /// Sets the decay targets and the freeze amount, redesigning every line's absorption.
+    /// Sets the decay targets and the freeze amount. Every line's absorption becomes due for
+    /// a redesign, done a few lines at a time by [`refresh_absorption`](Self::refresh_absorption).
     pub fn set_absorption(&mut self, profile: DecayProfile, freeze: f64) {
         if profile != self.profile || freeze != self.freeze {
             self.profile = profile;
             self.freeze = freeze;
-            self.redesign();
+            self.stale_lines = ALL_LINES;
         }
     }
 
-    /// Recomputes trip gains (both crossfade ends) and shelves (for the `to` lengths).
+    /// Redesigns up to `count` lines whose absorption is due, round robin, so that a moving
+    /// decay costs the same few line designs at every control update instead of all sixteen
+    /// at once (each line then follows the ramp at most `LINES / count − 1` updates late).
+    pub fn refresh_absorption(&mut self, count: usize) {
+        if self.stale_lines == 0 {
+            return;
+        }
+        let warp = ShelfWarp::new(&self.profile, self.sample_rate);
+        for _ in 0..count {
+            if self.stale_lines == 0 {
+                break;
+            }
+            // The next due line at or after the cursor (cyclically).
+            let rotated = self.stale_lines.rotate_right(self.next_line as u32);
+            let line = (self.next_line + rotated.trailing_zeros() as usize) % LINES;
+            self.design_line(line, &warp);
+            self.stale_lines &= !(1 << line);
+            self.next_line = (line + 1) % LINES;
+        }
+    }
+
+    /// Recomputes every line's trip gains (both crossfade ends) and shelves (for the `to`
+    /// lengths) at once: when the lengths change (their gains must match at once).
     fn redesign(&mut self) {
+        let warp = ShelfWarp::new(&self.profile, self.sample_rate);
+        for line in 0..LINES {
+            self.design_line(line, &warp);
+        }
+        self.stale_lines = 0;
+    }
+
+    /// Designs line `i`'s trip gains, shelves and modulation limit for the current profile.
+    fn design_line(&mut self, i: usize, warp: &ShelfWarp) {
         let fs = self.sample_rate;
-        let warp = ShelfWarp::new(&self.profile, fs);
-        let from = *self.lengths.from();
-        let to = *self.lengths.to();
+        let (from, to) = (self.lengths.from()[i], self.lengths.to()[i]);
         // A quarter of the line at most, so short lines (small Size) cannot be read ahead of
         // their write head.
-        self.modulation_limits = std::array::from_fn(|i| 0.25 * from[i].min(to[i]) as f32);
-        for i in 0..LINES {
-            let design = LineAbsorption::design_with(&warp, to[i] as f64, fs, &self.profile, self.freeze);
-            self.gain_to[i] = design.gain;
-            self.low_shelves.set(i, &design.low_shelf);
-            self.high_shelves.set(i, &design.high_shelf);
-            self.gain_from[i] = if from[i] == to[i] {
-                design.gain
-            } else {
-                LineAbsorption::design_with(&warp, from[i] as f64, fs, &self.profile, self.freeze).gain
-            };
+        self.modulation_limits[i] = 0.25 * from.min(to) as f32;
+        let design = LineAbsorption::design_with(warp, to as f64, fs, &self.profile, self.freeze);
+        self.gain_to[i] = design.gain;
+        self.low_shelves.set(i, &design.low_shelf);
+        self.high_shelves.set(i, &design.high_shelf);
+        self.gain_from[i] = if from == to {
+            design.gain
+        } else {
+            LineAbsorption::design_with(warp, from as f64, fs, &self.profile, self.freeze).gain
+        };
+    }
+
+    /// Runs a run of up to [`MAX_RUN`] samples: `depth[k]` and the inputs per sample, outputs
+    /// into `out_left`/`out_right`; the same values as [`tick`](Self::tick) sample by sample.
+    ///
+    /// While the lengths are at rest (no crossfade), every sample's read positions are computed
+    /// first (they depend only on the modulators), and — when the whole run's taps were written
+    /// before it started, i.e. every line is longer than the run — each line's taps for the
+    /// run are copied once into a deskewed window, so each sample's reads are four row loads
+    /// instead of four 16-lane gathers.
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop, clippy::too_many_arguments)]
+    pub fn process_run(
+        &mut self,
+        input_left: &[f32],
+        input_right: &[f32],
+        depth: &[f32],
+        lfo_increment: f32,
+        out_left: &mut [f32],
+        out_right: &mut [f32],
+    ) {
+        let run = input_left.len().min(input_right.len()).min(depth.len()).min(MAX_RUN);
+        if !self.lengths.is_at_rest() {
+            for k in 0..run {
+                (out_left[k], out_right[k]) =
+                    self.tick(input_left[k], input_right[k], depth[k], lfo_increment);
+            }
+            return;
         }
+        let from = *self.lengths.from();
+        // (Plain loops, no closures: everything here must inline into the per-level copies.)
+        let mut increments = [0.0f32; LINES];
+        let mut lengths = [0.0f32; LINES];
+        for i in 0..LINES {
+            increments[i] = lfo_increment * LFO_RATE_FACTORS[i];
+            lengths[i] = from[i] as f32;
+        }
+        for k in 0..run {
+            let delays = &mut self.scratch.fraction[k];
+            if depth[k] > 0.0 {
+                let wander = self.lfos.next(&increments);
+                let depth = depth[k];
+                for i in 0..LINES {
+                    delays[i] = lengths[i] + depth.min(self.modulation_limits[i]) * wander[i];
+                }
+            } else {
+                // Integer positions (fraction 0): the cubic kernel is the identity there.
+                *delays = lengths;
+            }
+        }
+        self.scratch.split(run);
+        let Some(base) = self.scratch.window_base(run) else {
+            // Lines shorter than the run (tiny rooms at low rates) or fast, deep modulation:
+            // gathered reads, sample by sample. (`whole + fraction` is the delay exactly: the
+            // split's subtraction is exact for delays ≥ 1.)
+            for k in 0..run {
+                let (whole, fraction) = (&self.scratch.whole[k], &self.scratch.fraction[k]);
+                let mut delays = [0.0f32; LINES];
+                for i in 0..LINES {
+                    delays[i] = whole[i] + fraction[i];
+                }
+                let y = read_cubic(&self.lines, &delays);
+                (out_left[k], out_right[k]) = self.feed_back(y, input_left[k], input_right[k]);
+            }
+            return;
+        };
+        let mut oldest = [0u32; LINES];
+        for i in 0..LINES {
+            oldest[i] = base[i] as u32 + 3;
+        }
+        self.lines.deskew(&oldest, run + 4, &mut self.scratch.window);
+        for k in 0..run {
+            let y = self.scratch.read(k, &base);
+            (out_left[k], out_right[k]) = self.feed_back(y, input_left[k], input_right[k]);
+        }
+    }
+
+    /// The rest of a sample once every line is read (lengths at rest): trip gains, shelves,
+    /// outputs, the matrix and the write with the input.
+    #[inline(always)]
+    fn feed_back(&mut self, mut y: [f32; LINES], input_left: f32, input_right: f32) -> (f32, f32) {
+        scale_lines(&mut y, &self.gain_from);
+        self.absorb_mix_and_write(y, input_left, input_right)
+    }
+
+    /// Shelves, outputs, matrix and write of the absorbed-gain reads `y`.
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
+    fn absorb_mix_and_write(&mut self, mut y: [f32; LINES], input_left: f32, input_right: f32) -> (f32, f32) {
+        self.low_shelves.process(&mut y);
+        self.high_shelves.process(&mut y);
+
+        let (out_left, out_right) = (tap_sum(&OUTPUT_LEFT, &y), tap_sum(&OUTPUT_RIGHT, &y));
+
+        hadamard(&mut y);
+        let mut frame = [0.0f32; LINES];
+        for i in 0..LINES {
+            frame[i] = flush(y[i] + INPUT_LEFT[i] * input_left + INPUT_RIGHT[i] * input_right);
+        }
+        self.lines.push(frame);
+        (out_left, out_right)
     }
 
     /// Runs one sample. `depth` is the modulation depth in samples (0 disables it and leaves the
     /// reads at integer positions, where cubic interpolation is exact); `lfo_increment` is the
     /// nominal modulation rate divided by the sample rate. Returns the (left, right) output.
-    #[inline]
+    #[inline(always)]
     pub fn tick(&mut self, input_left: f32, input_right: f32, depth: f32, lfo_increment: f32) -> (f32, f32) {
         let was_fading = self.lengths.is_fading();
         if self.lengths.tick() {
@@ -312,7 +601,7 @@ impl FeedbackDelayNetwork {
 
         // Modulation offsets: every line's wander as one vector pass (the segment changes branch
         // inside the bank, rarely).
-        let mut y = if depth > 0.0 {
+        let y = if depth > 0.0 {
             let increments: [f32; LINES] = std::array::from_fn(|i| lfo_increment * LFO_RATE_FACTORS[i]);
             let wander = self.lfos.next(&increments);
             let offset: [f32; LINES] =
@@ -336,21 +625,7 @@ impl FeedbackDelayNetwork {
             }
             y
         };
-        self.low_shelves.process(&mut y);
-        self.high_shelves.process(&mut y);
-
-        let mut out_left = 0.0;
-        let mut out_right = 0.0;
-        for i in 0..LINES {
-            out_left += OUTPUT_LEFT[i] * y[i];
-            out_right += OUTPUT_RIGHT[i] * y[i];
-        }
-
-        hadamard(&mut y);
-        self.lines.push(std::array::from_fn(|i| {
-            flush(y[i] + INPUT_LEFT[i] * input_left + INPUT_RIGHT[i] * input_right)
-        }));
-        (out_left, out_right)
+        self.absorb_mix_and_write(y, input_left, input_right)
     }
 
     /// Energy stored in the lines: the sum of squares of the last `length` samples of every line.
@@ -369,6 +644,25 @@ impl FeedbackDelayNetwork {
         }
         sum
     }
+}
+
+/// `Σ pattern[i]·y[i]` as a pairwise tree (halves added lane by lane: 8, 4, 2, 1), which
+/// vectorises; every instruction set forms the same sums in the same order.
+#[inline(always)]
+#[allow(clippy::needless_range_loop)]
+fn tap_sum(pattern: &[f32; LINES], y: &[f32; LINES]) -> f32 {
+    let mut sums = [0.0f32; LINES / 2];
+    for i in 0..LINES / 2 {
+        sums[i] = pattern[i] * y[i] + pattern[i + LINES / 2] * y[i + LINES / 2];
+    }
+    let mut width = LINES / 4;
+    while width > 0 {
+        for i in 0..width {
+            sums[i] += sums[i + width];
+        }
+        width /= 2;
+    }
+    sums[0]
 }
 
 /// `y[i] *= gain[i]`: the lines' broadband trip gains.
@@ -411,6 +705,88 @@ mod tests {
         }
         assert!(dot(&INPUT_LEFT, &INPUT_RIGHT).abs() < 1e-6);
         assert!(dot(&OUTPUT_LEFT, &OUTPUT_RIGHT).abs() < 1e-6);
+    }
+
+    /// A prepared network at `fs` with lines of mean `mean` samples and a 2 s decay.
+    fn network(fs: f32, mean: f64) -> FeedbackDelayNetwork {
+        let mut fdn = FeedbackDelayNetwork::new();
+        fdn.prepare(fs, 4.0 * mean, 0.005 * fs, 64);
+        let profile = DecayProfile {
+            mid_s: 2.0,
+            low_s: 2.0,
+            high_s: 1.0,
+            low_crossover_hz: 250.0,
+            high_crossover_hz: 6000.0,
+        };
+        fdn.set_absorption(profile, 0.0);
+        fdn.refresh_absorption(LINES);
+        let lengths = fdn.lengths_for_mean(mean);
+        fdn.set_lengths(lengths, false);
+        fdn
+    }
+
+    #[test]
+    fn runs_give_the_bits_of_single_ticks_on_every_read_path() {
+        // (fs, mean line, depth in samples, rate): the deskewed window (long lines, slow
+        // modulation), unmodulated reads, and the gathered fallback (lines shorter than a run
+        // at 8 kHz; fast deep modulation moving more than a sample per run).
+        for (fs, mean, depth, rate) in [
+            (48_000.0f32, 2000.0, 19.0f32, 0.7f32),
+            (48_000.0, 2000.0, 0.0, 0.7),
+            (8_000.0, 14.0, 1.0, 0.7),
+            (48_000.0, 3000.0, 240.0, 5.0),
+        ] {
+            let (mut runs, mut ticks) = (network(fs, mean), network(fs, mean));
+            let mut seed = 11u32;
+            let mut noise = || {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                seed as f32 / u32::MAX as f32 - 0.5
+            };
+            let increment = rate / fs;
+            for block in 0..400 {
+                let n = [16usize, 5, 16, 1, 11][block % 5];
+                let (inl, inr): (Vec<f32>, Vec<f32>) = (0..n).map(|_| (noise(), noise())).unzip();
+                let depths = vec![depth; n];
+                let (mut l, mut r) = ([0.0f32; MAX_RUN], [0.0f32; MAX_RUN]);
+                runs.process_run(&inl, &inr, &depths, increment, &mut l, &mut r);
+                for k in 0..n {
+                    let (el, er) = ticks.tick(inl[k], inr[k], depth, increment);
+                    assert_eq!(
+                        (l[k].to_bits(), r[k].to_bits()),
+                        (el.to_bits(), er.to_bits()),
+                        "{fs} Hz {mean} {depth}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn constant_geometry_hadamard_gives_the_bits_of_the_in_place_one() {
+        let mut seed = 3u32;
+        for _ in 0..1000 {
+            let x: [f32; LINES] = std::array::from_fn(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                seed as f32 / u32::MAX as f32 - 0.5
+            });
+            let (mut a, mut b) = (x, x);
+            hadamard(&mut a);
+            hadamard_in_place(&mut b);
+            assert_eq!(a.map(f32::to_bits), b.map(f32::to_bits));
+        }
+    }
+
+    #[test]
+    fn tap_sums_are_the_dot_products() {
+        let y: [f32; LINES] = std::array::from_fn(|i| (i as f32 * 0.77).sin());
+        for pattern in [&OUTPUT_LEFT, &OUTPUT_RIGHT] {
+            let exact: f64 = pattern.iter().zip(&y).map(|(&p, &v)| p as f64 * v as f64).sum();
+            assert!((tap_sum(pattern, &y) as f64 - exact).abs() < 1e-6);
+        }
     }
 
     #[test]
