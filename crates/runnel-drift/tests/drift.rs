@@ -24,12 +24,11 @@ impl FrameSource for Channel {
 
     fn read_into(&mut self, channels: &mut [Vec<f32>], frames: usize) -> usize {
         let mut read = 0;
-        for i in 0..frames {
+        let (left, right) = channels.split_at_mut(1);
+        for (l, r) in left[0].iter_mut().zip(right[0].iter_mut()).take(frames) {
             let frame = self.frames.pop_front();
             read += usize::from(frame.is_some());
-            let [l, r] = frame.unwrap_or([0.0; 2]);
-            channels[0][i] = l;
-            channels[1][i] = r;
+            [*l, *r] = frame.unwrap_or([0.0; 2]);
         }
         read
     }

@@ -83,9 +83,12 @@ impl Ring {
         self.buffer[start..start + first].copy_from_slice(&samples[..first]);
         let wrapped = samples.len() - first;
         self.buffer[..wrapped].copy_from_slice(&samples[first..]);
-        if (start < self.mirror || wrapped > 0) && self.mirror > 0 {
+        // As `push` does, mirror the first `mirror` slots (at most the whole ring: a mirror
+        // longer than a tiny ring keeps its tail as it was).
+        let mirrored = self.mirror.min(capacity);
+        if (start < mirrored || wrapped > 0) && mirrored > 0 {
             let (ring, mirror) = self.buffer.split_at_mut(capacity);
-            mirror.copy_from_slice(&ring[..self.mirror]);
+            mirror[..mirrored].copy_from_slice(&ring[..mirrored]);
         }
         self.write = (start + samples.len()) & self.mask;
     }
