@@ -184,3 +184,51 @@ fn gain_reduction_is_exported_per_block() {
     assert!((reduction - 6.0).abs() < 0.2, "{reduction}");
     assert_eq!(engine.gain_reduction_db("Delay"), None);
 }
+
+/// Gaussian white noise (Box–Muller: true Gaussian tails, unlike a sum of uniforms) with
+/// standard deviation `sigma`.
+fn gaussian_noise(n: usize, sigma: f64, rng: &mut Rng) -> Vec<f32> {
+    let mut out = Vec::with_capacity(n + 1);
+    while out.len() < n {
+        let (u, v) = (1.0 - rng.unit(), rng.unit());
+        let radius = sigma * (-2.0 * u.ln()).sqrt();
+        let angle = std::f64::consts::TAU * v;
+        out.push((radius * angle.cos()) as f32);
+        out.push((radius * angle.sin()) as f32);
+    }
+    out.truncate(n);
+    out
+}
+
+/// Dense Gaussian noise, independent per channel, driven into the limiter: `drive` dB is the
+/// level of the noise's 4σ peaks over the ceiling (at a −1.3 dBTP ceiling, +1 dB is
+/// about −6 LUFS, the level at which a meter first read the limiter's output over).
+#[test]
+fn gaussian_noise_driven_into_the_limiter_stays_within_0_05_db_of_the_ceiling() {
+    let mut worst = (f64::NEG_INFINITY, String::new());
+    let mut seed = 0;
+    for rate in RATES {
+        for ceiling_db in [-1.0f32, -1.3, -6.0, 0.0] {
+            for drive_db in [1.0f64, 6.0, 12.0, 20.0] {
+                let n = (2.0 * rate) as usize;
+                let sigma = 10f64.powf((ceiling_db as f64 + drive_db) / 20.0) / 4.0;
+                seed += 1;
+                let mut rng = Rng::new(seed);
+                let x = gaussian_noise(n, sigma, &mut rng);
+                let y = gaussian_noise(n, sigma, &mut rng);
+                let (l, r) = render(rate, &limiter(ceiling_db), &x, &y);
+                let ceiling = 10f32.powf(ceiling_db / 20.0);
+                let sample_peak = l.iter().chain(&r).fold(0.0f32, |m, v| m.max(v.abs()));
+                assert!(sample_peak <= ceiling, "{rate} Hz: sample {sample_peak} over {ceiling}");
+                let over = true_peak_db(rate, &l, &r) - ceiling_db as f64;
+                let case = format!("{rate} Hz, ceiling {ceiling_db} dB, Gaussian noise +{drive_db} dB");
+                println!("{case}: true peak {over:+.3} dB over the ceiling");
+                if over > worst.0 {
+                    worst = (over, case);
+                }
+            }
+        }
+    }
+    println!("worst: {:+.3} dB ({})", worst.0, worst.1);
+    assert!(worst.0 <= 0.05, "worst {:+.3} dB ({})", worst.0, worst.1);
+}

@@ -2,7 +2,9 @@
 //!
 //! Gain path, per input sample `n` (both channels linked):
 //! 1. the 4× true peak of the interval `[n − D, n − D + 1]` ([`TruePeakDetector`], D =
-//!    [`DETECTOR_DELAY`]) gives the gain that interval needs, `min(1, ceiling / peak)`;
+//!    [`DETECTOR_DELAY`]; each in-between point read by a near-ideal interpolator and by the
+//!    short ones meters use, the largest counting) gives the gain that interval needs,
+//!    `min(1, ceiling / peak)`;
 //! 2. the minimum of that over the last `W = L − D + 2` intervals ([`WindowMin`]) — every
 //!    interval that the next step's average will touch;
 //! 3. release ballistics on the reduction in dB with an instant attack ([`Ballistics`]; never
