@@ -37,8 +37,7 @@ impl Harness {
         let ctx = egui::Context::default();
         theme::apply(&ctx);
         ctx.set_zoom_factor(scale);
-        let mut view = EditorView::default();
-        view.scale = scale;
+        let view = EditorView { scale, ..Default::default() };
         let mut harness =
             Self { ctx, view, params: LocalParams::default(), time: 0.0, content: Rect::NOTHING };
         harness.frame(Vec::new());
