@@ -265,8 +265,16 @@ pub fn meter_y(rect: Rect, db: f32) -> f32 {
 fn draw_scale(ui: &Ui, rect: Rect) {
     let painter = ui.painter();
     let bar_area = Rect::from_min_max(pos2(rect.left(), rect.top() + 26.0), rect.max);
+    // Marks closer than a line of text to the last one drawn are left out (at the bar's height
+    // the 6 dB steps near the top would overlap).
+    let line_height = 11.0;
+    let mut last_y = f32::NEG_INFINITY;
     for db in [0.0, -6.0, -12.0, -18.0, -24.0, -36.0, -48.0, -60.0] {
         let y = meter_y(bar_area, db);
+        if y - last_y < line_height && db != METER_FLOOR_DB {
+            continue;
+        }
+        last_y = y;
         painter.text(
             pos2(rect.right() - 2.0, y),
             Align2::RIGHT_CENTER,

@@ -78,8 +78,9 @@ impl Status {
         } else {
             concat!("Runnel ", env!("CARGO_PKG_VERSION")).to_string()
         };
+        // Clear of the resize grip, which covers the line's last points.
         painter.text(
-            pos2(rect.right() - 10.0, rect.center().y),
+            pos2(rect.right() - 6.0 - super::layout::RESIZE_GRIP, rect.center().y),
             Align2::RIGHT_CENTER,
             right,
             theme::small(),

@@ -8,7 +8,7 @@ use runnel_engine::presets::factory;
 
 use super::access::{index_of, LocalParams, ParamAccess};
 use super::graph::{PlotMap, GRID_FREQUENCIES};
-use super::layout::{Layout, DESIGN_SIZE};
+use super::layout::{Layout, DESIGN_SIZE, RESIZE_GRIP};
 use super::{knobs, theme, EditorView};
 use crate::editor_feed::StreamFacts;
 
@@ -365,7 +365,8 @@ fn texts(output: &egui::FullOutput) -> Vec<(Rect, egui::epaint::TextShape)> {
 /// off (the gain-reduction caption) and on (their meter rows), every text's glyphs lie inside
 /// the rectangle it is clipped to (a control's label and value are clipped to the control's
 /// cell, so a label wider than its cell fails here) and inside the window, and no text was
-/// shortened with an ellipsis (drop-downs truncate what does not fit).
+/// shortened with an ellipsis (drop-downs truncate what does not fit), and none lies under the
+/// window's resize grip.
 #[test]
 fn every_label_and_value_fits_its_cell_at_every_scale() {
     let mut problems = Vec::new();
@@ -427,6 +428,14 @@ fn every_label_and_value_fits_its_cell_at_every_scale() {
                     problems.push(format!(
                         "{scale}x dynamics {dynamics_on}: {shown:?} at {ink:?} cut by {clip:?}"
                     ));
+                }
+                let grip = Rect::from_min_max(
+                    Pos2::ZERO + DESIGN_SIZE - vec2(RESIZE_GRIP, RESIZE_GRIP),
+                    Pos2::ZERO + DESIGN_SIZE,
+                );
+                if ink.intersects(grip) {
+                    problems
+                        .push(format!("{scale}x dynamics {dynamics_on}: {shown:?} under the resize grip"));
                 }
                 if text.galley.elided {
                     problems.push(format!(
