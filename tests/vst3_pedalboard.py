@@ -468,3 +468,41 @@ def test_setting_by_value_lands_on_the_request(plugin, manifest):
         f"(worst {worst[0]:.2e}: {worst[1]})"
     )
     assert exact > 0 and not problems, "\n".join(problems)
+
+
+def test_lufs_rows_and_the_infinite_ratio_switch_by_attribute(plugin, manifest):
+    """pedalboard names attributes from the parameter name plus its unit field, so the AGC's
+    loudness rows are `agc_target_lufs` and `agc_gate_lufs` (they were `_db` while their unit
+    read dB) and the compressor's ∞:1 switch, which has no unit, `compressor_infinite_ratio`.
+    Each is asserted to exist before it is set (pedalboard silently stores unknown attributes)."""
+    by_id = {p["id"]: p for p in manifest["params"]}
+    expected = {
+        "agc_target": "agc_target_lufs",
+        "agc_gate": "agc_gate_lufs",
+        "comp_ratio_inf": "compressor_infinite_ratio",
+    }
+    for string_id, attribute in expected.items():
+        assert python_name(plugin, by_id[string_id]) == attribute
+    for gone in ("agc_target_db", "agc_gate_db"):
+        assert gone not in plugin.parameters, f"{gone} is still a parameter"
+
+    target = param_by_name(plugin, "AGC Target")
+    assert vst3_unit(plugin, target) == "LUFS"
+    assert param_by_name(plugin, "AGC Gate").range[:2] == pytest.approx((-60.0, -30.0))
+    assert target.range[:2] == pytest.approx((-30.0, -6.0))
+    # Set by value: lands within half of pedalboard's scan step (1/1000 of the range; see
+    # test_setting_by_value_lands_on_the_request) and reads in LUFS.
+    gate = param_by_name(plugin, "AGC Gate")
+    for attribute, param, request in (("agc_target_lufs", target, -23.0), ("agc_gate_lufs", gate, -45.0)):
+        setattr(plugin, attribute, request)
+        text = f"{param.string_value}{vst3_unit(plugin, param)}"
+        half_step = (param.max_value - param.min_value) / 1000 / 2
+        assert text.endswith(" LUFS"), text
+        assert display_to_plain(text) == pytest.approx(request, abs=half_step + 1e-4), text
+
+    switch = param_by_name(plugin, "Compressor Infinite Ratio")
+    # pedalboard hands back a wrapped bool, which compares but is not the `False` object.
+    assert switch.type is bool and plugin.compressor_infinite_ratio == False  # noqa: E712
+    assert switch.string_value == "Off"
+    plugin.compressor_infinite_ratio = True
+    assert plugin.compressor_infinite_ratio == True and switch.string_value == "On"  # noqa: E712

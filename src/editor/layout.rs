@@ -16,6 +16,8 @@ const GAP: f32 = 6.0;
 const TOP_BAR_HEIGHT: f32 = 34.0;
 /// Height of the status line.
 const STATUS_HEIGHT: f32 = 20.0;
+/// Side of the resize grip in the window's bottom-right corner (over the status line's end).
+pub const RESIZE_GRIP: f32 = 14.0;
 /// Width of the meters column.
 const METERS_WIDTH: f32 = 232.0;
 /// Height of the graph and meters row.

@@ -7,6 +7,7 @@ use ebur128::{EbuR128, Mode};
 use egui::{pos2, vec2, Align2, Rect, Sense, Ui};
 
 use super::theme;
+use crate::editor_feed::GAIN_REDUCTION_STAGES;
 
 /// Bottom of the meter scale, dBFS.
 pub const METER_FLOOR_DB: f32 = -60.0;
@@ -163,10 +164,8 @@ pub struct Meters {
     pub loudness: Loudness,
 }
 
-/// A gain-reduction reading of a dynamics processor. The dynamics stage does not exist yet:
-/// once the engine exposes its processors' reductions (through the editor feed, like the
-/// load figures), each becomes one of these and [`draw_gain_reduction`] shows it. Until then
-/// the list is empty and nothing is invented.
+/// A gain-reduction reading of a dynamics stage that is on, read from the engine through the
+/// editor feed ([`GAIN_REDUCTION_STAGES`]); [`draw_gain_reduction`] shows one row per reading.
 #[derive(Debug, Clone, Copy)]
 pub struct GainReduction {
     /// "Comp", "Limit", …
@@ -192,8 +191,13 @@ impl Meters {
         let painter = ui.painter();
         painter.rect_filled(rect, 6.0, theme::PANEL);
         painter.rect_stroke(rect, 6.0, theme::hairline(theme::PANEL_EDGE), egui::StrokeKind::Inside);
-        let bars =
-            Rect::from_min_size(rect.min + vec2(8.0, 8.0), vec2(rect.width() - 16.0, rect.height() * 0.58));
+        // Laid out from the bottom up, so the gain-reduction section always has room for a
+        // row per dynamics stage inside the panel; the bars take what is left.
+        let gr_height = GR_TITLE_HEIGHT + GAIN_REDUCTION_STAGES.len() as f32 * GR_ROW_HEIGHT;
+        let gr_top = rect.bottom() - 6.0 - gr_height;
+        let reset_top = gr_top - 4.0 - RESET_HEIGHT;
+        let text_top = reset_top - 2.0 - LOUDNESS_ROWS as f32 * LOUDNESS_ROW_HEIGHT;
+        let bars = Rect::from_min_max(rect.min + vec2(8.0, 8.0), pos2(rect.right() - 8.0, text_top - 6.0));
         let half = (bars.width() - 30.0) / 2.0;
         let input_rect = Rect::from_min_size(bars.min + vec2(30.0, 0.0), vec2(half - 6.0, bars.height()));
         let output_rect =
@@ -205,8 +209,7 @@ impl Meters {
         stereo_meter(ui, output_rect, "OUT", [&mut left[0], &mut right[0]]);
 
         let figures = self.loudness.figures();
-        let text_top = bars.bottom() + 8.0;
-        let lines = [
+        let lines: [(&str, String, &str); LOUDNESS_ROWS] = [
             ("Momentary", lufs(figures.momentary), "LUFS"),
             ("Short-term", lufs(figures.short_term), "LUFS"),
             ("Integrated", lufs(figures.integrated), "LUFS"),
@@ -214,7 +217,7 @@ impl Meters {
         ];
         let painter = ui.painter();
         for (row, (name, value, unit)) in lines.iter().enumerate() {
-            let y = text_top + row as f32 * 16.0;
+            let y = text_top + row as f32 * LOUDNESS_ROW_HEIGHT;
             painter.text(pos2(rect.left() + 10.0, y), Align2::LEFT_TOP, name, theme::body(), theme::TEXT_DIM);
             painter.text(pos2(rect.right() - 44.0, y), Align2::RIGHT_TOP, value, theme::mono(), theme::TEXT);
             painter.text(
@@ -225,8 +228,7 @@ impl Meters {
                 theme::TEXT_DIM,
             );
         }
-        let reset =
-            Rect::from_min_size(pos2(rect.left() + 10.0, text_top + 4.0 * 16.0 + 2.0), vec2(92.0, 18.0));
+        let reset = Rect::from_min_size(pos2(rect.left() + 10.0, reset_top), vec2(92.0, RESET_HEIGHT));
         if ui
             .put(reset, egui::Button::new(egui::RichText::new("Reset loudness").font(theme::small())))
             .clicked()
@@ -236,7 +238,6 @@ impl Meters {
                 meter.clipped = false;
             }
         }
-        let gr_top = reset.bottom() + 6.0;
         draw_gain_reduction(
             ui,
             Rect::from_min_max(pos2(rect.left() + 10.0, gr_top), rect.max - vec2(10.0, 6.0)),
@@ -264,8 +265,16 @@ pub fn meter_y(rect: Rect, db: f32) -> f32 {
 fn draw_scale(ui: &Ui, rect: Rect) {
     let painter = ui.painter();
     let bar_area = Rect::from_min_max(pos2(rect.left(), rect.top() + 26.0), rect.max);
+    // Marks closer than a line of text to the last one drawn are left out (at the bar's height
+    // the 6 dB steps near the top would overlap).
+    let line_height = 11.0;
+    let mut last_y = f32::NEG_INFINITY;
     for db in [0.0, -6.0, -12.0, -18.0, -24.0, -36.0, -48.0, -60.0] {
         let y = meter_y(bar_area, db);
+        if y - last_y < line_height && db != METER_FLOOR_DB {
+            continue;
+        }
+        last_y = y;
         painter.text(
             pos2(rect.right() - 2.0, y),
             Align2::RIGHT_CENTER,
@@ -344,26 +353,36 @@ fn stereo_meter(ui: &mut Ui, rect: Rect, title: &str, channels: [&mut ChannelMet
     }
 }
 
-/// The gain-reduction section: one bar per dynamics processor, growing down from 0 dB. Empty
-/// (a caption only) while the chain has no dynamics stage.
+/// Rows of loudness figures (momentary, short-term, integrated, true peak).
+const LOUDNESS_ROWS: usize = 4;
+/// Height of one loudness row.
+const LOUDNESS_ROW_HEIGHT: f32 = 15.0;
+/// Height of the loudness reset button.
+const RESET_HEIGHT: f32 = 18.0;
+/// Height of the gain-reduction title line.
+const GR_TITLE_HEIGHT: f32 = 16.0;
+/// Height of one gain-reduction row (one per dynamics stage that is on).
+const GR_ROW_HEIGHT: f32 = 13.0;
+
+/// The gain-reduction section: one bar per dynamics stage that is on, growing from 0 dB, and a
+/// caption while all of them are off. `rect` holds a row for every dynamics stage.
 pub fn draw_gain_reduction(ui: &Ui, rect: Rect, reductions: &[GainReduction]) {
-    let painter = ui.painter();
+    let painter = ui.painter_at(rect);
     painter.text(rect.left_top(), Align2::LEFT_TOP, "Gain reduction", theme::body(), theme::TEXT_DIM);
     if reductions.is_empty() {
         painter.text(
-            rect.left_top() + vec2(0.0, 16.0),
+            rect.left_top() + vec2(0.0, GR_TITLE_HEIGHT),
             Align2::LEFT_TOP,
-            "no dynamics stage in the chain",
+            "AGC, compressor and limiter off",
             theme::small(),
-            theme::OFF,
+            theme::TEXT_DIM,
         );
         return;
     }
-    let row_height = 14.0;
     for (i, gr) in reductions.iter().enumerate() {
-        let y = rect.top() + 18.0 + i as f32 * row_height;
+        let y = rect.top() + GR_TITLE_HEIGHT + i as f32 * GR_ROW_HEIGHT;
         painter.text(pos2(rect.left(), y), Align2::LEFT_TOP, gr.label, theme::small(), theme::TEXT_DIM);
-        let track = Rect::from_min_size(pos2(rect.left() + 44.0, y + 2.0), vec2(rect.width() - 90.0, 8.0));
+        let track = Rect::from_min_size(pos2(rect.left() + 44.0, y + 2.5), vec2(rect.width() - 90.0, 7.0));
         painter.rect_filled(track, 2.0, theme::PLOT);
         let fraction = (gr.reduction_db / 24.0).clamp(0.0, 1.0);
         painter.rect_filled(
@@ -372,7 +391,7 @@ pub fn draw_gain_reduction(ui: &Ui, rect: Rect, reductions: &[GainReduction]) {
             theme::ACCENT,
         );
         painter.text(
-            pos2(rect.right(), y),
+            pos2(rect.right() - 1.0, y),
             Align2::RIGHT_TOP,
             format!("{:.1} dB", gr.reduction_db),
             theme::small(),

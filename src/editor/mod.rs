@@ -224,7 +224,7 @@ impl NiceEguiApp for RunnelEditor {
 
 /// The corner grip: dragging it picks the scale whose window ends under the pointer.
 fn resize_corner(ui: &mut egui::Ui, scale: &mut f32) {
-    let size = 14.0;
+    let size = layout::RESIZE_GRIP;
     let origin = ui.max_rect().min;
     let corner =
         egui::Rect::from_min_size(origin + DESIGN_SIZE - egui::vec2(size, size), egui::vec2(size, size));

@@ -42,13 +42,18 @@ pub fn on_switch(rows: &[usize], group: &str) -> Option<usize> {
     })
 }
 
-/// Drops the stage or band prefix a host needs ("Delay Feedback", "HP Cutoff") but a panel
-/// titled with the stage doesn't: the stage or band name, or else the band's abbreviation.
+/// Drops the stage or band name a host needs ("Delay Feedback", "HP Cutoff", "Input Gain") but
+/// a panel titled with the stage doesn't: the stage or band name in front (or, failing that, the
+/// stage name at the end), or else the band's abbreviation.
 pub fn short_name<'a>(name: &'a str, stage: &str, band: &str) -> &'a str {
     for prefix in [stage, band] {
         if let Some(rest) = name.strip_prefix(prefix).and_then(|r| r.strip_prefix(' ')) {
             return rest;
         }
+    }
+    // "Input Gain" in the Gain block: the stage name closes the name instead.
+    if let Some(rest) = name.strip_suffix(stage).and_then(|r| r.strip_suffix(' ')) {
+        return rest;
     }
     match name.split_once(' ') {
         Some((_abbreviation, rest)) if !band.is_empty() => rest,

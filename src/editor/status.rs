@@ -71,7 +71,8 @@ impl Status {
         };
         let space = Rect::from_min_max(
             pos2(left.right() + 16.0, rect.top()),
-            pos2(rect.right() - 10.0, rect.bottom()),
+            // Clear of the resize grip, which covers the line's last points.
+            pos2(rect.right() - 6.0 - super::layout::RESIZE_GRIP, rect.bottom()),
         );
         let mut job = egui::text::LayoutJob::simple_singleline(right, theme::small(), theme::TEXT_DIM);
         job.wrap = egui::text::TextWrapping::truncate_at_width(space.width().max(0.0));

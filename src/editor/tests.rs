@@ -3,12 +3,12 @@
 //! [`LocalParams`], exactly as in the plugin, with pointer and keyboard events a user makes.
 
 use egui::{pos2, vec2, Event, Modifiers, PointerButton, Pos2, RawInput, Rect};
-use runnel_engine::params::PARAMS;
+use runnel_engine::params::{Kind, PARAMS};
 use runnel_engine::presets::factory;
 
 use super::access::{index_of, LocalParams, ParamAccess};
 use super::graph::{PlotMap, GRID_FREQUENCIES};
-use super::layout::{Layout, DESIGN_SIZE};
+use super::layout::{Layout, DESIGN_SIZE, RESIZE_GRIP};
 use super::{knobs, theme, EditorView};
 use crate::editor_feed::StreamFacts;
 
@@ -18,6 +18,8 @@ struct Harness {
     view: EditorView,
     params: LocalParams,
     time: f64,
+    /// The content area in points, as the last frame saw it.
+    content: Rect,
 }
 
 const STREAM: StreamFacts =
@@ -25,10 +27,19 @@ const STREAM: StreamFacts =
 
 impl Harness {
     fn new() -> Self {
+        Self::at_scale(1.0)
+    }
+
+    /// An editor at `scale` (egui's zoom, as the plugin window applies it): the window is the
+    /// design size times the scale in pixels, the content the design size in points; the
+    /// first frame takes the zoom in.
+    fn at_scale(scale: f32) -> Self {
         let ctx = egui::Context::default();
         theme::apply(&ctx);
+        ctx.set_zoom_factor(scale);
+        let view = EditorView { scale, ..Default::default() };
         let mut harness =
-            Self { ctx, view: EditorView::default(), params: LocalParams::default(), time: 0.0 };
+            Self { ctx, view, params: LocalParams::default(), time: 0.0, content: Rect::NOTHING };
         harness.frame(Vec::new());
         harness
     }
@@ -37,13 +48,17 @@ impl Harness {
     fn frame(&mut self, events: Vec<Event>) -> egui::FullOutput {
         self.time += 1.0 / 60.0;
         let input = RawInput {
+            // In points: the window's pixels over egui's pixels per point (the zoom).
             screen_rect: Some(Rect::from_min_size(Pos2::ZERO, DESIGN_SIZE)),
             time: Some(self.time),
             events,
             ..Default::default()
         };
-        let (view, params) = (&mut self.view, &self.params);
-        let mut output = self.ctx.run_ui(input, |ui| view.show(ui, params, STREAM, 0));
+        let (view, params, content) = (&mut self.view, &self.params, &mut self.content);
+        let mut output = self.ctx.run_ui(input, |ui| {
+            *content = ui.ctx().content_rect();
+            view.show(ui, params, STREAM, 0)
+        });
         // No renderer here to take the font atlas.
         output.textures_delta.clear();
         output
@@ -328,4 +343,151 @@ fn every_parameter_but_the_host_bypass_has_a_control_inside_the_window() {
         }
         drawn.push(cell);
     }
+}
+
+/// Every text shape of a frame with its clip rectangle (nested shape lists included).
+fn texts(output: &egui::FullOutput) -> Vec<(Rect, egui::epaint::TextShape)> {
+    fn walk(clip: Rect, shape: &egui::Shape, out: &mut Vec<(Rect, egui::epaint::TextShape)>) {
+        match shape {
+            egui::Shape::Text(text) => out.push((clip, text.clone())),
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| walk(clip, s, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for clipped in &output.shapes {
+        walk(clipped.clip_rect, &clipped.shape, &mut out);
+    }
+    out
+}
+
+/// No text anywhere in the window is cut: at 75 %, 100 % and 200 %, with the dynamics stages
+/// off (the gain-reduction caption) and on (their meter rows), every text's glyphs lie inside
+/// the rectangle it is clipped to (a control's label and value are clipped to the control's
+/// cell, so a label wider than its cell fails here) and inside the window, and no text was
+/// shortened with an ellipsis (drop-downs truncate what does not fit), and none lies under the
+/// window's resize grip.
+#[test]
+fn every_label_and_value_fits_its_cell_at_every_scale() {
+    let mut problems = Vec::new();
+    for scale in [0.75f32, 1.0, 2.0] {
+        for dynamics_on in [false, true] {
+            let mut h = Harness::at_scale(scale);
+            let on = if dynamics_on { 1.0 } else { 0.0 };
+            for id in ["agc_on", "compressor_on", "limiter_on", "comp_ratio_inf"] {
+                h.set(id, on);
+            }
+            h.view.gain_reductions = if dynamics_on {
+                ["AGC", "Comp", "Limit"]
+                    .into_iter()
+                    .map(|label| super::meters::GainReduction { label, reduction_db: 12.0 })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            // Defaults, then every continuous row at its range ends (the widest value texts),
+            // then every choice row at each of its choices.
+            let mut outputs = vec![h.frame(Vec::new())];
+            assert!(
+                (h.content.size() - DESIGN_SIZE).length() < 0.5,
+                "content {:?} at scale {scale}",
+                h.content
+            );
+            assert_eq!(outputs[0].pixels_per_point, scale);
+            for end in [0.0, 1.0] {
+                for (index, spec) in PARAMS.iter().enumerate().filter(|(_, s)| s.is_continuous()) {
+                    h.params.set_once(index, spec.unnormalize(end));
+                }
+                outputs.push(h.frame(Vec::new()));
+            }
+            let most_choices = PARAMS
+                .iter()
+                .filter_map(|s| match s.kind {
+                    Kind::Choice { count, .. } => Some(count),
+                    _ => None,
+                })
+                .max()
+                .unwrap_or(0);
+            for choice in 0..most_choices {
+                for (index, spec) in PARAMS.iter().enumerate() {
+                    if let Kind::Choice { count, .. } = spec.kind {
+                        h.params.set_once(index, choice.min(count - 1) as f32);
+                    }
+                }
+                outputs.push(h.frame(Vec::new()));
+            }
+            let window = Rect::from_min_size(Pos2::ZERO, DESIGN_SIZE);
+            for (clip, text) in outputs.iter().flat_map(texts) {
+                let ink = text.visual_bounding_rect();
+                let shown = text.galley.text();
+                if ink.width() <= 0.0 {
+                    continue;
+                }
+                let room = clip.intersect(window).expand(0.5);
+                if !room.contains_rect(ink) {
+                    problems.push(format!(
+                        "{scale}x dynamics {dynamics_on}: {shown:?} at {ink:?} cut by {clip:?}"
+                    ));
+                }
+                let grip = Rect::from_min_max(
+                    Pos2::ZERO + DESIGN_SIZE - vec2(RESIZE_GRIP, RESIZE_GRIP),
+                    Pos2::ZERO + DESIGN_SIZE,
+                );
+                if ink.intersects(grip) {
+                    problems
+                        .push(format!("{scale}x dynamics {dynamics_on}: {shown:?} under the resize grip"));
+                }
+                if text.galley.elided {
+                    problems.push(format!(
+                        "{scale}x dynamics {dynamics_on}: {shown:?} shortened with an ellipsis"
+                    ));
+                }
+            }
+        }
+    }
+    problems.sort();
+    problems.dedup();
+    assert!(problems.is_empty(), "{} texts do not fit:\n{}", problems.len(), problems.join("\n"));
+}
+
+/// The texts drawn inside the cell of parameter `id`.
+fn texts_in_cell(h: &Harness, output: &egui::FullOutput, id: &str) -> Vec<String> {
+    let cell = h.cell(id);
+    texts(output)
+        .into_iter()
+        .filter(|(_, t)| cell.expand(0.5).contains_rect(t.visual_bounding_rect()))
+        .map(|(_, t)| t.galley.text().to_string())
+        .collect()
+}
+
+/// While "Compressor Infinite Ratio" is on, the ratio knob reads "∞:1" (a glyph the editor's
+/// font has) instead of its own value, and it still turns: the value it sets applies once the
+/// switch is off again.
+#[test]
+fn the_ratio_knob_reads_infinity_while_the_infinite_ratio_switch_is_on() {
+    let mut h = Harness::new();
+    h.set("compressor_on", 1.0);
+    h.set("comp_ratio", 4.0);
+    let output = h.frame(Vec::new());
+    let shown = texts_in_cell(&h, &output, "comp_ratio");
+    assert!(shown.iter().any(|t| t == "4.00") && !shown.iter().any(|t| t.contains('\u{221e}')), "{shown:?}");
+
+    // Switched on with a click on its own control, as a user does.
+    let switch = h.cell("comp_ratio_inf");
+    h.click(switch.center(), PointerButton::Primary, Modifiers::NONE);
+    assert_eq!(h.params.by_id("comp_ratio_inf"), 1.0);
+    let output = h.frame(Vec::new());
+    let shown = texts_in_cell(&h, &output, "comp_ratio");
+    assert!(shown.iter().any(|t| t == "\u{221e}:1"), "{shown:?}");
+    assert!(h.ctx.fonts_mut(|f| f.has_glyphs(&theme::small(), "\u{221e}:1")), "the font lacks ∞");
+
+    // The knob still turns (dragged up), and the switch stays on.
+    let knob = h.cell("comp_ratio");
+    h.drag(knob.center(), knob.center() - vec2(0.0, 30.0), 6);
+    assert!(h.params.by_id("comp_ratio") > 4.0, "ratio {}", h.params.by_id("comp_ratio"));
+    assert_eq!(h.params.by_id("comp_ratio_inf"), 1.0);
+    h.set("comp_ratio_inf", 0.0);
+    let output = h.frame(Vec::new());
+    let shown = texts_in_cell(&h, &output, "comp_ratio");
+    assert!(!shown.iter().any(|t| t.contains('\u{221e}')), "{shown:?}");
 }

@@ -56,6 +56,14 @@ const SECONDS_TYPED: &[(&str, &str)] = &[("2.5", "2.5 s"), ("2.5 s", "2.5 s"), (
 /// What users type into a percent field.
 const PERCENT_TYPED: &[(&str, &str)] = &[("35", "35 %"), ("35%", "35 %"), ("35 %", "35 %")];
 
+/// What users type into a loudness field.
+const LUFS_TYPED: &[(&str, &str)] = &[
+    ("-23", "-23.0 LUFS"),
+    ("-23 LUFS", "-23.0 LUFS"),
+    ("-23LUFS", "-23.0 LUFS"),
+    ("-16.5 lufs", "-16.5 LUFS"),
+];
+
 /// What users type into an on/off field.
 const SWITCH_TYPED: &[(&str, &str)] = &[("on", "On"), ("off", "Off"), ("On", "On"), ("Off", "Off")];
 
@@ -111,6 +119,37 @@ pub const PARAM_SPECS: &[ParamSpec] = &[
         max_text: "On",
         default_text: "On",
         typed: SWITCH_TYPED,
+        required: true,
+    },
+    // The compressor's ∞:1 switch beside its ratio, and the AGC's loudness rows in LUFS.
+    ParamSpec {
+        id: "comp_ratio_inf",
+        name: "Compressor Infinite Ratio",
+        module: "Compressor",
+        min_text: "Off",
+        max_text: "On",
+        default_text: "Off",
+        typed: SWITCH_TYPED,
+        required: true,
+    },
+    ParamSpec {
+        id: "agc_target",
+        name: "AGC Target",
+        module: "AGC",
+        min_text: "-30.0 LUFS",
+        max_text: "-6.0 LUFS",
+        default_text: "-18.0 LUFS",
+        typed: LUFS_TYPED,
+        required: true,
+    },
+    ParamSpec {
+        id: "agc_gate",
+        name: "AGC Gate",
+        module: "AGC",
+        min_text: "-60.0 LUFS",
+        max_text: "-30.0 LUFS",
+        default_text: "-50.0 LUFS",
+        typed: &[("-45", "-45.0 LUFS"), ("-45 LUFS", "-45.0 LUFS"), ("-45LUFS", "-45.0 LUFS")],
         required: true,
     },
     ParamSpec {
@@ -206,6 +245,10 @@ pub const TYPED_BY_UNIT: &[(&str, &[(&str, f64)])] = &[
     ("ms", &[("350ms", 350.0), ("0.35 s", 350.0), ("350", 350.0), ("12 ms", 12.0)]),
     ("s", &[("2.5 s", 2.5), ("2500ms", 2.5), ("2.5", 2.5)]),
     ("%", &[("35 %", 35.0), ("35%", 35.0), ("35", 35.0)]),
+    (
+        "LUFS",
+        &[("-23", -23.0), ("-23 LUFS", -23.0), ("-23LUFS", -23.0), ("-23 lufs", -23.0), ("-45 LUFS", -45.0)],
+    ),
 ];
 
 /// Parses a display text such as "−6.0 dB", "1.20 kHz", "350 ms", "−∞ dB", "-inf dB" into a number in the

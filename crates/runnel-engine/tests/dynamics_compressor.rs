@@ -60,6 +60,95 @@ fn static_curve_is_within_0_1_db_of_the_analytic_curve() {
     }
 }
 
+/// ∞:1 chosen the way users choose it: the "Compressor Infinite Ratio" switch, through the
+/// parameter values → settings → engine path, with the ratio knob left at a finite ratio. The
+/// static curve is the analytic ∞:1 curve (and with the switch off, the knob's ratio again).
+#[test]
+fn infinite_ratio_switch_gives_the_analytic_infinite_curve() {
+    use runnel_engine::params::ParamValues;
+    let (threshold, knee, knob_ratio) = (-24.0f32, 6.0f32, 4.0f32);
+    for (switch, ratio) in [(1.0, f64::INFINITY), (0.0, knob_ratio as f64)] {
+        let mut values = ParamValues::defaults();
+        for (id, value) in [
+            ("filter_on", 0.0),
+            ("delay_on", 0.0),
+            ("reverb_on", 0.0),
+            ("compressor_on", 1.0),
+            ("comp_threshold", threshold),
+            ("comp_ratio", knob_ratio),
+            ("comp_ratio_inf", switch),
+            ("comp_knee", knee),
+            ("comp_attack", 1.0),
+            ("comp_release", 5.0),
+        ] {
+            values.set(id, value).unwrap();
+        }
+        let settings = values.to_settings();
+        assert_eq!(settings.compressor.infinite_ratio, switch == 1.0);
+        let mut worst = 0.0f64;
+        for step in 0..=24 {
+            let level_db = -48.0 + 2.0 * step as f64;
+            let x = vec![10f64.powf(level_db / 20.0) as f32; 24_000];
+            let (l, _) = render(RATE, &settings, &x, &x);
+            let out_db = db(l[l.len() - 1] as f64);
+            let want = analytic(level_db, threshold as f64, ratio, knee as f64);
+            worst = worst.max((out_db - want).abs());
+            assert!((out_db - want).abs() < 0.1, "switch {switch} at {level_db} dB: {out_db} vs {want}");
+        }
+        println!("comp_ratio_inf = {switch} (knob at {knob_ratio}:1): worst deviation {worst:.4} dB from {ratio}:1");
+    }
+}
+
+/// Turning the infinite-ratio switch on and off while a sine plays far over the threshold does
+/// not click, from the ratio that differs most from ∞ (1:1, where the switch alone goes from no
+/// reduction to 34 dB) and from 4:1 and 20:1. The attack is the shortest there is, so it is the
+/// slope's own glide, not the ballistics, that keeps the change smooth.
+#[test]
+fn switching_to_an_infinite_ratio_does_not_click() {
+    let spec = runnel_engine::params::find("comp_ratio_inf").unwrap();
+    let hz = 997.0;
+    let omega = std::f64::consts::TAU * hz / RATE as f64;
+    let x = sine(24_000, hz, 0.5, RATE as f64);
+    for ratio in [1.0f32, 4.0, 20.0] {
+        for (from, to) in [(0.0, 1.0), (1.0, 0.0)] {
+            let mut settings = compressor(CompressorSettings {
+                threshold_db: -40.0,
+                ratio,
+                knee_db: 0.0,
+                attack_ms: 0.05,
+                release_ms: 50.0,
+                ..CompressorSettings::default()
+            });
+            set(spec, &mut settings, from);
+            let mut engine = Engine::new();
+            engine.prepare(RATE, 256);
+            let (mut l, mut r) = (x.clone(), x.clone());
+            for (k, (lc, rc)) in l.chunks_mut(256).zip(r.chunks_mut(256)).enumerate() {
+                if k == 40 {
+                    set(spec, &mut settings, to);
+                }
+                engine.set_settings(&settings);
+                engine.process_stereo(lc, rc);
+            }
+            let around = &l[40 * 256 - 2000..40 * 256 + 4000];
+            let peak = around.iter().fold(0.0f32, |m, v| m.max(v.abs())) as f64;
+            let step = max_step(around);
+            let allowed = 1.3 * omega * peak + 1e-4;
+            println!("ratio {ratio}, comp_ratio_inf {from}→{to}: step {step:.5}, allowed {allowed:.5}");
+            assert!(step <= allowed, "ratio {ratio}, {from}→{to}: step {step}, peak {peak}");
+            // And the switch did change the gain: 1:1 → ∞ is 34 dB more reduction at the end.
+            let tail = &l[l.len() - 4800..];
+            let tail_peak = tail.iter().fold(0.0f32, |m, v| m.max(v.abs())) as f64;
+            let want_db = if to == 1.0 { -40.0 } else { -40.0 + 34.0 / ratio as f64 };
+            assert!(
+                (db(tail_peak) - want_db).abs() < 0.5,
+                "ratio {ratio} → {to}: {} dB, want {want_db}",
+                db(tail_peak)
+            );
+        }
+    }
+}
+
 /// The gain reduction in dB at each sample of a DC step from −40 to −10 dB (threshold −30, ∞:1,
 /// hard knee), then back.
 fn reduction_trace(attack_ms: f32, release_ms: f32) -> (Vec<f64>, usize) {

@@ -25,6 +25,7 @@ fn extreme(high: bool) -> runnel_engine::EngineSettings {
         compressor: CompressorSettings {
             threshold_db: pick(compressor::THRESHOLD_DB_RANGE),
             ratio: if high { f32::INFINITY } else { 1.0 },
+            infinite_ratio: high,
             knee_db: pick(compressor::KNEE_DB_RANGE),
             attack_ms: pick(compressor::ATTACK_MS_RANGE),
             release_ms: pick(compressor::RELEASE_MS_RANGE),

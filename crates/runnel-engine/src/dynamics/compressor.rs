@@ -27,7 +27,8 @@ use crate::stage::Stage;
 pub const THRESHOLD_DB_RANGE: (f32, f32) = (-60.0, 0.0);
 /// Default threshold.
 pub const THRESHOLD_DB_DEFAULT: f32 = -18.0;
-/// Ratio range (R:1). The DSP also accepts `f32::INFINITY` (a limiting curve).
+/// Ratio range (R:1). The DSP also accepts `f32::INFINITY` (a limiting curve); the parameter
+/// table reaches ∞ through its own switch ([`CompressorSettings::infinite_ratio`]).
 pub const RATIO_RANGE: (f32, f32) = (1.0, 20.0);
 /// Default ratio.
 pub const RATIO_DEFAULT: f32 = 4.0;
@@ -95,6 +96,10 @@ pub struct CompressorSettings {
     pub threshold_db: f32,
     /// Ratio R (R:1).
     pub ratio: f32,
+    /// ∞:1 whatever `ratio` says (the parameter table's "Compressor Infinite Ratio" switch: a
+    /// ratio row reaching "∞" would need a non-numeric value text, which hosts such as
+    /// pedalboard read as a list of strings rather than a range).
+    pub infinite_ratio: bool,
     /// Knee width in dB.
     pub knee_db: f32,
     /// Attack time constant in ms.
@@ -124,6 +129,7 @@ impl Default for CompressorSettings {
         Self {
             threshold_db: THRESHOLD_DB_DEFAULT,
             ratio: RATIO_DEFAULT,
+            infinite_ratio: false,
             knee_db: KNEE_DB_DEFAULT,
             attack_ms: ATTACK_MS_DEFAULT,
             release_ms: RELEASE_MS_DEFAULT,
@@ -220,7 +226,8 @@ impl Compressor {
     pub fn set_settings(&mut self, settings: &CompressorSettings) {
         let d = CompressorSettings::default();
         let threshold = clamp_setting(settings.threshold_db, THRESHOLD_DB_RANGE, d.threshold_db);
-        let ratio = if settings.ratio == f32::INFINITY {
+        // The slope below is smoothed, so switching between a finite ratio and ∞ glides too.
+        let ratio = if settings.infinite_ratio || settings.ratio == f32::INFINITY {
             f32::INFINITY
         } else {
             clamp_setting(settings.ratio, (RATIO_RANGE.0, f32::MAX), d.ratio)

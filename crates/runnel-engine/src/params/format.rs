@@ -124,6 +124,17 @@ pub fn parse_decibels(text: &str) -> Option<f32> {
     rest.is_empty().then_some(number)
 }
 
+/// Loudness in LUFS: "-23.0 ", "-23.25 " (one to five decimals; the caller adds "LUFS").
+pub fn lufs(lufs: f32) -> String {
+    format!("{} ", precise(lufs, |_| 1, 5))
+}
+
+/// Parses "-23", "-23 LUFS", "-23LUFS", "−23 lufs" into LUFS.
+pub fn parse_lufs(text: &str) -> Option<f32> {
+    let (number, rest) = split_number(text)?;
+    matches!(rest.as_str(), "" | "lufs").then_some(number)
+}
+
 /// The fewest decimals a millisecond text shows: "1.00", "12.5", "350".
 fn millisecond_decimals(ms: f32) -> usize {
     match ms.abs() {
@@ -248,6 +259,28 @@ mod tests {
         assert_eq!(parse_decibels("−∞ dB"), Some(f32::NEG_INFINITY));
         assert_eq!(parse_decibels("loud"), None);
         assert_eq!(parse_decibels("inf"), None);
+    }
+
+    #[test]
+    fn lufs_text_round_trips() {
+        assert_eq!(format!("{}LUFS", lufs(-23.0)), "-23.0 LUFS");
+        assert_eq!(format!("{}LUFS", lufs(-14.25)), "-14.25 LUFS");
+        assert_eq!(format!("{}LUFS", lufs(-6.0)), "-6.0 LUFS");
+        for typed in ["-23", "-23 LUFS", "-23LUFS", "-23 lufs", "\u{2212}23 LUFS", " -23.0 Lufs "] {
+            assert_eq!(parse_lufs(typed), Some(-23.0), "{typed}");
+        }
+        // Every text the formatter writes reads back as the value it was written from.
+        for k in 0..=2400 {
+            let value = -60.0 + k as f32 * 0.0225;
+            let text = format!("{}LUFS", lufs(value));
+            let back = parse_lufs(&text).unwrap_or_else(|| panic!("{text} does not parse"));
+            assert_eq!(format!("{}LUFS", lufs(back)), text);
+            assert!((back - value).abs() <= 1e-4 * value.abs().max(1.0), "{value} → {text} → {back}");
+        }
+        assert_eq!(parse_lufs("-23 dB"), None, "dB is not LUFS");
+        assert_eq!(parse_lufs("-23 LU"), None, "LU is relative, not full-scale loudness");
+        assert_eq!(parse_lufs("loud"), None);
+        assert_eq!(parse_lufs("-inf"), None);
     }
 
     #[test]

@@ -96,6 +96,8 @@ pub enum TextFormat {
     Seconds,
     /// A 0–1 fraction as "35 %".
     Percent,
+    /// Loudness as "-23.0 LUFS" (BS.1770 loudness, full scale; the unit is the row's).
+    Lufs,
     /// "1.50 x", "25.0 m", "0.707".
     Number,
 }
@@ -109,6 +111,7 @@ impl TextFormat {
             TextFormat::Milliseconds | TextFormat::SignedMilliseconds => "ms or s: 350, 350ms, 0.35 s",
             TextFormat::Seconds => "s or ms: 2.5, 2.5 s, 2500ms",
             TextFormat::Percent => "percent: 35, 35%, 35 %",
+            TextFormat::Lufs => "LUFS: -23, -23 LUFS, -23LUFS",
             TextFormat::Number => "a number",
         }
     }
@@ -348,6 +351,7 @@ impl ParamSpec {
                 TextFormat::SignedMilliseconds => format::milliseconds_signed(value),
                 TextFormat::Seconds => format::seconds(value),
                 TextFormat::Percent => format::percent(value),
+                TextFormat::Lufs => format::lufs(value),
                 TextFormat::Number => format::plain(value),
             },
             Kind::Choice { count, label } => label(pick(&(0..count).collect::<Vec<_>>(), value)).to_string(),
@@ -380,6 +384,7 @@ impl ParamSpec {
                     }
                     TextFormat::Seconds => format::parse_seconds(trimmed),
                     TextFormat::Percent => format::parse_percent(trimmed),
+                    TextFormat::Lufs => format::parse_lufs(trimmed),
                     TextFormat::Number => format::parse_plain(trimmed, self.unit),
                 }
             }
@@ -610,8 +615,8 @@ const AGC: [ParamSpec; 5] = [
         "agc_target",
         "AGC Target",
         "AGC",
-        "dB",
-        float(TARGET_LUFS_RANGE, Mapping::Linear, TextFormat::Decibels),
+        "LUFS",
+        float(TARGET_LUFS_RANGE, Mapping::Linear, TextFormat::Lufs),
         agc.target_lufs
     ),
     float_row!(
@@ -634,14 +639,14 @@ const AGC: [ParamSpec; 5] = [
         "agc_gate",
         "AGC Gate",
         "AGC",
-        "dB",
-        float(GATE_LUFS_RANGE, Mapping::Linear, TextFormat::Decibels),
+        "LUFS",
+        float(GATE_LUFS_RANGE, Mapping::Linear, TextFormat::Lufs),
         agc.gate_lufs
     ),
 ];
 
 /// The compressor.
-const COMPRESSOR: [ParamSpec; 14] = [
+const COMPRESSOR: [ParamSpec; 15] = [
     switch_row!("compressor_on", "Compressor On", "Compressor", compressor_on),
     float_row!(
         "comp_threshold",
@@ -659,6 +664,19 @@ const COMPRESSOR: [ParamSpec; 14] = [
         float(RATIO_RANGE, Mapping::Skewed { skew: -1.0 }, TextFormat::Number),
         compressor.ratio
     ),
+    // ∞:1 as a switch beside the ratio (see `CompressorSettings::infinite_ratio` for why the
+    // ratio row itself stops at 20:1). Settings that ask for ∞ through the ratio field read as on.
+    ParamSpec {
+        id: "comp_ratio_inf",
+        name: "Compressor Infinite Ratio",
+        group: "Compressor",
+        unit: "",
+        kind: Kind::Switch,
+        target: Target::Settings {
+            read: |s| switch_value(s.compressor.infinite_ratio || s.compressor.ratio == f32::INFINITY),
+            write: |s, v| s.compressor.infinite_ratio = is_on(v),
+        },
+    },
     float_row!(
         "comp_knee",
         "Compressor Knee",
@@ -769,6 +787,27 @@ const LIMITER: [ParamSpec; 5] = [
     ),
     switch_row!("lim_auto_release", "Limiter Auto Release", "Limiter", limiter.auto_release),
 ];
+
+/// A continuous row that a switch takes over while the switch is on: the row keeps its value
+/// (it applies again once the switch is off), and displays show `reads` in its place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Override {
+    /// The row that is overridden.
+    pub row: &'static str,
+    /// The switch that overrides it.
+    pub switch: &'static str,
+    /// What the row effectively is while the switch is on, for displays.
+    pub reads: &'static str,
+}
+
+/// Every [`Override`] in the table.
+pub const OVERRIDES: [Override; 1] =
+    [Override { row: "comp_ratio", switch: "comp_ratio_inf", reads: "\u{221e}:1" }];
+
+/// The override of row `id`, if a switch can take it over.
+pub fn override_of(id: &str) -> Option<&'static Override> {
+    OVERRIDES.iter().find(|o| o.row == id)
+}
 
 /// IDs of the parameters that change the latency the host is told (a lookahead, or switching
 /// a stage with lookahead on or off); hosts restart the plugin when they change.
@@ -1122,6 +1161,42 @@ mod tests {
             IDS_0_1.split_whitespace().count() + dynamics + 1,
             "0.1's ids, the dynamics stages' and the host bypass"
         );
+    }
+
+    /// The AGC's loudness rows read and take LUFS, the unit hosts show beside them.
+    #[test]
+    fn agc_target_and_gate_are_in_lufs() {
+        for id in ["agc_target", "agc_gate"] {
+            let row = find(id).unwrap();
+            assert_eq!(row.plugin_unit(), "LUFS", "{id}");
+            assert_eq!(row.value_text(-23.0), "-23.0 LUFS", "{id}");
+            assert_eq!(row.value_text_without_unit(-23.0), "-23.0 ", "{id}");
+            for typed in ["-23", "-23 LUFS", "-23LUFS", "-23 lufs", "-23.0 LUFS"] {
+                assert_eq!(row.parse_text(typed), Some(-23.0), "{id}: {typed}");
+            }
+            assert_eq!(row.parse_text("-23 dB"), None, "{id}");
+            let default = row.default_value();
+            assert_eq!(row.parse_text(&row.value_text(default)), Some(default), "{id}");
+        }
+    }
+
+    /// The infinite-ratio switch: off by default, in the compressor's group, and settings that
+    /// ask for ∞ through the ratio field itself read as the switch on.
+    #[test]
+    fn infinite_ratio_is_a_compressor_switch() {
+        let row = find("comp_ratio_inf").unwrap();
+        assert!(matches!(row.kind, Kind::Switch));
+        assert_eq!(row.group, "Compressor");
+        assert_eq!(row.default_value(), 0.0);
+        let Target::Settings { read, write } = row.target else { panic!("not a setting") };
+        let mut settings = EngineSettings::default();
+        write(&mut settings, 1.0);
+        assert!(settings.compressor.infinite_ratio);
+        let over = override_of("comp_ratio").unwrap();
+        assert_eq!((over.switch, find(over.switch).is_some()), ("comp_ratio_inf", true));
+        let mut by_ratio = EngineSettings::default();
+        by_ratio.compressor.ratio = f32::INFINITY;
+        assert_eq!(read(&by_ratio), 1.0);
     }
 
     /// pedalboard (and hosts like it) scan 1001 evenly spaced positions and treat a parameter as

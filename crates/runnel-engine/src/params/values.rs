@@ -300,4 +300,18 @@ mod tests {
             }
         }
     }
+
+    /// Settings that ask for ∞:1 through the ratio field (as the DSP allows) come back from the
+    /// values as the infinite-ratio switch on, so the curve they describe is kept.
+    #[test]
+    fn an_infinite_ratio_setting_reads_as_the_switch_on() {
+        let mut settings = EngineSettings::default();
+        settings.compressor.ratio = f32::INFINITY;
+        let values = ParamValues::from_settings(&settings);
+        assert_eq!(values.get("comp_ratio_inf"), Some(1.0));
+        assert_eq!(values.get("comp_ratio"), Some(crate::dynamics::compressor::RATIO_RANGE.1));
+        let back = values.to_settings();
+        assert!(back.compressor.infinite_ratio);
+        assert_eq!(parse_assignment("comp_ratio_inf=on").unwrap().1, 1.0);
+    }
 }

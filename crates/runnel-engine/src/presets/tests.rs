@@ -159,3 +159,43 @@ fn user_preset_dir_follows_xdg_on_linux() {
         None => std::env::remove_var("XDG_CONFIG_HOME"),
     }
 }
+
+/// The infinite-ratio switch and the AGC's LUFS rows in a preset: written, read back and heard
+/// as written; a format-1 file from before the switch existed still loads, with it off. (The
+/// format stays 1: a new row only adds an optional key, and old files keep their meaning.)
+#[test]
+fn infinite_ratio_and_lufs_rows_round_trip_and_older_files_still_load() {
+    let mut values = ParamValues::defaults();
+    values.set("compressor_on", 1.0).unwrap();
+    values.set("comp_ratio", 6.0).unwrap();
+    values.set("comp_ratio_inf", 1.0).unwrap();
+    values.set("agc_target", -16.5).unwrap();
+    let preset = Preset::new("Brick", "Dynamics", "Infinite ratio.", values);
+    let text = preset.to_file_text();
+    assert!(text.contains("comp_ratio_inf = true\n"), "{text}");
+    assert!(text.starts_with(&format!("format_version = {FORMAT_VERSION}\n")));
+    let back = Preset::parse(&text).unwrap();
+    assert_eq!(back, preset);
+    let settings = back.values.to_settings();
+    assert!(settings.compressor.infinite_ratio && settings.compressor.ratio == 6.0);
+    assert_eq!(settings.agc.target_lufs, -16.5);
+
+    // Typed texts in a file: "on" for the switch, LUFS for the AGC.
+    let typed = Preset::parse(
+        "format_version = 1\nname = \"t\"\n[params]\ncomp_ratio_inf = \"on\"\nagc_gate = \"-45 LUFS\"\n",
+    )
+    .unwrap();
+    assert_eq!(typed.values.get("comp_ratio_inf"), Some(1.0));
+    assert_eq!(typed.values.get("agc_gate"), Some(-45.0));
+
+    // Written before the switch existed: loads, switch off, everything else as written.
+    let old = Preset::parse(
+        "format_version = 1\nname = \"old\"\n[params]\ncompressor_on = true\ncomp_ratio = 8.0\n",
+    )
+    .unwrap();
+    assert_eq!(old.values.get("comp_ratio_inf"), Some(0.0));
+    let settings = old.values.to_settings();
+    assert!(
+        settings.compressor_on && !settings.compressor.infinite_ratio && settings.compressor.ratio == 8.0
+    );
+}
