@@ -47,30 +47,9 @@ fn standalone_binary() -> PathBuf {
     binary
 }
 
-/// A home directory whose `.asoundrc` defines the `type jack` PCM, wired to nothing: the test
-/// connects its ports itself.
+/// A home directory whose `.asoundrc` defines the `type jack` PCM.
 fn alsa_home() -> PathBuf {
-    let plugin_present =
-        ["/usr/lib/x86_64-linux-gnu/alsa-lib", "/usr/lib/aarch64-linux-gnu/alsa-lib", "/usr/lib/alsa-lib"]
-            .iter()
-            .any(|dir| Path::new(dir).join("libasound_module_pcm_jack.so").is_file());
-    assert!(
-        plugin_present,
-        "ALSA's jack PCM plugin is missing: install libasound2-plugins (scripts/system-deps.sh)"
-    );
-    let home = std::env::temp_dir().join(format!("runnel-alsa-home-{}", std::process::id()));
-    std::fs::create_dir_all(&home).unwrap();
-    // Ports are named so the PCM opens (an empty name fails hw_params); the dummy driver's system
-    // ports carry silence, and the test adds its own connections.
-    std::fs::write(
-        home.join(".asoundrc"),
-        format!(
-            "pcm.runneljack {{\n  type jack\n  playback_ports {{ 0 system:playback_1 1 system:playback_2 }}\n  \
-             capture_ports {{ 0 system:capture_1 1 system:capture_2 }}\n  hint {{ show on description \"{PCM_NAME}\" }}\n}}\n"
-        ),
-    )
-    .unwrap();
-    home
+    test_support::servers::alsa_jack_home("standalone", PCM_NAME)
 }
 
 /// Starts the standalone on the PCM with `extra` options.

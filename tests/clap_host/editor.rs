@@ -235,7 +235,8 @@ fn editor_opens_and_closes_without_x11_errors() {
     if rss.len() >= 20 {
         // The median step, so a rare jump (glibc maps a new 32 MiB arena for a new window
         // thread now and then) does not count as a leak, and a steady one does.
-        let mut steps: Vec<i64> = rss[rss.len() / 2..].windows(2).map(|w| w[1] as i64 - w[0] as i64).collect();
+        let mut steps: Vec<i64> =
+            rss[rss.len() / 2..].windows(2).map(|w| w[1] as i64 - w[0] as i64).collect();
         steps.sort_unstable();
         let median = steps[steps.len() / 2];
         println!("median RSS step per open/close cycle in the second half: {median} KiB");

@@ -16,6 +16,14 @@
 pub trait FrameSource {
     /// Frames ready to be read now.
     fn available_frames(&self) -> usize;
+    /// How full the channel is for drift purposes, in frames. By default the frames ready;
+    /// a source that knows when its writer last ran should add the frames that have arrived
+    /// at the writer's device since (time since the write × rate): then the figure no longer
+    /// jumps by a period with the order in which the two callbacks happen to run, and only
+    /// real drift moves it.
+    fn fill_frames(&self) -> f64 {
+        self.available_frames() as f64
+    }
     /// Reads `frames` frames into the first `frames` samples of each of `channels` (one slice
     /// per channel), filling what it cannot deliver with silence; returns the frames delivered.
     fn read_into(&mut self, channels: &mut [Vec<f32>], frames: usize) -> usize;
@@ -85,16 +93,22 @@ impl DriftSlip {
     /// Fills `frames` frames of each of `out` (one slice per channel, at most as many channels
     /// as the corrector was made for, at most `max_period` frames) from `source`, slipping when
     /// the average fill has drifted.
-    pub fn read(&mut self, source: &mut impl FrameSource, out: &mut [Vec<f32>], frames: usize) -> ReadOutcome {
+    pub fn read(
+        &mut self,
+        source: &mut impl FrameSource,
+        out: &mut [Vec<f32>],
+        frames: usize,
+    ) -> ReadOutcome {
         let available = source.available_frames();
+        let fill = source.fill_frames();
         let error = match self.target_fill {
             Some(target) => {
-                self.average_fill += (available as f64 - self.average_fill) * FILL_AVERAGE_WEIGHT;
+                self.average_fill += (fill - self.average_fill) * FILL_AVERAGE_WEIGHT;
                 self.average_fill - target
             }
             None => {
                 self.reads += 1;
-                self.average_fill += (available as f64 - self.average_fill) / self.reads as f64;
+                self.average_fill += (fill - self.average_fill) / self.reads as f64;
                 if self.reads == CALIBRATION_CALLBACKS {
                     self.target_fill = Some(self.average_fill);
                 }
@@ -124,7 +138,8 @@ impl DriftSlip {
             outcome.missing_frames = new.saturating_sub(read);
             for ((out, x), past) in out.iter_mut().zip(&self.scratch).zip(&self.history).take(channels) {
                 // The stream shifted back by `slip`: the history's last frames, then the new ones.
-                let shifted = |i: usize| if i < slip { past[MAX_SLIP_FRAMES - slip + i] } else { x[i - slip] };
+                let shifted =
+                    |i: usize| if i < slip { past[MAX_SLIP_FRAMES - slip + i] } else { x[i - slip] };
                 for i in 0..new {
                     let w = blend(i, new);
                     out[i] = x[i] * (1.0 - w) + shifted(i) * w;

@@ -74,7 +74,7 @@ impl LiveStats {
 
 /// The largest |x| of both channels; non-negative finite floats order like their bit patterns,
 /// which lets the audio thread publish a peak with one `fetch_max`.
-fn peak_bits(left: &[f32], right: &[f32]) -> u32 {
+pub(crate) fn peak_bits(left: &[f32], right: &[f32]) -> u32 {
     left.iter().chain(right).fold(0.0f32, |m, x| if x.abs() > m { x.abs() } else { m }).to_bits()
 }
 

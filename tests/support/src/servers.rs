@@ -205,3 +205,32 @@ fn clear_stale_jack_registry() {
         }
     }
 }
+
+/// A private home directory whose `.asoundrc` defines an ALSA PCM of `type jack` described as
+/// `description` (the device name cpal shows), wired to nothing: tests connect its JACK ports
+/// themselves. Run the program under test with `HOME` set to it and `JACK_DEFAULT_SERVER` naming
+/// a [`PrivateJack`]; the PCM's clients are named after the program: `<program>.C.<pid>.<n>`
+/// (capture, ports `in_000`…) and `<program>.P.<pid>.<n>` (playback, `out_000`…).
+pub fn alsa_jack_home(tag: &str, description: &str) -> PathBuf {
+    let plugin_present =
+        ["/usr/lib/x86_64-linux-gnu/alsa-lib", "/usr/lib/aarch64-linux-gnu/alsa-lib", "/usr/lib/alsa-lib"]
+            .iter()
+            .any(|dir| std::path::Path::new(dir).join("libasound_module_pcm_jack.so").is_file());
+    assert!(
+        plugin_present,
+        "ALSA's jack PCM plugin is missing: install libasound2-plugins (scripts/system-deps.sh)"
+    );
+    let home = std::env::temp_dir().join(format!("runnel-alsa-home-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    // Ports are named so the PCM opens (an empty name fails hw_params); the dummy driver's system
+    // ports carry silence, and the test adds its own connections.
+    std::fs::write(
+        home.join(".asoundrc"),
+        format!(
+            "pcm.runneljack {{\n  type jack\n  playback_ports {{ 0 system:playback_1 1 system:playback_2 }}\n  \
+             capture_ports {{ 0 system:capture_1 1 system:capture_2 }}\n  hint {{ show on description \"{description}\" }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    home
+}
