@@ -15,14 +15,14 @@
 //! (scripts/system-deps.sh installs them); the bundle must be current.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use runnel_live::jack_loop::{JackLoop, XrunCounter};
-use test_support::servers::{PrivateDisplay, PrivateJack};
+use test_support::servers::{interrupt, PrivateDisplay, PrivateJack};
 
 /// The private server's rate.
 const SAMPLE_RATE: u32 = 48_000;
@@ -84,22 +84,6 @@ fn reported_round_trip(log: &str) -> u32 {
         log.lines().find(|l| l.contains("Audio I/O:")).unwrap_or_else(|| panic!("no Audio I/O line:\n{log}"));
     let before = line.split(" frames (").next().unwrap();
     before.rsplit("= ").next().unwrap().trim().parse().unwrap_or_else(|_| panic!("no round trip in {line}"))
-}
-
-/// SIGINT, then the output (the standalone must stop within 10 s).
-fn interrupt(child: Child) -> Output {
-    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
-    let pid = child.id();
-    let waiter = std::thread::spawn(move || child.wait_with_output().expect("wait"));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !waiter.is_finished() {
-        if Instant::now() > deadline {
-            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
-            panic!("the standalone ignored SIGINT");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    waiter.join().unwrap()
 }
 
 #[test]
@@ -185,7 +169,7 @@ fn the_alsa_path_round_trip_is_what_the_standalone_reports_and_it_stops_cleanly(
     let soak =
         std::env::var("RUNNEL_ALSA_SOAK_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(SOAK_SECONDS);
     std::thread::sleep(Duration::from_secs(soak));
-    let output = interrupt(standalone);
+    let output = interrupt(standalone, "the standalone");
     let server_xruns = server_xruns.load(Ordering::Relaxed);
     drop(watcher);
     let stderr = String::from_utf8_lossy(&output.stderr);

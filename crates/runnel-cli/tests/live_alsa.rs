@@ -11,11 +11,11 @@
 //! refused with one line naming the setting, exit 1, no panic.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use runnel_live::jack_loop::JackLoop;
-use test_support::servers::{alsa_jack_home, PrivateJack};
+use test_support::servers::{alsa_jack_home, interrupt, PrivateJack};
 
 const SAMPLE_RATE: u32 = 48_000;
 /// Large enough that the dummy driver keeps time on a busy 2-core machine.
@@ -56,22 +56,6 @@ fn find_port(client: &jack::Client, prefix: &str) -> Option<String> {
         .ports(Some(&format!("^{}", prefix.replace('.', "\\."))), None, jack::PortFlags::empty())
         .into_iter()
         .next()
-}
-
-/// SIGINT, then the output (within 10 s).
-fn interrupt(child: Child) -> std::process::Output {
-    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
-    let pid = child.id();
-    let waiter = std::thread::spawn(move || child.wait_with_output().expect("wait"));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !waiter.is_finished() {
-        if Instant::now() > deadline {
-            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
-            panic!("runnel live ignored SIGINT");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    waiter.join().unwrap()
 }
 
 #[test]
@@ -149,7 +133,7 @@ fn live_on_alsa_reports_its_real_round_trip_records_and_refuses_bad_settings() {
         }
     };
 
-    let output = interrupt(child);
+    let output = interrupt(child, "runnel live");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let log: String = stderr.lines().filter(|l| !l.starts_with("ALSA lib")).collect::<Vec<_>>().join("\n");

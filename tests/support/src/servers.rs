@@ -45,6 +45,23 @@ pub fn terminate(mut child: Child) {
     let _ = child.wait();
 }
 
+/// Sends SIGINT (what Ctrl-C sends) to `child` and collects its output; a child still running
+/// 10 s later is killed and the test fails, naming `what` ignored the signal.
+pub fn interrupt(child: Child, what: &str) -> std::process::Output {
+    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let pid = child.id();
+    let waiter = std::thread::spawn(move || child.wait_with_output().expect("wait"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !waiter.is_finished() {
+        if Instant::now() > deadline {
+            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            panic!("{what} ignored SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    waiter.join().expect("the waiting thread")
+}
+
 /// A private X server (Xvfb, 1280×800×24, no TCP); dropping it stops the server.
 pub struct PrivateDisplay {
     /// The Xvfb process; `None` only while dropping.
