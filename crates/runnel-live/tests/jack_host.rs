@@ -1,7 +1,8 @@
 //! The windowless JACK host on a private `jackd` (dummy driver, 64-frame periods): the latency
 //! meter through it reads exactly JACK's own graph cycle (one period), so the host adds nothing;
 //! with every stage off the recording holds what went through, bit for bit, with no frame
-//! dropped; the counters count. Needs `jackd` (Debian `jackd2`, from scripts/system-deps.sh).
+//! dropped; the counters count; the ports carry the engine's latency (a limiter lookahead) in
+//! JACK's latency ranges, and the signal is that much later. Needs `jackd` (Debian `jackd2`, from scripts/system-deps.sh).
 
 use std::process::Stdio;
 use std::sync::atomic::Ordering;
@@ -15,10 +16,18 @@ use test_support::servers::PrivateJack;
 const SAMPLE_RATE: u32 = 48_000;
 const PERIOD: u32 = 64;
 
+/// One server for every check: libjack reaches only the first server a process meets (see
+/// `PrivateJack`), so the checks run one after another against it.
 #[test]
-fn the_host_adds_no_latency_beyond_the_jack_cycle_and_records_every_frame() {
+fn the_windowless_host_on_a_private_jack_server() {
     let _jack = PrivateJack::start("runnel-live-test", SAMPLE_RATE, PERIOD, Stdio::null(), Stdio::null())
         .unwrap_or_else(|e| panic!("{e}"));
+    the_host_adds_no_latency_beyond_the_jack_cycle_and_records_every_frame();
+    the_host_meters_the_output_momentary_loudness();
+    the_ports_carry_the_engines_latency_and_it_is_the_real_one();
+}
+
+fn the_host_adds_no_latency_beyond_the_jack_cycle_and_records_every_frame() {
     let mut values = ParamValues::defaults();
     for id in ["filter_on", "delay_on", "reverb_on"] {
         values.set(id, 0.0).unwrap();
@@ -78,10 +87,7 @@ fn the_host_adds_no_latency_beyond_the_jack_cycle_and_records_every_frame() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-#[test]
 fn the_host_meters_the_output_momentary_loudness() {
-    let jack = PrivateJack::start("runnel-live-loudness", SAMPLE_RATE, PERIOD, Stdio::null(), Stdio::null())
-        .unwrap_or_else(|e| panic!("{e}"));
     let mut values = ParamValues::defaults();
     for id in ["filter_on", "delay_on", "reverb_on"] {
         values.set(id, 0.0).unwrap();
@@ -121,5 +127,62 @@ fn the_host_meters_the_output_momentary_loudness() {
     assert!((momentary + 20.0).abs() < 0.1, "momentary {momentary} LUFS, expected −20.0 ± 0.1");
     drop(player);
     host.stop().expect("stop");
-    drop(jack);
+}
+
+fn the_ports_carry_the_engines_latency_and_it_is_the_real_one() {
+    // Every stage off but the limiter, whose 1.5 ms lookahead is the engine's latency: 72 frames.
+    let mut values = ParamValues::defaults();
+    for (id, value) in [("filter_on", 0.0), ("delay_on", 0.0), ("reverb_on", 0.0), ("limiter_on", 1.0)] {
+        values.set(id, value).unwrap();
+    }
+    let sources = ["system:capture_1".to_string()];
+    let sinks = ["system:playback_1".to_string(), "system:playback_2".to_string()];
+    let host = JackHost::start("runnel-live", &values.to_settings(), &sources, &sinks, None).expect("start");
+    assert_eq!(host.engine_latency, 72);
+    let name = host.client_name();
+
+    let (probe, _) = jack::Client::new("probe", jack::ClientOptions::NO_START_SERVER).expect("client");
+    let range = |port: &str, mode: jack::LatencyType| {
+        probe.port_by_name(port).unwrap_or_else(|| panic!("no port {port}")).get_latency_range(mode)
+    };
+    let capture_in = range("system:capture_1", jack::LatencyType::Capture);
+    let playback_out = range("system:playback_1", jack::LatencyType::Playback);
+    // JACK recomputes the ranges after connections change, on its own thread: wait for them.
+    let expected = ((capture_in.0 + 72, capture_in.1 + 72), (playback_out.0 + 72, playback_out.1 + 72));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let (capture_out, playback_in) = loop {
+        let ranges = (
+            range(&format!("{name}:out_1"), jack::LatencyType::Capture),
+            range(&format!("{name}:in_1"), jack::LatencyType::Playback),
+        );
+        if ranges == expected || std::time::Instant::now() > deadline {
+            break ranges;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    println!(
+        "jack_host: capture latency {capture_in:?} at system:capture_1 → {capture_out:?} at out_1; \
+         playback latency {playback_out:?} at system:playback_1 → {playback_in:?} at in_1"
+    );
+    assert_eq!(capture_out, expected.0, "out_1's capture latency: system:capture_1's + the engine's 72");
+    assert_eq!(playback_in, expected.1, "in_1's playback latency: system:playback_1's + the engine's 72");
+
+    // And the signal really is 72 frames later than JACK's own cycle.
+    // (The dummy driver's capture is silent, so the connection to system:capture_1 stays.)
+    drop(probe);
+    let meter = JackLoop {
+        client_name: "meter".into(),
+        playback: vec![format!("{name}:in_1"), format!("{name}:in_2")],
+        capture: format!("{name}:out_1"),
+        max_latency_seconds: 0.1,
+    };
+    let measurement = meter.measure().expect("measure");
+    let estimate = measurement.result.expect("a clean loop through the host");
+    println!("jack_host: with the limiter on, {estimate}");
+    assert!(
+        (estimate.frames - f64::from(PERIOD + 72)).abs() < 0.1,
+        "round trip {} frames; JACK's cycle {PERIOD} + the reported 72",
+        estimate.frames
+    );
+    host.stop().expect("stop");
 }

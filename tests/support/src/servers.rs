@@ -127,8 +127,10 @@ impl Drop for PrivateDisplay {
 /// a test never meets a developer's JACK; dropping it stops the server.
 ///
 /// libjack picks the server for a process's clients from `JACK_DEFAULT_SERVER`, so [`start`]
-/// sets it: one private server per test process (a test binary whose tests each start one
-/// must run them one at a time).
+/// sets it: one private server per test process. Start it once per test binary and run every
+/// check against it: libjack keeps per-process state from the first server it met, and a
+/// second server started by the same process (another test, even one at a time) is often not
+/// reachable; tests in parallel each starting one also switch each other's clients.
 ///
 /// [`start`]: PrivateJack::start
 pub struct PrivateJack {
