@@ -28,10 +28,12 @@ Examples:
   runnel live --preset 'Vocal Plate' --set delay_mix=20% --record take.wav --connect-in system:capture_1
   runnel live --backend alsa --input-device 'USB Audio' --output-device 'USB Audio' --period 128
 
-With JACK (the default backend) Runnel processes inside JACK's cycle and adds nothing to it. With
-a cpal backend (alsa, coreaudio, wasapi…; `runnel devices` lists the devices) it queues two
-periods between capture and playback, corrects clock drift between different devices with
-crossfaded slips, and counts overflows, underruns and slips. Stop with Ctrl-C (or SIGTERM): the
+With JACK (the default backend) Runnel processes inside JACK's cycle and adds nothing to it; the
+engine's own latency (a lookahead) is published in the ports' JACK latency ranges. With a cpal
+backend (alsa, coreaudio, wasapi…; `runnel devices` lists the devices) it starts playback with two
+periods queued between capture and playback, times the round trip while running (status line and
+summary), corrects clock drift between different devices with crossfaded slips, and counts
+overflows, underruns and slips. Stop with Ctrl-C (or SIGTERM): the
 recording is finished and a summary printed.
 
 Exit status: 0 after a clean stop; 1 on a bad preset or --set, when JACK cannot be reached, a port

@@ -53,7 +53,7 @@ outputs are kept, unfinished ones and every temporary file are removed).";
 #[command(
     name = "runnel",
     version,
-    about = "Runnel's gain → filter → delay → reverb engine on the command line",
+    about = "Runnel's engine (gain → filter → AGC → compressor → delay → reverb → gain → limiter) on the command line",
     after_help = EXIT_CODES_HELP
 )]
 struct Cli {
@@ -79,8 +79,9 @@ enum Command {
     /// List the audio backends and devices (channels, formats, rates, buffer sizes) and a running
     /// JACK server.
     Devices(devices_command::DevicesArgs),
-    /// Run the engine live as a JACK client without a window (a headless box), with an optional
-    /// recording and a live status line.
+    /// Run the engine live without a window (a headless box): a JACK client, or between a cpal
+    /// capture and playback device (ALSA, CoreAudio, WASAPI), with an optional recording and a
+    /// live status line.
     Live(live_command::LiveArgs),
 }
 
