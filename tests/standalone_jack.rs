@@ -7,7 +7,10 @@
 //! `--backend jack`, and plays an impulse into `runnel:input_1/2` from a JACK client of its own
 //! while recording `runnel:output_1/2`. With the default settings the output must hold the dry
 //! impulse (scaled by the delay's and the reverb's dry gains) and, 350 ms after it, the first
-//! echo. The editor window must exist on the X display meanwhile.
+//! echo. The editor window must exist on the X display meanwhile. Then a 1 kHz sine plays
+//! through it and the editor window is captured from the X server: in those pixels the output
+//! spectrum's highest point must sit on the drawn 1 kHz grid line (±1 pixel), and that line where
+//! the editor's layout puts 1 kHz.
 //!
 //! `jackd`, `Xvfb` and `xwininfo` are required: a missing tool fails the test rather than
 //! skipping it (`scripts/system-deps.sh` installs them), so a CI image without them cannot pass
@@ -24,8 +27,11 @@ use std::time::{Duration, Instant};
 use jack::{AudioIn, AudioOut, Client, Control, Port, ProcessScope};
 use runnel_engine::filter::Filter;
 use runnel_live::jack_loop::XrunCounter;
+use runnel_plugin::editor::graph::PlotMap;
+use runnel_plugin::editor::layout::Layout;
 use runnel_plugin::params::RunnelParams;
 use test_support::servers::{require_tool, PrivateDisplay, PrivateJack};
+use x11rb::protocol::xproto::{ConnectionExt, ImageFormat};
 
 /// Sample rate of the private JACK server.
 const SAMPLE_RATE: u32 = 48_000;
@@ -54,6 +60,8 @@ const TAKE_GAP: Duration = Duration::from_secs(5);
 const PORTS_TIMEOUT: Duration = Duration::from_secs(20);
 /// The standalone's JACK client name (the plugin's `NAME`, lower-cased by nice-plug).
 const RUNNEL_CLIENT: &str = "runnel";
+/// The test tone for the spectrum's pixel check.
+const SINE_HZ: f64 = 1000.0;
 /// The editor window's title (the plugin's `NAME`).
 const WINDOW_NAME: &str = "Runnel";
 
@@ -210,6 +218,182 @@ fn wait_for_editor_window(xwininfo: &Path, display: &str) -> String {
     }
 }
 
+/// Plays a 1 kHz sine at −12 dBFS into both of its outputs.
+struct SinePlayer {
+    /// Connected to the standalone's inputs.
+    outputs: [Port<AudioOut>; 2],
+    /// Frames played so far.
+    phase: u64,
+}
+
+impl jack::ProcessHandler for SinePlayer {
+    fn process(&mut self, _client: &Client, ps: &ProcessScope) -> Control {
+        let start = self.phase;
+        for output in &mut self.outputs {
+            for (i, sample) in output.as_mut_slice(ps).iter_mut().enumerate() {
+                let t = (start + i as u64) as f64 / f64::from(SAMPLE_RATE);
+                *sample = (0.25 * (2.0 * std::f64::consts::PI * SINE_HZ * t).sin()) as f32;
+            }
+        }
+        self.phase += u64::from(ps.n_frames());
+        Control::Continue
+    }
+}
+
+/// Plays the 1 kHz sine into the standalone for a few seconds (the analyzer's smoothing and
+/// peak hold settle), captures the editor window `window_line` (a line of `xwininfo -tree`)
+/// from the X server and checks where the spectrum's peak and the 1 kHz grid line are drawn.
+fn spectrum_of_a_1khz_tone_in_pixels(display: &str, window_line: &str) -> Result<(), String> {
+    let (client, _) = Client::new("runnel-sine", jack::ClientOptions::NO_START_SERVER)
+        .map_err(|e| format!("sine client: {e:?}"))?;
+    let outputs = [
+        client.register_port("out_1", AudioOut::default()).map_err(|e| format!("{e:?}"))?,
+        client.register_port("out_2", AudioOut::default()).map_err(|e| format!("{e:?}"))?,
+    ];
+    let active = client.activate_async((), SinePlayer { outputs, phase: 0 }).map_err(|e| format!("{e:?}"))?;
+    let [runnel_in_1, runnel_in_2, _, _] = port_names();
+    for (source, destination) in [("runnel-sine:out_1", runnel_in_1), ("runnel-sine:out_2", runnel_in_2)] {
+        active.as_client().connect_ports_by_name(source, &destination).map_err(|e| format!("{e:?}"))?;
+    }
+    std::thread::sleep(Duration::from_secs(4));
+    let (conn, screen) = x11rb::rust_connection::RustConnection::connect(Some(display))
+        .map_err(|e| format!("connect to {display}: {e}"))?;
+    let window = viewable_window_named(
+        &conn,
+        x11rb::connection::Connection::setup(&conn).roots[screen].root,
+        WINDOW_NAME,
+    )
+    .ok_or_else(|| format!("no viewable window named {WINDOW_NAME:?} (xwininfo saw {window_line:?})"))?;
+    let geometry =
+        conn.get_geometry(window).map_err(|e| e.to_string())?.reply().map_err(|e| e.to_string())?;
+    let (width, height) = (usize::from(geometry.width), usize::from(geometry.height));
+    let image = conn
+        .get_image(ImageFormat::Z_PIXMAP, window, 0, 0, geometry.width, geometry.height, !0)
+        .map_err(|e| e.to_string())?
+        .reply()
+        .map_err(|e| e.to_string())?;
+    let _ = active.deactivate();
+    // 24-bit TrueColor: BGRX in memory.
+    let rgb: Vec<[u8; 3]> = image.data.chunks_exact(4).map(|p| [p[2], p[1], p[0]]).collect();
+    if rgb.len() != width * height {
+        return Err(format!("captured {} pixels for a {width}×{height} window", rgb.len()));
+    }
+    let found = SpectrumPixels::find(&rgb, width)?;
+    println!(
+        "standalone_jack: 1 kHz in pixels: layout x {:.2}, grid line drawn at {:.2}, spectrum peak at {:.2} \
+         (top row {})",
+        found.layout_x, found.grid_x, found.peak_x, found.peak_row
+    );
+    if (found.grid_x - found.layout_x).abs() > 1.0 {
+        return Err(format!(
+            "the 1 kHz grid line is drawn at x {:.2}, the layout puts 1 kHz at {:.2}",
+            found.grid_x, found.layout_x
+        ));
+    }
+    if (found.peak_x - found.grid_x).abs() > 1.0 {
+        return Err(format!(
+            "the 1 kHz tone's spectrum peak is drawn at x {:.2}, the 1 kHz grid line at {:.2}",
+            found.peak_x, found.grid_x
+        ));
+    }
+    Ok(())
+}
+
+/// The first viewable window named `name` in the tree under `parent` (depth first).
+fn viewable_window_named(
+    conn: &x11rb::rust_connection::RustConnection,
+    parent: x11rb::protocol::xproto::Window,
+    name: &str,
+) -> Option<x11rb::protocol::xproto::Window> {
+    use x11rb::protocol::xproto::{AtomEnum, MapState};
+    let children = conn.query_tree(parent).ok()?.reply().ok()?.children;
+    for window in children {
+        let named = conn
+            .get_property(false, window, AtomEnum::WM_NAME, AtomEnum::STRING, 0, 64)
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .is_some_and(|p| p.value == name.as_bytes());
+        let viewable = conn
+            .get_window_attributes(window)
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .is_some_and(|a| a.map_state == MapState::VIEWABLE);
+        if named && viewable {
+            return Some(window);
+        }
+        if let Some(found) = viewable_window_named(conn, window, name) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// Where a captured editor image (100 %, one `[r, g, b]` per pixel, rows of `width`) draws 1 kHz.
+/// x positions are pixel centres (column + 0.5), in window pixels.
+struct SpectrumPixels {
+    /// Where the layout puts 1 kHz on the plot.
+    layout_x: f32,
+    /// The 1 kHz grid line's centre, from its pixels above the spectrum.
+    grid_x: f32,
+    /// The centre of the columns holding the output spectrum's topmost pixels.
+    peak_x: f32,
+    /// The row of the spectrum's topmost pixel.
+    peak_row: usize,
+}
+
+impl SpectrumPixels {
+    fn find(rgb: &[[u8; 3]], width: usize) -> Result<Self, String> {
+        // The plot area as the graph draws it at 100 % (window pixels = points).
+        let map = PlotMap { rect: Layout::new(egui::Pos2::ZERO).graph.shrink2(egui::vec2(30.0, 14.0)) };
+        let layout_x = map.x(SINE_HZ as f32);
+        let (left, right) = (map.rect.left().ceil() as usize + 1, map.rect.right().floor() as usize - 1);
+        let (top, bottom) = (map.rect.top().ceil() as usize + 1, map.rect.bottom().floor() as usize - 1);
+        let pixel = |x: usize, y: usize| rgb[y * width + x];
+        // The output spectrum's line (theme::SPECTRUM_OUTPUT, 110/200/255): bright blue, unlike
+        // the dim input spectrum, the grey peak hold, the orange response curve and white text.
+        let is_output_line = |[r, g, b]: [u8; 3]| b >= 200 && g >= 150 && (60..=175).contains(&r);
+        let topmost: Vec<Option<usize>> =
+            (left..right).map(|x| (top..bottom).find(|&y| is_output_line(pixel(x, y)))).collect();
+        let peak_row = topmost.iter().flatten().min().copied().ok_or("no output spectrum on the plot")?;
+        let tip: Vec<usize> = topmost
+            .iter()
+            .enumerate()
+            .filter(|(_, row)| row.is_some_and(|row| row <= peak_row + 1))
+            .map(|(i, _)| left + i)
+            .collect();
+        let peak_x = tip.iter().sum::<usize>() as f32 / tip.len() as f32 + 0.5;
+        if tip.last().unwrap() - tip.first().unwrap() > 4 {
+            return Err(format!("the spectrum's top is not one peak: columns {tip:?} reach row {peak_row}"));
+        }
+        // The grid line above the peak: per column near the expected x, how much brighter than
+        // the plot's background the rows between the plot's top and the peak are.
+        let rows = top + 2..peak_row.saturating_sub(3);
+        if rows.len() < 8 {
+            return Err(format!("the peak (row {peak_row}) leaves no grid line above it to find"));
+        }
+        let background =
+            rows.clone().map(|y| brightness(pixel(left + 2, y))).sum::<f32>() / rows.len() as f32;
+        let columns = (layout_x as usize).saturating_sub(6)..(layout_x as usize + 7).min(right);
+        let excess: Vec<(usize, f32)> = columns
+            .map(|x| (x, rows.clone().map(|y| (brightness(pixel(x, y)) - background).max(0.0)).sum::<f32>()))
+            .collect();
+        let (line, _) =
+            excess.iter().copied().fold((0, 0.0f32), |best, c| if c.1 > best.1 { c } else { best });
+        let near: Vec<&(usize, f32)> = excess.iter().filter(|(x, _)| x.abs_diff(line) <= 1).collect();
+        let weight: f32 = near.iter().map(|(_, e)| e).sum();
+        if weight <= 0.0 {
+            return Err("no grid line near 1 kHz".into());
+        }
+        let grid_x = near.iter().map(|(x, e)| *x as f32 * e).sum::<f32>() / weight + 0.5;
+        Ok(Self { layout_x, grid_x, peak_x, peak_row })
+    }
+}
+
+/// The mean of a pixel's channels.
+fn brightness([r, g, b]: [u8; 3]) -> f32 {
+    (f32::from(r) + f32::from(g) + f32::from(b)) / 3.0
+}
+
 /// Plays one impulse per requested take and records what comes back, each take into its own
 /// preallocated slice, so the JACK callback never allocates.
 struct ImpulseRecorder {
@@ -340,7 +524,8 @@ fn standalone_processes_audio_through_jack_with_editor_open() {
 
     // Declared before the JACK client, so on unwinding the client closes before the servers go.
     let mut processes = Processes::new();
-    let display = PrivateDisplay::start(processes.log_file("xvfb.log").into())
+    // A screen that holds the whole editor (1040×860): the X server captures only what is on it.
+    let display = PrivateDisplay::start_with_screen(processes.log_file("xvfb.log").into(), 1600, 1200)
         .unwrap_or_else(|e| panic!("{e}\n{}", processes.log_tail("xvfb.log")));
     let display_name = display.name().to_string();
     processes.xvfb = Some(display);
@@ -452,11 +637,13 @@ fn standalone_processes_audio_through_jack_with_editor_open() {
     // The editor must have been open while the audio went through.
     let window = wait_for_editor_window(&xwininfo, &display);
     let (_client, _notifications, recorder) = active.deactivate().expect("deactivate the test client");
+    let spectrum = spectrum_of_a_1khz_tone_in_pixels(&display, &window);
     println!(
         "standalone_jack: startup to ports {startup:.2?}, editor window: {window}, takes (take, xruns): \
          {takes:?}, total {:.2?}",
         test_start.elapsed()
     );
+    spectrum.unwrap_or_else(|e| panic!("{e}"));
 
     // Judge the takes in order: the first take that passes wins; a take that fails without an
     // xrun during it fails the test.
