@@ -38,6 +38,19 @@ impl Egl {
         let library =
             unsafe { Library::new("libEGL.so.1").or_else(|_| Library::new("libEGL.so")) }?;
 
+        // RUNNEL PATCH (see patches/README.md): one more reference to libEGL that is never
+        // released, so closing the last window does not unload libEGL, and with it the EGL
+        // vendor library and libglapi; each reload leaked a 10 MiB executable mapping and glapi's
+        // stub names.
+        static KEEP_LOADED: std::sync::Once = std::sync::Once::new();
+        KEEP_LOADED.call_once(|| {
+            if let Ok(extra) =
+                unsafe { Library::new("libEGL.so.1").or_else(|_| Library::new("libEGL.so")) }
+            {
+                std::mem::forget(extra);
+            }
+        });
+
         let functions = unsafe { Functions::load_from(&library)? };
 
         Ok(Self { inner: Rc::new(EglInner { _library: library, functions }) })

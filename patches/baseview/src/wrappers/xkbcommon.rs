@@ -23,7 +23,9 @@ impl XkbcommonState {
         let state = unsafe {
             let device_id = (xkb_x11.xkb_x11_get_core_keyboard_device_id)(conn);
             assert!(device_id >= 0);
-            // keymap should be unref when XkbcommonState drop
+            // RUNNEL PATCH (see patches/README.md): the state takes its own reference to the
+            // keymap, so ours is released right after the state is made; upstream never released
+            // it, and every window leaked its keymap (and the context the keymap holds).
             let keymap = (xkb_x11.xkb_x11_keymap_new_from_device)(
                 context,
                 conn,
@@ -31,7 +33,9 @@ impl XkbcommonState {
                 xkbc::xkb_keymap_compile_flags::XKB_KEYMAP_COMPILE_NO_FLAGS,
             );
             // state will be unref on drop
-            (xkb_x11.xkb_x11_state_new_from_device)(keymap, conn, device_id)
+            let state = (xkb_x11.xkb_x11_state_new_from_device)(keymap, conn, device_id);
+            (xkb_common.xkb_keymap_unref)(keymap);
+            state
         };
 
         // free the context, it's no longer needed
