@@ -8,6 +8,12 @@
 //!
 //! The rings hold interleaved stereo frames (mono is copied to both lanes). A block that does
 //! not fit (the GUI stalled) is dropped whole and counted; the audio thread never waits.
+//!
+//! nice-plug-egui 0.6 never tells the editor that its window closed (`editor_closed` is not
+//! called), so the feed does not rely on it: when a whole ring's worth of frames has been dropped
+//! in a row, nobody is reading, and the audio thread stops copying by itself; an editor that
+//! reads again resumes it ([`EditorFeed::resume`]), and a new window takes the readers back from
+//! the editor state that still holds them ([`EditorFeed::reattach`]).
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -65,6 +71,8 @@ pub struct FeedWriter {
     input: Producer<f32>,
     /// Output samples, interleaved stereo.
     output: Producer<f32>,
+    /// Frames dropped in a row because a ring was full; at [`RING_FRAMES`] nobody is reading.
+    unread_frames: usize,
 }
 
 /// The editor's half: the ring readers.
@@ -118,7 +126,7 @@ impl EditorFeed {
             dropped_blocks: AtomicU64::new(0),
             gain_reduction_bits: [AtomicU32::new(0), AtomicU32::new(0), AtomicU32::new(0)],
         });
-        let writer = FeedWriter { feed: feed.clone(), input: input_tx, output: output_tx };
+        let writer = FeedWriter { feed: feed.clone(), input: input_tx, output: output_tx, unread_frames: 0 };
         (feed, writer)
     }
 
@@ -131,6 +139,29 @@ impl EditorFeed {
         self.take_load();
         self.open.store(true, Ordering::Release);
         Some(reader)
+    }
+
+    /// For a newly opened window: hands back the readers `held` still has from a window that
+    /// closed without saying so, takes them again (stale samples discarded), starts the copying
+    /// and restarts the dropped-block count (it counts for the window on screen).
+    pub fn reattach(&self, held: &mut Option<FeedReader>) {
+        if let Some(reader) = held.take() {
+            self.detach(reader);
+        }
+        *held = self.attach();
+        self.dropped_blocks.store(0, Ordering::Relaxed);
+    }
+
+    /// Restarts the copying if the audio thread stopped it because nobody read (an editor that
+    /// is drawing again after a long stall); stale samples are discarded. Called by the editor
+    /// every frame; a load and a branch when nothing is to be done.
+    pub fn resume(&self, reader: &mut FeedReader) {
+        if !self.open.load(Ordering::Acquire) {
+            skip_all(&mut reader.input);
+            skip_all(&mut reader.output);
+            self.take_load();
+            self.open.store(true, Ordering::Release);
+        }
     }
 
     /// Stops the copying and parks the readers for the next editor (the editor closed).
@@ -211,7 +242,8 @@ impl FeedWriter {
         if !self.feed.open.load(Ordering::Acquire) {
             return BlockTiming { started: None };
         }
-        copy_block(&mut self.input, channels, &self.feed.dropped_blocks);
+        let copied = copy_block(&mut self.input, channels, &self.feed.dropped_blocks);
+        self.note_reading(copied, frames);
         BlockTiming { started: Some(Instant::now()) }
     }
 
@@ -224,6 +256,20 @@ impl FeedWriter {
         let frames = channels.first().map_or(0, |c| c.len());
         self.record_load(elapsed, frames);
         copy_block(&mut self.output, channels, &self.feed.dropped_blocks);
+    }
+
+    /// Keeps count of frames dropped in a row; a whole ring of them means the window closed
+    /// (or froze): stop copying until an editor reads again.
+    fn note_reading(&mut self, copied: bool, frames: usize) {
+        if copied {
+            self.unread_frames = 0;
+        } else {
+            self.unread_frames += frames;
+            if self.unread_frames >= RING_FRAMES {
+                self.unread_frames = 0;
+                self.feed.open.store(false, Ordering::Release);
+            }
+        }
     }
 
     /// Publishes the dynamics stages' gain reductions of this block (`None`: stage absent), only
@@ -252,20 +298,22 @@ impl FeedWriter {
 }
 
 /// Copies a block into a ring as interleaved stereo (mono into both lanes), or drops it whole
-/// and counts it if it does not fit.
-fn copy_block(ring: &mut Producer<f32>, channels: &[&mut [f32]], dropped: &AtomicU64) {
+/// and counts it if it does not fit; whether it was copied.
+fn copy_block(ring: &mut Producer<f32>, channels: &[&mut [f32]], dropped: &AtomicU64) -> bool {
     let (left, right): (&[f32], &[f32]) = match channels {
         [l, r, ..] => (l, r),
         [m] => (m, m),
-        [] => return,
+        [] => return true,
     };
     let frames = left.len().min(right.len());
     match ring.write_chunk_uninit(frames * LANES) {
         Ok(chunk) => {
             chunk.fill_from_iter(left.iter().zip(right).flat_map(|(l, r)| [*l, *r]));
+            true
         }
         Err(_) => {
             dropped.fetch_add(1, Ordering::Relaxed);
+            false
         }
     }
 }
@@ -338,5 +386,61 @@ mod tests {
         assert!((load.peak - 0.5).abs() < 1e-6, "{load:?}");
         assert_eq!(load.frames, 960);
         assert_eq!(feed.take_load().frames, 0, "taking resets the figures");
+    }
+
+    /// Runs one block of `frames` frames of `value` through the writer.
+    fn block(writer: &mut FeedWriter, frames: usize, value: f32) {
+        let mut left = vec![value; frames];
+        let mut right = vec![-value; frames];
+        let timing = writer.begin_block(&[&mut left, &mut right], 0);
+        writer.end_block(timing, &[&mut left, &mut right]);
+    }
+
+    #[test]
+    fn a_window_closed_without_notice_stops_the_copying_and_the_next_window_gets_the_readers() {
+        let (feed, mut writer) = EditorFeed::new();
+        // The first window opens and, like every nice-plug-egui window, closes without a call.
+        let mut held = None;
+        feed.reattach(&mut held);
+        assert!(held.is_some() && feed.is_open());
+        let blocks_to_fill = RING_FRAMES / 512;
+        for _ in 0..blocks_to_fill {
+            block(&mut writer, 512, 0.5);
+        }
+        assert!(feed.is_open(), "a full ring alone is not a closed window");
+        // A whole ring's worth dropped in a row: nobody reads, the copying stops.
+        for _ in 0..blocks_to_fill {
+            block(&mut writer, 512, 0.5);
+        }
+        assert!(!feed.is_open(), "still copying for a window that is gone");
+        let dropped = feed.dropped_blocks();
+        block(&mut writer, 512, 0.5);
+        assert_eq!(feed.dropped_blocks(), dropped, "nothing copied (or dropped) once stopped");
+
+        // The next window: the editor state still holds the old readers (no `editor_closed`).
+        feed.reattach(&mut held);
+        let reader = held.as_mut().expect("the new window has the readers");
+        assert!(feed.is_open());
+        assert_eq!(feed.dropped_blocks(), 0, "the count starts again for the new window");
+        block(&mut writer, 3, 0.25);
+        let mut seen = Vec::new();
+        drain_into(&mut reader.output, &mut seen);
+        assert_eq!(seen, [0.25, -0.25, 0.25, -0.25, 0.25, -0.25], "only the new block, no stale audio");
+    }
+
+    #[test]
+    fn an_editor_that_reads_again_after_a_long_stall_resumes_the_copying() {
+        let (feed, mut writer) = EditorFeed::new();
+        let mut reader = feed.attach().expect("readers");
+        for _ in 0..2 * RING_FRAMES / 512 {
+            block(&mut writer, 512, 0.5);
+        }
+        assert!(!feed.is_open());
+        feed.resume(&mut reader);
+        assert!(feed.is_open());
+        block(&mut writer, 2, 0.125);
+        let mut seen = Vec::new();
+        drain_into(&mut reader.input, &mut seen);
+        assert_eq!(seen, [0.125, -0.125, 0.125, -0.125], "stale samples were discarded");
     }
 }

@@ -162,7 +162,9 @@ impl NiceEguiApp for RunnelEditor {
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         theme::apply(&egui_ctx);
         self.gui_context = Some(gui_context);
-        self.reader = self.feed.attach();
+        // nice-plug-egui 0.6 never calls `editor_closed`: the previous window's readers may
+        // still be here, and are handed back before this window takes them.
+        self.feed.reattach(&mut self.reader);
         let view = EditorView {
             scale: egui_ctx.zoom_factor().clamp(SCALE_RANGE.0, SCALE_RANGE.1),
             recording: Some(self.recording.clone()),
@@ -194,6 +196,7 @@ impl NiceEguiApp for RunnelEditor {
         self.input.clear();
         self.output.clear();
         if let Some(reader) = &mut self.reader {
+            self.feed.resume(reader);
             drain_into(&mut reader.input, &mut self.input);
             drain_into(&mut reader.output, &mut self.output);
         }

@@ -38,9 +38,9 @@ const CYCLES_ENV: &str = "RUNNEL_EDITOR_CYCLES";
 /// Largest median resident-size growth per open/close cycle tolerated once the first half of
 /// the cycles has warmed every cache up. Measured here (Xvfb, Mesa llvmpipe): about 8 KiB per
 /// cycle, Mesa reloading its driver for each window (patches/README.md, baseview patch 6; before
-/// that patch, baseview's leaked keyboard maps and libEGL reloads made it about 100 KiB); an
-/// editor that leaked its view, window or GL context would add megabytes per cycle.
-const MAX_RSS_GROWTH_KIB_PER_CYCLE: f64 = 256.0;
+/// that patch, baseview's leaked keyboard maps and libEGL reloads made it 76–180 KiB, which this
+/// limit catches); an editor that leaked its view, window or GL context would add megabytes.
+const MAX_RSS_GROWTH_KIB_PER_CYCLE: f64 = 48.0;
 /// How long each opened editor stays up (it draws several frames meanwhile).
 const SHOWN_FOR: Duration = Duration::from_millis(400);
 /// How long the whole child may take before it counts as hung.
