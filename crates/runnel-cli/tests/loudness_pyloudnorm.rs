@@ -7,38 +7,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use common::*;
 use test_support::rng::Rng;
 use test_support::signals;
-
-/// The virtualenv's Python (a test failure naming the fix when missing).
-fn python() -> PathBuf {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
-    assert!(
-        venv.exists(),
-        "{} is missing: run scripts/test.sh (it makes the venv with pyloudnorm)",
-        venv.display()
-    );
-    venv
-}
-
-/// pyloudnorm's (integrated LUFS, oversampled peak dBTP) for each file.
-fn reference(files: &[PathBuf]) -> Vec<(f64, f64)> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pyloudnorm_meter.py");
-    let output = Command::new(python()).arg(script).args(files).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| {
-            let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            (v["integrated_lufs"].as_f64().unwrap(), v["true_peak_dbtp"].as_f64().unwrap())
-        })
-        .collect()
-}
 
 /// Pink-ish noise (white noise through a leaky integrator and a one-pole high-pass).
 fn pinkish(frames: usize, seed: u64) -> Vec<f32> {
@@ -86,7 +59,7 @@ fn analyze_agrees_with_pyloudnorm_on_noise_and_music_like_signals() {
     let output = runnel().args(&args).output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let ours = json(&output)["files"].as_array().unwrap().clone();
-    for ((file, (lufs, _)), mine) in files.iter().zip(reference(&files)).zip(&ours) {
+    for ((file, (lufs, _)), mine) in files.iter().zip(pyloudnorm_reference(&files)).zip(&ours) {
         let mine = mine["integrated_lufs"].as_f64().unwrap();
         eprintln!("{}: runnel {mine:.3} LUFS, pyloudnorm {lufs:.3} LUFS", file.display());
         assert!((mine - lufs).abs() <= 0.1, "{}: runnel {mine}, pyloudnorm {lufs}", file.display());
@@ -126,7 +99,7 @@ fn normalised_renders_land_on_the_target_and_keep_the_true_peak_ceiling() {
         .iter()
         .map(|f| PathBuf::from(f["output"].as_str().unwrap()))
         .collect();
-    for (file, (lufs, _)) in outputs.iter().zip(reference(&outputs)) {
+    for (file, (lufs, _)) in outputs.iter().zip(pyloudnorm_reference(&outputs)) {
         eprintln!("{}: pyloudnorm {lufs:.3} LUFS (target -16)", file.display());
         assert!((lufs + 16.0).abs() <= 0.1, "{}: {lufs} LUFS", file.display());
     }
@@ -143,7 +116,7 @@ fn normalised_renders_land_on_the_target_and_keep_the_true_peak_ceiling() {
     let files = summary["files"].as_array().unwrap();
     let outputs: Vec<PathBuf> = files.iter().map(|f| PathBuf::from(f["output"].as_str().unwrap())).collect();
     let mut limited = 0;
-    for ((file, (_, peak)), entry) in outputs.iter().zip(reference(&outputs)).zip(files) {
+    for ((file, (_, peak)), entry) in outputs.iter().zip(pyloudnorm_reference(&outputs)).zip(files) {
         let ours = entry["true_peak_dbtp"].as_f64().unwrap();
         eprintln!("{}: true peak {ours:.3} dBTP (runnel), {peak:.3} dBTP (scipy 4x)", file.display());
         assert!(ours <= -1.0, "{}: {ours} dBTP by runnel's meter", file.display());

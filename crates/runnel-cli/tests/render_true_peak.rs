@@ -14,7 +14,6 @@ mod common;
 
 use std::f64::consts::TAU;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::AtomicBool;
 
 use common::*;
@@ -31,23 +30,6 @@ const RATE: u32 = 48_000;
 /// Stages with tails or colour off: the chain passes the signal unchanged, so what the limiter
 /// meets is the input.
 const NEUTRAL: [&str; 6] = ["--set", "filter_on=off", "--set", "delay_on=off", "--set", "reverb_on=off"];
-
-/// pyloudnorm's integrated loudness and scipy's 4× true peak of each file (the test venv).
-fn independent(files: &[PathBuf]) -> Vec<(f64, f64)> {
-    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
-    assert!(python.exists(), "{} is missing: run scripts/test.sh (it makes the venv)", python.display());
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pyloudnorm_meter.py");
-    let output = Command::new(python).arg(script).args(files).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| {
-            let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            (v["integrated_lufs"].as_f64().unwrap(), v["true_peak_dbtp"].as_f64().unwrap())
-        })
-        .collect()
-}
 
 /// A 10 ms linear fade in and out (EBU's taper for its true-peak signals).
 fn taper(x: &mut [f32]) {
@@ -140,7 +122,9 @@ fn loud_renders_stay_under_the_ceiling_by_two_independent_meters() {
     let summary = json(&output);
     let files = summary["files"].as_array().unwrap();
     let outputs: Vec<PathBuf> = files.iter().map(|f| PathBuf::from(f["output"].as_str().unwrap())).collect();
-    for ((entry, (lufs, scipy_peak)), (name, _)) in files.iter().zip(independent(&outputs)).zip(&inputs) {
+    for ((entry, (lufs, scipy_peak)), (name, _)) in
+        files.iter().zip(pyloudnorm_reference(&outputs)).zip(&inputs)
+    {
         let ours = entry["true_peak_dbtp"].as_f64().unwrap();
         let control = entry["true_peak_control"].as_str().unwrap();
         let reduction = entry["limiter_reduction_db"].as_f64().unwrap();
@@ -151,7 +135,7 @@ fn loud_renders_stay_under_the_ceiling_by_two_independent_meters() {
         );
     }
     for (((entry, (lufs, scipy_peak)), file), (name, signal)) in
-        files.iter().zip(independent(&outputs)).zip(&outputs).zip(&inputs)
+        files.iter().zip(pyloudnorm_reference(&outputs)).zip(&outputs).zip(&inputs)
     {
         let ours = entry["true_peak_dbtp"].as_f64().unwrap();
         let control = entry["true_peak_control"].as_str().unwrap();
@@ -215,7 +199,7 @@ fn a_gently_limited_programme_lands_on_its_loudness_target() {
     let output = run(&args);
     assert!(output.status.success(), "{}", stderr(&output));
     let entry = json(&output)["files"][0].clone();
-    let (lufs, scipy_peak) = independent(std::slice::from_ref(&out))[0];
+    let (lufs, scipy_peak) = pyloudnorm_reference(std::slice::from_ref(&out))[0];
     eprintln!("programme: {lufs:.3} LUFS (pyloudnorm), {scipy_peak:.3} dBTP (scipy 4x), {entry}");
     assert!(scipy_peak <= -1.0 && entry["true_peak_dbtp"].as_f64().unwrap() <= -1.0, "{entry}");
     assert!((lufs + 14.0).abs() <= 0.1, "{lufs} LUFS");
@@ -321,6 +305,6 @@ fn when_the_limited_file_still_measures_over_the_ceiling_the_gain_after_it_is_lo
     let peak = meter.report().true_peak_dbtp;
     eprintln!("fallback: true peak {peak:.3} dBTP, notes {:?}", report.notes);
     assert!(peak <= -3.0 && peak > -3.15, "{peak} dBTP");
-    let (_, scipy_peak) = independent(std::slice::from_ref(&out))[0];
+    let (_, scipy_peak) = pyloudnorm_reference(std::slice::from_ref(&out))[0];
     assert!(scipy_peak <= -3.0, "{scipy_peak} dBTP by scipy");
 }

@@ -155,3 +155,26 @@ pub fn json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
 }
+
+/// pyloudnorm's integrated loudness (LUFS) and scipy's 4× oversampled true peak (dBTP) of each
+/// file, from `tests/pyloudnorm_meter.py` in the project's venv (made by scripts/test.sh): the
+/// independent meter the loudness and true-peak suites compare with.
+pub fn pyloudnorm_reference(files: &[PathBuf]) -> Vec<(f64, f64)> {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/test.sh (it makes the venv with pyloudnorm)",
+        python.display()
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pyloudnorm_meter.py");
+    let output = Command::new(python).arg(script).args(files).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            (v["integrated_lufs"].as_f64().unwrap(), v["true_peak_dbtp"].as_f64().unwrap())
+        })
+        .collect()
+}
