@@ -5,6 +5,8 @@
 # dropped frames) and checks the recording's length. Not part of the test command: it takes ten
 # minutes, and a busy machine makes a non-realtime dummy server miss cycles (JACK xruns) that say
 # nothing about Runnel; the counters that are Runnel's own are late callbacks and dropped frames.
+# Where the user may schedule real-time threads (root, or an rtprio limit), the server runs
+# real-time (`jackd -R`), as on a live machine, and its clients' process threads with it.
 #
 # Usage: scripts/soak-live.sh [SECONDS] [PERIOD]
 set -euo pipefail
@@ -16,7 +18,14 @@ export JACK_DEFAULT_SERVER="runnel-soak-$$"
 cargo build --release --quiet -p runnel-cli --bin runnel
 runnel=$(pwd)/target/release/runnel
 
-jackd --no-realtime -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p "$period" >"$work/jackd.log" 2>&1 &
+if chrt -f 10 true 2>/dev/null; then
+  scheduling=(-R -P 70)
+  echo "soak: JACK server real-time (SCHED_FIFO 70)"
+else
+  scheduling=(--no-realtime)
+  echo "soak: JACK server without real-time scheduling (no permission): expect server xruns"
+fi
+jackd "${scheduling[@]}" -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p "$period" >"$work/jackd.log" 2>&1 &
 jackd_pid=$!
 trap 'kill $jackd_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 50); do jack_lsp >/dev/null 2>&1 && break; sleep 0.2; done
