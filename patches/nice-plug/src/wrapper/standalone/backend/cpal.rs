@@ -813,6 +813,8 @@ impl CpalMidir {
         // this
         f32: FromSample<T>,
     {
+        // RUNNEL PATCH: start the capture clock here, outside the callbacks.
+        capture_clock_ns();
         // This callback needs to copy input samples to a ring buffer that can be read from in the
         // output data callback
         move |data, _info| {
@@ -831,6 +833,9 @@ impl CpalMidir {
                         .fetch_add(frames.saturating_sub(num_frames_pushed) as u64, Ordering::Relaxed);
                 }
             }
+
+            // RUNNEL PATCH: when this period was delivered, for the drift corrector's timed fill.
+            LAST_CAPTURE_NS.store(capture_clock_ns(), Ordering::Relaxed);
 
             // The run function is blocked until a single period has been processed here. After this
             // point output playback can start.
@@ -947,6 +952,8 @@ impl CpalMidir {
         let period = std::time::Duration::from_secs_f64(
             config.period_size as f64 / config.sample_rate as f64,
         );
+        // RUNNEL PATCH: start the capture clock here, outside the callbacks.
+        capture_clock_ns();
         // RUNNEL PATCH: sized here, never resized in the callback.
         let mut drift_slip = runnel_drift::DriftSlip::new(
             input_rb_consumer.as_ref().map_or(0, |c| c.num_channels().min(num_output_channels)),
@@ -975,8 +982,18 @@ impl CpalMidir {
                             // slips (input and output on different clocks); frames the channel
                             // could not deliver (played as silence), frames it discarded on
                             // overflow and every slipped frame are counted.
+                            // At most a second: a stalled capture must not look like a full
+                            // channel for ever.
+                            let since_capture = capture_clock_ns()
+                                .saturating_sub(LAST_CAPTURE_NS.load(Ordering::Relaxed))
+                                .min(1_000_000_000);
+                            let since_capture_frames =
+                                since_capture as f64 * config.sample_rate as f64 * 1e-9;
                             let outcome = drift_slip.read(
-                                &mut ChannelSource(input_rb_consumer),
+                                &mut ChannelSource {
+                                    channel: input_rb_consumer,
+                                    since_capture_frames,
+                                },
                                 &mut main_io_storage[..in_channels],
                                 out_frames,
                             );
@@ -1169,12 +1186,36 @@ impl CpalMidir {
     }
 }
 
-/// RUNNEL PATCH: the input channel as the drift corrector's frame source.
-struct ChannelSource<'a>(&'a mut fixed_resample::ResamplingCons<f32>);
+/// RUNNEL PATCH: when the capture callback last delivered, in nanoseconds on [`capture_clock_ns`]'s
+/// clock. One standalone runs per process, so one value.
+static LAST_CAPTURE_NS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+/// RUNNEL PATCH: the clock's start.
+static CAPTURE_CLOCK_EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// RUNNEL PATCH: nanoseconds since the first call (made while the streams are built, so the
+/// callbacks only read the clock).
+fn capture_clock_ns() -> u64 {
+    CAPTURE_CLOCK_EPOCH.get_or_init(std::time::Instant::now).elapsed().as_nanos() as u64
+}
+
+/// RUNNEL PATCH: the input channel as the drift corrector's frame source, with the frames that
+/// have arrived at the capture device since its last callback, so the fill the corrector
+/// averages does not jump by a period with the order in which the two callbacks happen to run
+/// (two threads of one clock changing their order looked like drift: slips and underruns).
+struct ChannelSource<'a> {
+    /// The channel.
+    channel: &'a mut fixed_resample::ResamplingCons<f32>,
+    /// Frames captured since the capture callback last ran.
+    since_capture_frames: f64,
+}
 
 impl runnel_drift::FrameSource for ChannelSource<'_> {
     fn available_frames(&self) -> usize {
-        self.0.available_frames()
+        self.channel.available_frames()
+    }
+
+    fn fill_frames(&self) -> f64 {
+        self.available_frames() as f64 + self.since_capture_frames
     }
 
     fn read_into(&mut self, channels: &mut [Vec<f32>], frames: usize) -> usize {
@@ -1184,7 +1225,7 @@ impl runnel_drift::FrameSource for ChannelSource<'_> {
         else {
             return 0;
         };
-        match self.0.read(&mut buffer, None, None, false) {
+        match self.channel.read(&mut buffer, None, None, false) {
             fixed_resample::ReadStatus::UnderflowOccurred { num_frames_read } => num_frames_read,
             fixed_resample::ReadStatus::OverflowCorrected { num_frames_discarded } => {
                 status::status()
