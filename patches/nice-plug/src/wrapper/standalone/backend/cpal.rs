@@ -954,6 +954,8 @@ impl CpalMidir {
         );
         // RUNNEL PATCH: start the capture clock here, outside the callbacks.
         capture_clock_ns();
+        // RUNNEL PATCH: frames of cpal's start-up fill of the playback buffer (two periods).
+        let mut prefill_frames = 2 * buffer_size;
         // RUNNEL PATCH: sized here, never resized in the callback.
         let mut drift_slip = runnel_drift::DriftSlip::new(
             input_rb_consumer.as_ref().map_or(0, |c| c.num_channels().min(num_output_channels)),
@@ -998,9 +1000,15 @@ impl CpalMidir {
                                 out_frames,
                             );
                             let status = status::status();
-                            status
-                                .output_underrun_frames
-                                .fetch_add(outcome.missing_frames as u64, Ordering::Relaxed);
+                            // RUNNEL PATCH: cpal fills the playback device's two-period buffer
+                            // at once when it starts, faster than capture delivers: what is
+                            // missing then is the stream's start, not a dropout.
+                            if prefill_frames == 0 {
+                                status
+                                    .output_underrun_frames
+                                    .fetch_add(outcome.missing_frames as u64, Ordering::Relaxed);
+                            }
+                            prefill_frames = prefill_frames.saturating_sub(out_frames);
                             status
                                 .drift_dropped_frames
                                 .fetch_add(outcome.dropped_frames as u64, Ordering::Relaxed);
