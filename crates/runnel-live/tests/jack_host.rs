@@ -27,6 +27,16 @@ fn the_windowless_host_on_a_private_jack_server() {
     the_ports_carry_the_engines_latency_and_it_is_the_real_one();
 }
 
+/// The latency meter on a loop through the host `name`: both inputs played, `out_1` recorded.
+fn meter_through(name: &str) -> JackLoop {
+    JackLoop {
+        client_name: "meter".into(),
+        playback: vec![format!("{name}:in_1"), format!("{name}:in_2")],
+        capture: format!("{name}:out_1"),
+        max_latency_seconds: 0.1,
+    }
+}
+
 fn the_host_adds_no_latency_beyond_the_jack_cycle_and_records_every_frame() {
     let mut values = ParamValues::defaults();
     for id in ["filter_on", "delay_on", "reverb_on"] {
@@ -41,12 +51,7 @@ fn the_host_adds_no_latency_beyond_the_jack_cycle_and_records_every_frame() {
     assert_eq!((host.sample_rate, host.period_frames, host.engine_latency), (SAMPLE_RATE, PERIOD, 0));
     let name = host.client_name();
 
-    let meter = JackLoop {
-        client_name: "meter".into(),
-        playback: vec![format!("{name}:in_1"), format!("{name}:in_2")],
-        capture: format!("{name}:out_1"),
-        max_latency_seconds: 0.1,
-    };
+    let meter = meter_through(&name);
     let measurement = meter.measure().expect("measure");
     let estimate = measurement.result.expect("a clean loop through the host");
     println!("jack_host: {estimate}; {} xruns during the measurement", measurement.xruns);
@@ -170,12 +175,7 @@ fn the_ports_carry_the_engines_latency_and_it_is_the_real_one() {
     // And the signal really is 72 frames later than JACK's own cycle.
     // (The dummy driver's capture is silent, so the connection to system:capture_1 stays.)
     drop(probe);
-    let meter = JackLoop {
-        client_name: "meter".into(),
-        playback: vec![format!("{name}:in_1"), format!("{name}:in_2")],
-        capture: format!("{name}:out_1"),
-        max_latency_seconds: 0.1,
-    };
+    let meter = meter_through(&name);
     let measurement = meter.measure().expect("measure");
     let estimate = measurement.result.expect("a clean loop through the host");
     println!("jack_host: with the limiter on, {estimate}");
