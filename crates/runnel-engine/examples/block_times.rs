@@ -5,7 +5,12 @@
 //! steady automation). Noise input, so no silent path is taken.
 //!
 //! Prints p50/p99/p99.9/max of the time one callback takes (`set_settings` + `process_stereo`),
-//! and the median against the block's real-time deadline.
+//! and the median against the block's real-time deadline, twice: in wall-clock time, and in the
+//! CPU time this thread ran (Linux: `CLOCK_THREAD_CPUTIME_ID`), which leaves out the time the
+//! kernel gave the CPU to other processes. On a shared or virtual machine the wall-clock tail is
+//! mostly preemption; the CPU-time tail is what the code itself costs in its worst blocks
+//! (periodic recomputation would show there), so the "worst case near the mean" goal is judged
+//! on it.
 //!
 //! `cargo run -p runnel-engine --release --example block_times [-- blocks [only]]` (default
 //! 200 000 blocks). With `only` = `filter`, `delay` or `off`, every stage but that one (or
@@ -15,6 +20,26 @@
 use runnel_engine::engine::Engine;
 use runnel_engine::params::values::ParamValues;
 use std::time::Instant;
+
+/// Nanoseconds of CPU time this thread has used (0 where the platform has no such clock).
+fn thread_cpu_ns() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: a valid clock id and a valid out-pointer.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) } == 0 {
+            return now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64;
+        }
+    }
+    0
+}
+
+/// p50, p99, p99.9 and max of `times` (sorted in place).
+fn percentiles(times: &mut [u64]) -> [u64; 4] {
+    times.sort_unstable();
+    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    [at(0.5), at(0.99), at(0.999), *times.last().unwrap()]
+}
 
 const SAMPLE_RATE: f32 = 48_000.0;
 const BLOCK: usize = 64;
@@ -52,6 +77,7 @@ fn main() {
     let automated: Vec<_> =
         base.iter().filter(|(spec, _)| spec.is_continuous()).map(|(spec, _)| spec).collect();
     let mut times_ns = Vec::with_capacity(blocks);
+    let mut cpu_times_ns = Vec::with_capacity(blocks);
     for block in 0..blocks {
         let seconds = (block * BLOCK) as f32 / SAMPLE_RATE;
         for (i, spec) in automated.iter().enumerate() {
@@ -68,23 +94,25 @@ fn main() {
             *r = noise();
         }
         let start = Instant::now();
+        let cpu_start = thread_cpu_ns();
         engine.set_settings(&settings);
         engine.process_stereo(&mut left, &mut right);
+        cpu_times_ns.push(thread_cpu_ns() - cpu_start);
         times_ns.push(start.elapsed().as_nanos() as u64);
         std::hint::black_box(left[0]);
     }
-    times_ns.sort_unstable();
-    let at = |q: f64| times_ns[((times_ns.len() - 1) as f64 * q).round() as usize];
     let deadline_ns = BLOCK as f64 / SAMPLE_RATE as f64 * 1e9;
-    let (p50, p99, p999, max) = (at(0.5), at(0.99), at(0.999), *times_ns.last().unwrap());
     let chain = only.as_deref().map_or("R1".to_string(), |stage| format!("R1 with only {stage}"));
     println!("{chain}, {BLOCK}-frame blocks, {blocks} blocks, {} automated parameters", automated.len());
-    println!("p50 {p50} ns  p99 {p99} ns  p99.9 {p999} ns  max {max} ns");
-    println!(
-        "p99.9 / p50 = {:.2}; p50 = {:.1} ns/frame = {:.3} % of the {:.0} µs deadline",
-        p999 as f64 / p50 as f64,
-        p50 as f64 / BLOCK as f64,
-        100.0 * p50 as f64 / deadline_ns,
-        deadline_ns / 1e3
-    );
+    for (clock, times) in [("wall-clock", &mut times_ns), ("thread CPU", &mut cpu_times_ns)] {
+        let [p50, p99, p999, max] = percentiles(times);
+        println!(
+            "{clock:10}: p50 {p50} ns  p99 {p99} ns  p99.9 {p999} ns  max {max} ns; p99.9 / p50 = {:.2}; \
+             p50 = {:.1} ns/frame = {:.3} % of the {:.0} µs deadline",
+            p999 as f64 / p50.max(1) as f64,
+            p50 as f64 / BLOCK as f64,
+            100.0 * p50 as f64 / deadline_ns,
+            deadline_ns / 1e3
+        );
+    }
 }

@@ -618,7 +618,7 @@ mod tests {
         for filter in [&mut fused, &mut reference] {
             filter.prepare(48_000.0, 512);
         }
-        let mut seed = 0x1234_5678u32;
+        let mut rng = test_support::Rng::new(0x1234_5678);
         let mut fused_runs = 0;
         let mut worst = 0.0f32;
         for step in 0..400 {
@@ -627,14 +627,7 @@ mod tests {
             fused.set_settings(&settings);
             reference.set_settings(&settings);
             let n = [512, 64, 1, 300, 17][step % 5];
-            let left: Vec<f32> = (0..n)
-                .map(|_| {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 17;
-                    seed ^= seed << 5;
-                    seed as f32 / u32::MAX as f32 - 0.5
-                })
-                .collect();
+            let left: Vec<f32> = (0..n).map(|_| rng.in_range((-0.5, 0.5))).collect();
             let right: Vec<f32> = left.iter().map(|x| 0.25 - x).collect();
             let (mut l1, mut r1) = (left.clone(), right.clone());
             let (mut l2, mut r2) = (left, right);
