@@ -26,10 +26,10 @@ use runnel_cli::render::encode::OutputFormat;
 use runnel_cli::render::inputs::{plan, Destination};
 use runnel_cli::render::progress::Progress;
 use runnel_cli::render::{batch, RenderOptions, Status, TailChoice};
-use runnel_engine::params::spec::BYPASS_ID;
 use runnel_engine::params::values::range_text;
-use runnel_engine::params::{parse_assignment, ParamValues, PARAMS};
-use runnel_engine::presets::{factory, user, Preset};
+use runnel_engine::params::PARAMS;
+use runnel_engine::presets::command_line::values_from;
+use runnel_engine::presets::{factory, user};
 use runnel_engine::Engine;
 
 /// Exit status: every file rendered (or measured).
@@ -228,51 +228,6 @@ fn main() -> ExitCode {
         Command::Live(args) => live_command::run(args),
         Command::Devices(args) => emit(&devices_command::listing(&args)).unwrap_or(ExitCode::SUCCESS),
     }
-}
-
-/// Finds `--preset`: a file path, a factory preset name, or a user preset name.
-fn find_preset(name: &str) -> Result<Preset, String> {
-    let path = std::path::Path::new(name);
-    if path.is_file() {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read preset {name}: {e}"))?;
-        return Preset::parse(&text).map_err(|e| format!("preset file {name}: {e}"));
-    }
-    if let Some(preset) = factory::find(name) {
-        return Ok(preset);
-    }
-    if let Some(dir) = user::preset_dir() {
-        let found = user::load_dir(&dir).into_iter().filter_map(Result::ok).find(|(file, p)| {
-            p.name.eq_ignore_ascii_case(name)
-                || file.file_stem().is_some_and(|s| s.eq_ignore_ascii_case(name))
-        });
-        if let Some((_, preset)) = found {
-            return Ok(preset);
-        }
-    }
-    let names: Vec<String> = factory::presets().into_iter().map(|p| format!("\"{}\"", p.name)).collect();
-    Err(format!(
-        "no preset named `{name}` and no such file; factory presets: {} (user presets: `runnel presets`)",
-        names.join(", ")
-    ))
-}
-
-/// The parameter values: defaults, then the preset, then each `--set` in order.
-fn values_from(preset: Option<&str>, sets: &[String]) -> Result<ParamValues, String> {
-    let mut values = match preset {
-        Some(name) => find_preset(name)?.values,
-        None => ParamValues::defaults(),
-    };
-    for assignment in sets {
-        let (spec, value) = parse_assignment(assignment).map_err(|e| format!("--set {assignment}: {e}"))?;
-        if spec.id == BYPASS_ID {
-            return Err(format!(
-                "--set {assignment}: `{BYPASS_ID}` is the host's bypass switch; to render without an \
-                 effect, turn its stage off (e.g. --set reverb_on=off, see `runnel params`)"
-            ));
-        }
-        values.set(spec.id, value).map_err(|e| format!("--set {assignment}: {e}"))?;
-    }
-    Ok(values)
 }
 
 /// `runnel render`; returns the exit status.

@@ -25,6 +25,7 @@
 //! (this version cannot know what a newer one meant); [`migrate`] is where each step from an
 //! older format to the next goes, and it refuses versions it has no step for.
 
+pub mod command_line;
 pub mod factory;
 pub mod user;
 
