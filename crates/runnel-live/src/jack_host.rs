@@ -5,7 +5,6 @@
 //! carry the engine's latency (a compressor or limiter lookahead) in JACK's latency ranges, so
 //! JACK and every client downstream know of it.
 
-use std::ffi::c_void;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,6 +12,7 @@ use std::time::Instant;
 use jack::{AudioIn, AudioOut, Client, ClientOptions, Control, Port, ProcessScope};
 use runnel_engine::dynamics::MomentaryLoudness;
 use runnel_engine::engine::{Engine, EngineSettings};
+use runnel_jack_latency::PortLatency;
 
 use crate::jack_loop::{connect_ports, JackLoopError, XrunCounter};
 use crate::recorder::RecordTap;
@@ -142,57 +142,13 @@ impl jack::ProcessHandler for Processor {
     }
 }
 
-/// What JACK's latency callback needs: our ports and the engine's latency. Boxed, so its
-/// address (given to JACK) stays put; it outlives the client (see [`JackHost`]'s field order).
-struct LatencyReport {
-    /// Our input ports.
-    inputs: [*mut jack_sys::jack_port_t; 2],
-    /// Our output ports.
-    outputs: [*mut jack_sys::jack_port_t; 2],
-    /// Frames the engine delays its output.
-    engine_latency: u32,
-}
-
-/// JACK's latency callback (on its notification thread, never the process thread): capture
-/// latency flows from our inputs to our outputs and playback latency from our outputs to our
-/// inputs, each with the engine's latency added — what JACK's default does, plus the engine.
-///
-/// # Safety
-/// `arg` is the `LatencyReport` registered with the callback, alive while the client is.
-unsafe extern "C" fn report_latency(mode: jack_sys::jack_latency_callback_mode_t, arg: *mut c_void) {
-    // SAFETY: JACK hands back the pointer given at registration; the report outlives the client.
-    let report = unsafe { &*(arg as *const LatencyReport) };
-    let (from, to) = if mode == jack_sys::JackCaptureLatency {
-        (&report.inputs, &report.outputs)
-    } else {
-        (&report.outputs, &report.inputs)
-    };
-    let mut total = jack_sys::jack_latency_range_t { min: u32::MAX, max: 0 };
-    for &port in from {
-        let mut range = jack_sys::jack_latency_range_t { min: 0, max: 0 };
-        // SAFETY: our registered ports, valid until the client closes.
-        unsafe { jack_sys::jack_port_get_latency_range(port, mode, &mut range) };
-        total.min = total.min.min(range.min);
-        total.max = total.max.max(range.max);
-    }
-    if total.min == u32::MAX {
-        total.min = 0;
-    }
-    total.min = total.min.saturating_add(report.engine_latency);
-    total.max = total.max.saturating_add(report.engine_latency);
-    for &port in to {
-        // SAFETY: as above; JACK copies the range.
-        unsafe { jack_sys::jack_port_set_latency_range(port, mode, &mut total) };
-    }
-}
-
 /// A running live host.
 pub struct JackHost {
     /// The active client (dropping it deactivates and closes it). First, so it is dropped
     /// before the latency report its callback reads.
     active: jack::AsyncClient<XrunCounter, Processor>,
-    /// What the latency callback reads.
-    _latency_report: Box<LatencyReport>,
+    /// What the latency callback reads: our ports and the engine's latency.
+    _latency: Box<PortLatency>,
     /// Counters.
     stats: Arc<LiveStats>,
     /// The server's rate.
@@ -234,23 +190,15 @@ impl JackHost {
             client.register_port("out_1", AudioOut::default()).map_err(register_error)?,
             client.register_port("out_2", AudioOut::default()).map_err(register_error)?,
         ];
-        let latency_report = Box::new(LatencyReport {
-            inputs: [inputs[0].raw(), inputs[1].raw()],
-            outputs: [outputs[0].raw(), outputs[1].raw()],
+        let latency = PortLatency::new(
+            inputs.iter().map(|p| p.raw()).collect(),
+            outputs.iter().map(|p| p.raw()).collect(),
             engine_latency,
-        });
-        // SAFETY: before activation, as JACK requires; the report is boxed and kept in the
-        // host until after the client is closed.
-        let registered = unsafe {
-            jack_sys::jack_set_latency_callback(
-                client.raw(),
-                Some(report_latency),
-                &*latency_report as *const LatencyReport as *mut c_void,
-            )
-        };
-        if registered != 0 {
-            return Err(JackLoopError::Open(jack::Error::CallbackRegistrationError));
-        }
+        );
+        // SAFETY: before activation, as JACK requires; the ports are the client's, and the box
+        // is kept in the host until after the client is closed.
+        unsafe { latency.register(client.raw()) }
+            .map_err(|_| JackLoopError::Open(jack::Error::CallbackRegistrationError))?;
         let name = |port: &str| format!("{}:{port}", client.name());
         let port_names = [name("in_1"), name("in_2"), name("out_1"), name("out_2")];
         let stats = Arc::new(LiveStats::default());
@@ -278,14 +226,7 @@ impl JackHost {
         for (output, sink) in port_names[2..].iter().zip(sinks) {
             connect(output, sink)?;
         }
-        Ok(Self {
-            active,
-            _latency_report: latency_report,
-            stats,
-            sample_rate,
-            period_frames,
-            engine_latency,
-        })
+        Ok(Self { active, _latency: latency, stats, sample_rate, period_frames, engine_latency })
     }
 
     /// The live counters.
