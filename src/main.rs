@@ -1,8 +1,10 @@
 //! The standalone Runnel: the same plugin, run against an audio interface through JACK or
 //! ALSA/CoreAudio/WASAPI (cpal). `Runnel --help` lists the device, sample-rate, period-size and
-//! tempo options; `--record FILE` (taken out here before nice-plug parses the rest) records the
-//! processed output to a 32-bit float WAV from the moment audio starts, and `--record-dir DIR`
-//! sets where the editor's record button writes its numbered takes.
+//! tempo options. Runnel's own options are taken out here before nice-plug parses the rest:
+//! `--preset NAME` and `--set ID=VALUE` (the parameter spec's IDs and value texts, as `runnel
+//! render` takes them) set the parameters it starts with, loaded like a host's saved state;
+//! `--record FILE` records the processed output to a 32-bit float WAV from the moment audio
+//! starts, and `--record-dir DIR` sets where the editor's record button writes its numbered takes.
 //!
 //! It prints its audio I/O set-up (devices, rate, period, latency) when audio starts and a summary
 //! (the same plus xruns, overflow/underrun frames, late callbacks and the recording's written and
@@ -16,30 +18,38 @@ use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 
 use nice_plug::wrapper::standalone::status::status;
+use runnel_engine::presets::command_line::values_from;
+use runnel_engine::presets::Preset;
+use runnel_plugin::params::RunnelParams;
 
 /// Runnel's own options, taken out of the command line before nice-plug parses the rest.
 #[derive(Debug, Default, PartialEq)]
-struct RecordOptions {
+struct RunnelOptions {
     /// `--record FILE`: record from the start.
     file: Option<PathBuf>,
     /// `--record-dir DIR`: where the editor's record button puts its takes.
     dir: Option<PathBuf>,
+    /// `--preset NAME`: a factory or user preset's name, or a preset file, loaded at start.
+    preset: Option<String>,
+    /// `--set ID=VALUE`, in order: parameter values applied after the preset.
+    sets: Vec<String>,
 }
 
-/// The command line without `--record FILE` and `--record-dir DIR` (or their `=` forms), and
-/// their values.
-fn take_record_options(args: Vec<String>) -> Result<(Vec<String>, RecordOptions), String> {
+/// The command line without Runnel's own options (`--record FILE`, `--record-dir DIR`,
+/// `--preset NAME`, `--set ID=VALUE`, each also in the `--name=value` form), and their values.
+fn take_runnel_options(args: Vec<String>) -> Result<(Vec<String>, RunnelOptions), String> {
     let mut rest = Vec::with_capacity(args.len());
-    let mut options = RecordOptions::default();
+    let mut options = RunnelOptions::default();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let (name, inline) = match arg.split_once('=') {
-            Some((name, value)) => (name.to_string(), Some(value.to_string())),
-            None => (arg.clone(), None),
+            Some((name, value)) if name.starts_with("--") => (name.to_string(), Some(value.to_string())),
+            _ => (arg.clone(), None),
         };
-        let slot = match name.as_str() {
-            "--record" => &mut options.file,
-            "--record-dir" => &mut options.dir,
+        let what = match name.as_str() {
+            "--record" | "--record-dir" => "a path",
+            "--preset" => "a preset name or file",
+            "--set" => "ID=VALUE",
             _ => {
                 rest.push(arg);
                 continue;
@@ -47,12 +57,31 @@ fn take_record_options(args: Vec<String>) -> Result<(Vec<String>, RecordOptions)
         };
         let value = match inline {
             Some(value) => value,
-            None => args.next().ok_or(format!("{name} needs a path"))?,
+            None => args.next().ok_or(format!("{name} needs {what}"))?,
         };
-        *slot = Some(PathBuf::from(value));
+        match name.as_str() {
+            "--record" => options.file = Some(PathBuf::from(value)),
+            "--record-dir" => options.dir = Some(PathBuf::from(value)),
+            "--preset" => options.preset = Some(value),
+            _ => options.sets.push(value),
+        }
     }
     Ok((rest, options))
 }
+
+/// Runnel's own options in `--help`, after nice-plug's.
+const OWN_HELP: &str = "Runnel's own options:
+      --preset <NAME>
+          Start with this preset: a factory or user preset's name (`runnel presets` lists them)
+          or a preset file
+      --set <ID=VALUE>
+          Start with this parameter at this value, after the preset (repeatable; `runnel params`
+          lists the IDs and ranges), e.g. --set dly_mix=20% --set limiter_on=on
+      --record <FILE>
+          Record the processed output to a WAV file (32-bit float) from the start.
+      --record-dir <DIR>
+          Where the editor's record button writes its takes (default: Runnel in the music folder).
+";
 
 /// Prints the audio I/O summary, with the recording's figures, if audio ran.
 fn print_summary() {
@@ -68,7 +97,7 @@ fn print_summary() {
 }
 
 fn main() -> ExitCode {
-    let (args, record) = match take_record_options(std::env::args().collect()) {
+    let (args, options) = match take_runnel_options(std::env::args().collect()) {
         Ok(parsed) => parsed,
         Err(e) => {
             eprintln!("Runnel: {e}");
@@ -76,12 +105,21 @@ fn main() -> ExitCode {
         }
     };
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!(
-            "Runnel's own options:\n      --record <FILE>\n          Record the processed output to a WAV \
-             file (32-bit float) from the start.\n      --record-dir <DIR>\n          Where the editor's \
-             record button writes its takes (default: Runnel in the music folder).\n"
-        );
+        println!("{OWN_HELP}");
     }
+    if options.preset.is_some() || !options.sets.is_empty() {
+        match values_from(options.preset.as_deref(), &options.sets) {
+            Ok(values) => {
+                let start = Preset::new("Command line", "", "--preset and --set", values);
+                nice_plug::wrapper::standalone::set_initial_state(RunnelParams::preset_state(&start));
+            }
+            Err(e) => {
+                eprintln!("Runnel: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let record = options;
     if let Some(path) = record.file {
         runnel_plugin::recording::record_at_start(path);
     }
@@ -115,22 +153,30 @@ mod tests {
     }
 
     #[test]
-    fn record_options_are_taken_out_in_both_forms_and_the_rest_is_kept_in_order() {
-        let (rest, options) =
-            take_record_options(args("Runnel --backend jack --record a.wav --record-dir=takes -p 64"))
-                .unwrap();
+    fn own_options_are_taken_out_in_both_forms_and_the_rest_is_kept_in_order() {
+        let (rest, options) = take_runnel_options(args(
+            "Runnel --backend jack --record a.wav --record-dir=takes -p 64 --preset Slapback --set \
+             dly_mix=20% --set=limiter_on=on",
+        ))
+        .unwrap();
         assert_eq!(rest, args("Runnel --backend jack -p 64"));
         assert_eq!(
             options,
-            RecordOptions { file: Some(PathBuf::from("a.wav")), dir: Some(PathBuf::from("takes")) }
+            RunnelOptions {
+                file: Some(PathBuf::from("a.wav")),
+                dir: Some(PathBuf::from("takes")),
+                preset: Some("Slapback".into()),
+                sets: vec!["dly_mix=20%".into(), "limiter_on=on".into()],
+            }
         );
-        let (rest, options) = take_record_options(args("Runnel --record=b.wav --record-dir d")).unwrap();
+        let (rest, options) = take_runnel_options(args("Runnel --record=b.wav --record-dir d")).unwrap();
         assert_eq!(rest, args("Runnel"));
         assert_eq!(options.file, Some(PathBuf::from("b.wav")));
         assert_eq!(options.dir, Some(PathBuf::from("d")));
         assert_eq!(
-            take_record_options(args("Runnel --record-dir")).unwrap_err(),
+            take_runnel_options(args("Runnel --record-dir")).unwrap_err(),
             "--record-dir needs a path"
         );
+        assert_eq!(take_runnel_options(args("Runnel --set")).unwrap_err(), "--set needs ID=VALUE");
     }
 }

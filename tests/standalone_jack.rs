@@ -17,6 +17,9 @@
 //! silently. The bundle must be current (`cargo xtask bundle runnel --release`); its directory
 //! can be overridden with `RUNNEL_BUNDLE_DIR`.
 
+mod bundle;
+use bundle::standalone_binary;
+
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -120,21 +123,6 @@ impl Drop for Processes {
             let _ = std::fs::remove_dir_all(&self.log_dir);
         }
     }
-}
-
-/// The bundled standalone binary: `$RUNNEL_BUNDLE_DIR/Runnel`, by default under this crate's
-/// `target/bundled`.
-fn standalone_binary() -> PathBuf {
-    let dir = std::env::var_os("RUNNEL_BUNDLE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bundled"));
-    let binary = dir.join("Runnel");
-    assert!(
-        binary.is_file(),
-        "{} does not exist; build it with `cargo xtask bundle runnel --release`",
-        binary.display()
-    );
-    binary
 }
 
 /// Starts the standalone on `display` against the private JACK server and waits until all of its

@@ -45,6 +45,37 @@ pub fn terminate(mut child: Child) {
     let _ = child.wait();
 }
 
+/// A child process that is killed (and reaped) when the guard is dropped, unless
+/// [`ChildGuard::take`] took it back first: a test that panics must not leave the program it
+/// started running (a stray standalone kept a CPU busy and made later runs miss JACK cycles).
+pub struct ChildGuard(Option<Child>);
+
+impl ChildGuard {
+    /// Guards `child`.
+    pub fn new(child: Child) -> Self {
+        Self(Some(child))
+    }
+
+    /// The child's process ID.
+    pub fn id(&self) -> u32 {
+        self.0.as_ref().map_or(0, Child::id)
+    }
+
+    /// The child, no longer guarded (e.g. for [`interrupt`]).
+    pub fn take(mut self) -> Child {
+        self.0.take().expect("guarded until taken")
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// Sends SIGINT (what Ctrl-C sends) to `child` and collects its output; a child still running
 /// 10 s later is killed and the test fails, naming `what` ignored the signal.
 pub fn interrupt(child: Child, what: &str) -> std::process::Output {

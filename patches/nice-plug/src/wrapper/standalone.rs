@@ -15,6 +15,23 @@ mod context;
 pub mod status;
 mod wrapper;
 
+/// RUNNEL PATCH: the state to load when the standalone starts, set by the application before it
+/// calls [`nice_export_standalone_with_args`] (Runnel's `--preset` and `--set`).
+static INITIAL_STATE: std::sync::Mutex<Option<nice_plug_core::plugin::PluginState>> =
+    std::sync::Mutex::new(None);
+
+/// RUNNEL PATCH: loads `state` into the plugin when the standalone starts, before the plugin is
+/// first activated, as a host loads a saved state (parameters it does not name keep their
+/// defaults).
+pub fn set_initial_state(state: nice_plug_core::plugin::PluginState) {
+    *INITIAL_STATE.lock().unwrap_or_else(|e| e.into_inner()) = Some(state);
+}
+
+/// RUNNEL PATCH: the state [`set_initial_state`] stored, once.
+fn take_initial_state() -> Option<nice_plug_core::plugin::PluginState> {
+    INITIAL_STATE.lock().unwrap_or_else(|e| e.into_inner()).take()
+}
+
 /// Open an nice-plug plugin as a standalone application. If the plugin has an editor, this will open
 /// the editor and block until the editor is closed. Otherwise this will block until SIGINT is
 /// received. This is mainly useful for quickly testing plugin GUIs. In order to use this, you will

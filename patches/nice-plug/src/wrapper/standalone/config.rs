@@ -41,8 +41,9 @@ pub struct WrapperConfig {
     ///
     /// This setting is ignored when using the JACK backend.
     ///
-    /// By default (RUNNEL PATCH) two periods: `2 × period size ÷ sample rate`, e.g. 5.3 ms at
-    /// 128 frames and 48 kHz.
+    /// By default (RUNNEL PATCH) three periods: `3 × period size ÷ sample rate`, e.g. 8 ms at
+    /// 128 frames and 48 kHz: the capture period and the playback device's two-period buffer,
+    /// the least that never runs dry. It is the round trip; a longer one adds to it.
     #[clap(value_parser, long)]
     pub input_latency: Option<f32>,
     /// The capacity of the input to output audio channel buffer in seconds. If this is too small,

@@ -15,12 +15,17 @@ pub struct StandaloneStatus {
     pub sample_rate: AtomicU32,
     /// The period (buffer size) in frames.
     pub period_frames: AtomicU32,
-    /// Frames the standalone itself holds between capture and playback (the input→output
-    /// channel's target fill on cpal; 0 on JACK, which processes in its own cycle).
+    /// Frames the standalone itself holds between capture and playback beyond the devices'
+    /// buffers (on cpal, the input→output channel's initial fill beyond the three periods of
+    /// capture and playback buffering; 0 by default, and on JACK, which processes in its own
+    /// cycle).
     pub own_latency_frames: AtomicU32,
     /// Frames of buffering the devices add on each side, as far as the backend reports them
-    /// (cpal: one period of output buffering; JACK: the ports' latency ranges).
+    /// (cpal: the capture period and the two-period playback buffer; JACK: the ports' latency
+    /// ranges).
     pub device_latency_frames: AtomicU32,
+    /// The plugin's own latency as it last reported it (`set_latency_samples`).
+    pub plugin_latency_frames: AtomicU32,
     /// Xruns the backend reported (cpal `Xrun` errors, JACK's xrun callback).
     pub xruns: AtomicU64,
     /// Captured frames dropped because the input→output channel was full (input overflow).
@@ -46,6 +51,7 @@ static STATUS: StandaloneStatus = StandaloneStatus {
     period_frames: AtomicU32::new(0),
     own_latency_frames: AtomicU32::new(0),
     device_latency_frames: AtomicU32::new(0),
+    plugin_latency_frames: AtomicU32::new(0),
     xruns: AtomicU64::new(0),
     input_overflow_frames: AtomicU64::new(0),
     output_underrun_frames: AtomicU64::new(0),
@@ -84,15 +90,17 @@ impl StandaloneStatus {
         let ms = |frames: u32| frames as f64 * 1000.0 / rate as f64;
         let own = self.own_latency_frames.load(Ordering::Relaxed);
         let device = self.device_latency_frames.load(Ordering::Relaxed);
+        let plugin = self.plugin_latency_frames.load(Ordering::Relaxed);
+        let total = own + device + plugin;
         format!(
-            "{}; {} Hz, period {} frames; latency: devices {device} + standalone {own} = {} frames \
-             ({:.2} ms) before the plugin's own; xruns {}, input overflow {} frames, output underrun \
-             {} frames, late callbacks {}, clock drift: {} frames skipped, {} repeated",
+            "{}; {} Hz, period {} frames; latency: devices {device} + standalone {own} + plugin \
+             {plugin} = {total} frames ({:.2} ms) round trip; xruns {}, input overflow {} frames, \
+             output underrun {} frames, late callbacks {}, clock drift: {} frames skipped, {} \
+             repeated",
             self.description.lock().unwrap_or_else(|e| e.into_inner()),
             rate,
             self.period_frames.load(Ordering::Relaxed),
-            own + device,
-            ms(own + device),
+            ms(total),
             self.xruns.load(Ordering::Relaxed),
             self.input_overflow_frames.load(Ordering::Relaxed),
             self.output_underrun_frames.load(Ordering::Relaxed),

@@ -279,6 +279,23 @@ impl<P: Plugin, B: Backend<P>> Wrapper<P, B> {
                 });
         }
 
+        // RUNNEL PATCH: a state the application asked for on its command line (Runnel's
+        // `--preset`, `--set`) is loaded the way a host loads a saved state, before the plugin is
+        // first activated, so the first processed sample and the editor already have it.
+        if let Some(mut state) = super::take_initial_state() {
+            let loaded = unsafe {
+                state::deserialize_object::<P>(
+                    &mut state,
+                    wrapper.params.clone(),
+                    |param_id| wrapper.param_id_to_ptr.get(param_id).copied(),
+                    Some(&wrapper.buffer_config),
+                )
+            };
+            if !loaded {
+                crate::nice_error!("The initial state could not be loaded; starting with defaults");
+            }
+        }
+
         // Before initializing the plugin, make sure all smoothers are set the the default values
         for param in wrapper.param_id_to_ptr.values() {
             unsafe { param._internal_update_smoother(wrapper.buffer_config.sample_rate, true) };
@@ -467,13 +484,11 @@ impl<P: Plugin, B: Backend<P>> Wrapper<P, B> {
 
     pub fn set_latency_samples(&self, samples: u32) {
         // This should only change the value if it's actually needed
-        let old_latency = self.current_latency.swap(samples, Ordering::SeqCst);
-        if old_latency != samples {
-            // None of the backends actually support this at the moment
-            crate::nice_debug_assert_failure!(
-                "Standalones currently don't support latency reporting"
-            );
-        }
+        // RUNNEL PATCH: the latency is published with the audio I/O status, so the terminal's
+        // set-up line and exit summary and the editor include it in the round trip (upstream
+        // only raised a debug assertion: no backend reported it).
+        self.current_latency.store(samples, Ordering::SeqCst);
+        super::status::status().plugin_latency_frames.store(samples, Ordering::Relaxed);
     }
 
     /// The audio thread. This should be called from another thread, and it will run until

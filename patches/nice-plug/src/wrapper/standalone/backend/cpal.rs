@@ -129,15 +129,35 @@ impl<P: Plugin> Backend<P> for CpalMidir {
         std::thread::scope(|s| {
             let mut _input_stream: Option<Stream> = None;
             let mut input_rb_consumer: Option<fixed_resample::ResamplingCons<f32>> = None;
-            // RUNNEL PATCH: by default the input→output channel holds two periods (enough for
-            // the two streams' callbacks to interleave), not a fixed 150 ms.
+            // RUNNEL PATCH: by default the input→output channel starts with three periods of
+            // silence, not a fixed 150 ms: the least that never runs dry. When output starts,
+            // cpal fills the playback device's two-period buffer at once, and the period being
+            // captured meanwhile is not there yet; with two periods (this patch's first default)
+            // the start-up read came one period short whenever the callbacks ran in that order,
+            // and that period was played as silence (measured through an ALSA `type jack` PCM at
+            // 512-frame periods: 512 frames of underrun, then the same round trip as with three).
             let period_seconds = self.config.period_size as f64 / self.config.sample_rate as f64;
             let input_latency_seconds =
-                self.config.input_latency.map(f64::from).unwrap_or(2.0 * period_seconds);
+                self.config.input_latency.map(f64::from).unwrap_or(3.0 * period_seconds);
             let input_capacity_seconds =
                 (self.config.input_capacity as f64).max(4.0 * input_latency_seconds);
             let describe = |device: &Device| {
                 device.description().map(|d| d.name().to_string()).unwrap_or_else(|_| "?".into())
+            };
+            // The round trip is the channel's initial fill, and never less than three periods:
+            // the capture period and the two-period playback buffer cpal configures for a fixed
+            // buffer size are the devices' share (their converter and transfer latency is not
+            // reported by cpal); a fill beyond that is the standalone's own (measured at 512-frame
+            // periods: fills of 3 and 4 periods gave round trips of 1536 and 2048 frames; a fill
+            // of 2 periods, 1536 after one period of start-up silence). Without an input nothing
+            // is captured, so nothing is held.
+            let period = self.config.period_size;
+            let device_frames = if self.input.is_some() { 3 * period } else { 2 * period };
+            let own_frames = if self.input.is_some() {
+                ((input_latency_seconds * self.config.sample_rate as f64).round() as u32)
+                    .saturating_sub(device_frames)
+            } else {
+                0
             };
             status::status().publish(
                 format!(
@@ -150,15 +170,9 @@ impl<P: Plugin> Backend<P> for CpalMidir {
                     describe(&self.output.device)
                 ),
                 self.config.sample_rate as u32,
-                self.config.period_size,
-                if self.input.is_some() {
-                    (input_latency_seconds * self.config.sample_rate as f64).round() as u32
-                } else {
-                    0
-                },
-                // One period of output buffering that cpal's fixed buffer size asks the device for;
-                // the device's own converter and transfer latency is not reported by cpal.
-                self.config.period_size,
+                period,
+                own_frames,
+                device_frames,
             );
             if let Some(input) = &self.input {
                 // Data is sent to the output data callback using the fixed-resample crate.

@@ -36,6 +36,9 @@ pub struct Jack {
     aux_output_ports: Arc<Mutex<Vec<Vec<Port<AudioOut>>>>>,
     midi_input: Option<Arc<Port<MidiIn>>>,
     midi_output: Option<Arc<Mutex<Port<MidiOut>>>>,
+    /// RUNNEL PATCH: what JACK's latency callback reads (the main ports and the plugin's
+    /// latency). Boxed and kept here, so it outlives every activation of the client.
+    port_latency: Option<Box<runnel_jack_latency::PortLatency>>,
 }
 
 /// Send+Sync wrapper for `Vec<*mut f32>` so we can preallocate channel pointer vectors for use with
@@ -116,6 +119,10 @@ impl<P: Plugin> Backend<P> for Jack {
         // This thread needs to be blocked until processing is finished
         let parker = Parker::new();
         let unparker = parker.unparker().clone();
+        // RUNNEL PATCH: set before the process callback wakes this thread to stop, so the
+        // thread can also wake on a timer (to follow the plugin's latency) and tell the two apart.
+        let stopped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped_by_process = stopped.clone();
 
         let config = self.config.clone();
         let main_inputs = self.main_inputs.clone();
@@ -136,6 +143,7 @@ impl<P: Plugin> Backend<P> for Jack {
                      the pre-allocated maximum. Restarting standalone should hopefully pick up \
                      the new size."
                 );
+                stopped_by_process.store(true, std::sync::atomic::Ordering::Release);
                 unparker.unpark();
                 return Control::Quit;
             }
@@ -312,6 +320,7 @@ impl<P: Plugin> Backend<P> for Jack {
 
                 Control::Continue
             } else {
+                stopped_by_process.store(true, std::sync::atomic::Ordering::Release);
                 unparker.unpark();
                 Control::Quit
             }
@@ -347,6 +356,21 @@ impl<P: Plugin> Backend<P> for Jack {
             0,
             capture + playback,
         );
+        // RUNNEL PATCH: the plugin's latency in the ports' latency ranges (JACK's latency
+        // callback, installed before activation as JACK requires), so latency-compensating
+        // clients see the delay the plugin adds (e.g. a limiter's lookahead).
+        let port_latency = runnel_jack_latency::PortLatency::new(
+            self.main_inputs.iter().map(|port| port.raw()).collect(),
+            self.main_outputs.lock().iter().map(|port| port.raw()).collect(),
+            status::status().plugin_latency_frames.load(std::sync::atomic::Ordering::Relaxed),
+        );
+        // SAFETY: the client is not active yet and owns the ports; the box is kept in `self`
+        // (replacing an earlier run's only after this registration replaced its pointer).
+        if let Err(err) = unsafe { port_latency.register(client.raw()) } {
+            crate::nice_error!("The plugin's latency will not reach JACK: {err}");
+        }
+        self.port_latency = Some(port_latency);
+        let port_latency = self.port_latency.as_deref().expect("set just above");
         let async_client = match client.activate_async(XrunCounter, process_handler) {
             Ok(client) => client,
             Err(err) => {
@@ -361,7 +385,20 @@ impl<P: Plugin> Backend<P> for Jack {
 
         // The process callback happens on another thread, so we need to block this thread until we
         // get the request to shut down or until the process callback runs into an error
-        parker.park();
+        // RUNNEL PATCH: woken every 100 ms to follow the plugin's latency (it changes when a
+        // lookahead is switched on or off); JACK is asked to recompute the graph's latencies from
+        // this thread, never the process thread.
+        while !stopped.load(std::sync::atomic::Ordering::Acquire) {
+            parker.park_timeout(std::time::Duration::from_millis(100));
+            let latency =
+                status::status().plugin_latency_frames.load(std::sync::atomic::Ordering::Relaxed);
+            if port_latency.set_added_frames(latency) {
+                // SAFETY: the client is open while `async_client` lives.
+                unsafe {
+                    runnel_jack_latency::recompute_total_latencies(async_client.as_client().raw())
+                };
+            }
+        }
 
         // And put the client back where it belongs in case this function is called a second time
         let (client, _, _) = async_client.deactivate().unwrap();
@@ -494,6 +531,7 @@ impl Jack {
             aux_output_ports: Arc::new(Mutex::new(aux_output_ports)),
             midi_input,
             midi_output,
+            port_latency: None,
         })
     }
 
