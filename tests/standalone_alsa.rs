@@ -152,17 +152,7 @@ fn the_alsa_path_round_trip_is_what_the_standalone_reports_and_it_stops_cleanly(
         capture: playback_out.clone(),
         max_latency_seconds: 0.5,
     };
-    let mut attempts = Vec::new();
-    let estimate = loop {
-        let measurement = meter.measure().expect("measure");
-        match measurement.result {
-            Ok(estimate) => break estimate,
-            Err(e) if measurement.xruns > 0 && attempts.len() + 1 < MAX_ATTEMPTS => {
-                attempts.push(format!("{e} ({} JACK xruns)", measurement.xruns));
-            }
-            Err(e) => panic!("no measurement ({} JACK xruns): {e}; earlier: {attempts:?}", measurement.xruns),
-        }
-    };
+    let estimate = meter.measure_with_retries(MAX_ATTEMPTS).unwrap_or_else(|e| panic!("no measurement: {e}"));
 
     // A minute of audio (silence now) for the counters.
     let soak =

@@ -96,17 +96,7 @@ fn the_plugins_latency_is_in_the_round_trip_the_ports_and_the_summary() {
         capture: port("output_1"),
         max_latency_seconds: 0.5,
     };
-    let mut attempts = Vec::new();
-    let estimate = loop {
-        let measurement = meter.measure().expect("measure");
-        match measurement.result {
-            Ok(estimate) => break estimate,
-            Err(e) if measurement.xruns > 0 && attempts.len() < 2 => {
-                attempts.push(format!("{e} ({} JACK xruns)", measurement.xruns));
-            }
-            Err(e) => panic!("no measurement ({} JACK xruns): {e}; earlier: {attempts:?}", measurement.xruns),
-        }
-    };
+    let estimate = meter.measure_with_retries(3).unwrap_or_else(|e| panic!("no measurement: {e}"));
     // The meter's loop through a client is one JACK period (JACK breaks the cycle there); the
     // rest is the plugin's lookahead.
     let through_plugin = estimate.frames - f64::from(PERIOD);

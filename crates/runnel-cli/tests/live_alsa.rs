@@ -116,22 +116,7 @@ fn live_on_alsa_reports_its_real_round_trip_records_and_refuses_bad_settings() {
         capture: playback_out,
         max_latency_seconds: 0.5,
     };
-    let mut attempts = Vec::new();
-    let measured = loop {
-        let measurement = meter.measure().expect("measure");
-        match measurement.result {
-            Ok(estimate) => break Ok(estimate),
-            Err(e) if measurement.xruns > 0 && attempts.len() + 1 < MAX_ATTEMPTS => {
-                attempts.push(format!("{e} ({} JACK xruns)", measurement.xruns));
-            }
-            Err(e) => {
-                break Err(format!(
-                    "no measurement ({} JACK xruns): {e}; earlier: {attempts:?}",
-                    measurement.xruns
-                ))
-            }
-        }
-    };
+    let measured = meter.measure_with_retries(MAX_ATTEMPTS).map_err(|e| format!("no measurement: {e}"));
 
     let output = interrupt(child, "runnel live");
     let stdout = String::from_utf8_lossy(&output.stdout);

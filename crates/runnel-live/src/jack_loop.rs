@@ -189,4 +189,24 @@ impl JackLoop {
         let (_client, _notifications, meter) = active.deactivate().map_err(JackLoopError::Open)?;
         Ok(JackMeasurement { result: stimulus.estimate(&meter.recording), sample_rate, period_frames, xruns })
     }
+
+    /// Measures up to `attempts` times, trying again only when a measurement was refused while
+    /// JACK reported xruns (the server missed cycles, e.g. on a loaded machine, so the loop was
+    /// broken for a moment): the estimate, or every refusal with its xrun count. A refusal without
+    /// xruns ends it at once: the loop itself is broken or unstable.
+    pub fn measure_with_retries(&self, attempts: usize) -> Result<LatencyEstimate, String> {
+        let mut refusals = Vec::new();
+        loop {
+            let measurement = self.measure().map_err(|e| format!("{e:?}"))?;
+            match measurement.result {
+                Ok(estimate) => return Ok(estimate),
+                Err(e) => {
+                    refusals.push(format!("{e} ({} JACK xruns)", measurement.xruns));
+                    if measurement.xruns == 0 || refusals.len() >= attempts {
+                        return Err(refusals.join("; "));
+                    }
+                }
+            }
+        }
+    }
 }
