@@ -1,6 +1,6 @@
 use anyhow::{Context, Result};
 use cpal::{
-    Device, FromSample, I24, InputCallbackInfo, OutputCallbackInfo, Sample, SampleFormat, Stream,
+    Device, FromSample, I24, InputCallbackInfo, U24, OutputCallbackInfo, Sample, SampleFormat, Stream,
     StreamConfig, traits::*,
 };
 use crossbeam::sync::{Parker, Unparker};
@@ -230,7 +230,17 @@ impl<P: Plugin> Backend<P> for CpalMidir {
                                 error_cb,
                                 None,
                             ),)*
-                            format => todo!("Unsupported sample format {format}"),
+                            // RUNNEL PATCH: one line and a failure status, not `todo!()`
+                            // (DSD, the only formats left, carry no PCM samples to process).
+                            format => {
+                                crate::nice_error!(
+                                    "Could not open the capture stream: sample format {format} is \
+                                     not PCM (supported: i8, i16, i24, i32, i64, u8, u16, u24, \
+                                     u32, u64, f32, f64)"
+                                );
+                                status::status().failed.store(true, Ordering::Release);
+                                return;
+                            }
                         }
                     }
                 }
@@ -243,6 +253,7 @@ impl<P: Plugin> Backend<P> for CpalMidir {
                     (SampleFormat::I64, i64),
                     (SampleFormat::U8, u8),
                     (SampleFormat::U16, u16),
+                    (SampleFormat::U24, U24),
                     (SampleFormat::U32, u32),
                     (SampleFormat::U64, u64),
                     (SampleFormat::F32, f32),
@@ -431,7 +442,16 @@ impl<P: Plugin> Backend<P> for CpalMidir {
                             error_cb,
                             None,
                         ),)*
-                        format => todo!("Unsupported sample format {format}"),
+                        // RUNNEL PATCH: as for capture, one line and a failure status.
+                        format => {
+                            crate::nice_error!(
+                                "Could not open the playback stream: sample format {format} is not \
+                                 PCM (supported: i8, i16, i24, i32, i64, u8, u16, u24, u32, u64, \
+                                 f32, f64)"
+                            );
+                            status::status().failed.store(true, Ordering::Release);
+                            return;
+                        }
                     }
                 }
             }
@@ -444,6 +464,7 @@ impl<P: Plugin> Backend<P> for CpalMidir {
                 (SampleFormat::I64, i64),
                 (SampleFormat::U8, u8),
                 (SampleFormat::U16, u16),
+                (SampleFormat::U24, U24),
                 (SampleFormat::U32, u32),
                 (SampleFormat::U64, u64),
                 (SampleFormat::F32, f32),
