@@ -184,6 +184,15 @@ impl<P: Plugin> Backend<P> for CpalMidir {
                     fixed_resample::ResamplingChannelConfig {
                         latency_seconds: input_latency_seconds,
                         capacity_seconds: input_capacity_seconds,
+                        // RUNNEL PATCH: no autocorrection. By default the channel silently
+                        // inserted zeros back up to its latency whenever a push found it at a
+                        // quarter of it or less, and discarded down to it when it neared its
+                        // capacity: uncounted silence and skips that also moved the round trip
+                        // by whole periods from one run to the next. The drift corrector keeps
+                        // the fill (with counted, crossfaded slips), and an empty or full
+                        // channel is counted as underrun or overflow.
+                        overflow_autocorrect_percent_threshold: None,
+                        underflow_autocorrect_percent_threshold: None,
                         ..Default::default()
                     },
                 );
@@ -859,13 +868,24 @@ impl CpalMidir {
                 }
 
                 // RUNNEL PATCH: every frame the channel could not take is counted.
+                // (Before playback has started, `OutputNotReady`, the channel takes nothing:
+                // that is the stream's start, not an overflow.)
                 let frames = data_chunk.len() / input_rb_producer.num_channels().max(1);
-                if let fixed_resample::PushStatus::OverflowOccurred { num_frames_pushed } =
-                    input_rb_producer.push_interleaved(&conversion_buf[..data_chunk.len()])
-                {
-                    status::status()
-                        .input_overflow_frames
-                        .fetch_add(frames.saturating_sub(num_frames_pushed) as u64, Ordering::Relaxed);
+                match input_rb_producer.push_interleaved(&conversion_buf[..data_chunk.len()]) {
+                    fixed_resample::PushStatus::OverflowOccurred { num_frames_pushed } => {
+                        status::status().input_overflow_frames.fetch_add(
+                            frames.saturating_sub(num_frames_pushed) as u64,
+                            Ordering::Relaxed,
+                        );
+                    }
+                    // Autocorrection is off, so this does not happen; were it to, the zeros
+                    // are silence the listener hears.
+                    fixed_resample::PushStatus::UnderflowCorrected { num_zero_frames_pushed } => {
+                        status::status()
+                            .output_underrun_frames
+                            .fetch_add(num_zero_frames_pushed as u64, Ordering::Relaxed);
+                    }
+                    _ => {}
                 }
             }
 
