@@ -224,35 +224,33 @@ impl Default for RunScratch {
 }
 
 impl RunScratch {
-    /// Splits the delays in `fraction` (first `run` samples) into whole and fractional parts,
-    /// the same values as [`read_cubic`]'s split.
+    /// Stores sample `k`'s read positions `delays` split into whole and fractional parts (the
+    /// same values as [`read_cubic`]'s split) and widens the run's per-lane range of whole
+    /// delays, `low..=high`, by them.
+    ///
+    /// Called once per sample with the lane arrays in registers: splitting all samples in a
+    /// second pass over the stored rows made the compiler vectorise across samples instead of
+    /// lanes (strided element inserts and extracts).
     #[inline(always)]
     #[allow(clippy::needless_range_loop)]
-    fn split(&mut self, run: usize) {
-        for k in 0..run {
-            for i in 0..LINES {
-                let delay = self.fraction[k][i];
-                let whole = floor_small(delay);
-                self.whole[k][i] = whole;
-                self.fraction[k][i] = delay - whole;
-            }
+    fn split(&mut self, k: usize, delays: &[f32; LINES], low: &mut [f32; LINES], high: &mut [f32; LINES]) {
+        let mut whole = [0.0f32; LINES];
+        let mut fraction = [0.0f32; LINES];
+        for i in 0..LINES {
+            whole[i] = floor_small(delays[i]);
+            fraction[i] = delays[i] - whole[i];
+            low[i] = low[i].min(whole[i]);
+            high[i] = high[i].max(whole[i]);
         }
+        self.whole[k] = whole;
+        self.fraction[k] = fraction;
     }
 
-    /// The window's base for a run of `run` samples: per lane the smallest integer delay of
-    /// the run, if every lane's integer delay stays within one of it and the whole run's taps
-    /// were written before the run started (base ≥ run + 1); else `None`.
+    /// The window's base for a run of `run` samples whose whole delays span `low..=high` per
+    /// lane: `low`, if every lane's integer delay stays within one of it and the whole run's
+    /// taps were written before the run started (base ≥ run + 1); else `None`.
     #[inline(always)]
-    #[allow(clippy::needless_range_loop)]
-    fn window_base(&self, run: usize) -> Option<[f32; LINES]> {
-        let mut low = self.whole[0];
-        let mut high = self.whole[0];
-        for k in 1..run {
-            for i in 0..LINES {
-                low[i] = low[i].min(self.whole[k][i]);
-                high[i] = high[i].max(self.whole[k][i]);
-            }
-        }
+    fn window_base(run: usize, low: [f32; LINES], high: &[f32; LINES]) -> Option<[f32; LINES]> {
         let shortest = (run + 1) as f32;
         let fits = (0..LINES).all(|i| high[i] - low[i] <= 1.0 && low[i] >= shortest);
         fits.then_some(low)
@@ -517,21 +515,27 @@ impl FeedbackDelayNetwork {
             increments[i] = lfo_increment * LFO_RATE_FACTORS[i];
             lengths[i] = from[i] as f32;
         }
+        if run == 0 {
+            return;
+        }
+        let limits = self.modulation_limits;
+        // Every sample's whole delays lie in `low..=high` per lane (the delays are finite, so
+        // the first sample replaces these starting values).
+        let mut low = [f32::MAX; LINES];
+        let mut high = [f32::MIN; LINES];
         for k in 0..run {
-            let delays = &mut self.scratch.fraction[k];
+            let mut delays = lengths;
             if depth[k] > 0.0 {
                 let wander = self.lfos.next(&increments);
                 let depth = depth[k];
                 for i in 0..LINES {
-                    delays[i] = lengths[i] + depth.min(self.modulation_limits[i]) * wander[i];
+                    delays[i] = lengths[i] + depth.min(limits[i]) * wander[i];
                 }
-            } else {
-                // Integer positions (fraction 0): the cubic kernel is the identity there.
-                *delays = lengths;
             }
+            // (Else integer positions, fraction 0: the cubic kernel is the identity there.)
+            self.scratch.split(k, &delays, &mut low, &mut high);
         }
-        self.scratch.split(run);
-        let Some(base) = self.scratch.window_base(run) else {
+        let Some(base) = RunScratch::window_base(run, low, &high) else {
             // Lines shorter than the run (tiny rooms at low rates) or fast, deep modulation:
             // gathered reads, sample by sample. (`whole + fraction` is the delay exactly: the
             // split's subtraction is exact for delays ≥ 1.)
