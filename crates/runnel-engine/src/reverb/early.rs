@@ -10,7 +10,7 @@
 
 use super::diffuser::SchroederAllpass;
 use crate::core::crossfade::ChainedCrossfade;
-use crate::core::ring::Ring;
+use crate::core::ring::{copy_samples, Ring};
 
 /// Taps per channel.
 pub const EARLY_TAPS: usize = 24;
@@ -269,8 +269,8 @@ impl EarlyReflections {
                     *sum += gain * x;
                 }
             }
-            out.late_left[..len].copy_from_slice(self.left.span(len + layout.pre_delay as usize, len));
-            out.late_right[..len].copy_from_slice(self.right.span(len + layout.pre_delay as usize, len));
+            copy_samples(&mut out.late_left[..len], self.left.span(len + layout.pre_delay as usize, len));
+            copy_samples(&mut out.late_right[..len], self.right.span(len + layout.pre_delay as usize, len));
         }
         for stage in &mut self.scatter_left {
             stage.process_run(&mut out.early_left[..len]);
