@@ -79,29 +79,60 @@ const OUTPUT_LEFT: [f32; LINES] = bent_pattern((0, 2), (1, 3), 0b0110);
 /// Right output taps (orthogonal to the left).
 const OUTPUT_RIGHT: [f32; LINES] = bent_pattern((0, 2), (1, 3), 0b1110);
 
-/// In-place fast Walsh–Hadamard transform scaled to be orthonormal, in the constant-geometry
-/// form: every stage adds and subtracts neighbouring pairs `(2j, 2j+1)` into the lower and
-/// upper halves, so each stage is an even/odd split and two half-width vector operations.
-/// After four stages (one per index bit, lowest first) the perfect shuffles have rotated the
-/// index once round, so the result is in natural order, and every value is formed from the
-/// same operands in the same order as in the textbook in-place transform (see the test), i.e.
-/// it is bit for bit the same.
-#[inline(always)]
-#[allow(clippy::needless_range_loop)]
-fn hadamard(x: &mut [f32; LINES]) {
-    for _ in 0..LINES.trailing_zeros() {
-        let mut next = [0.0f32; LINES];
-        for j in 0..LINES / 2 {
-            let (a, b) = (x[2 * j], x[2 * j + 1]);
-            next[j] = a + b;
-            next[j + LINES / 2] = a - b;
+/// The lane signs of the four butterfly stages of [`hadamard`] (strides 1, 2, 4, 8): +1
+/// where bit `stride` of the lane index is clear, −1 where it is set.
+type ButterflySigns = [[f32; LINES]; 4];
+
+/// The [`ButterflySigns`] values.
+const BUTTERFLY_SIGNS: ButterflySigns = {
+    let mut signs = [[1.0f32; LINES]; 4];
+    let mut stage = 0;
+    while stage < 4 {
+        let mut j = 0;
+        while j < LINES {
+            if j & (1 << stage) != 0 {
+                signs[stage][j] = -1.0;
+            }
+            j += 1;
         }
-        *x = next;
+        stage += 1;
     }
+    signs
+};
+
+/// In-place fast Walsh–Hadamard transform scaled to be orthonormal: the textbook in-place
+/// transform (strides 1, 2, 4, 8; see the test) written as uniform lane operations, each
+/// stage one constant shuffle, one multiplication and one addition per vector.
+///
+/// `signs` must hold [`BUTTERFLY_SIGNS`]; the network passes its own copy, a value the
+/// compiler cannot see, because with the constants in view it folds the multiplications
+/// back into an addition on half the lanes and a subtraction on the other, which it then
+/// compiles to 128-bit pieces and shuffles (three times the instructions).
+#[inline(always)]
+fn hadamard(x: &mut [f32; LINES], signs: &ButterflySigns) {
+    butterflies::<1>(x, &signs[0]);
+    butterflies::<2>(x, &signs[1]);
+    butterflies::<4>(x, &signs[2]);
+    butterflies::<8>(x, &signs[3]);
     // 1/√16 = ¼ is exact in binary floating point, so the scaling itself adds no rounding.
     for v in x.iter_mut() {
         *v *= 0.25;
     }
+}
+
+/// One stage of the in-place transform at stride `STRIDE`: for every pair `(a, b)` =
+/// `(x[j], x[j + STRIDE])`, `x[j] = a + b` and `x[j + STRIDE] = a − b`, the values of the
+/// textbook loop, computed for every lane alike as `partner + sign·own`: the lower lane
+/// gives `b + a` (= `a + b`, addition commutes exactly), the upper `a + (−1·b)` (= `a − b`:
+/// multiplying by −1 is an exact negation).
+#[inline(always)]
+#[allow(clippy::needless_range_loop)]
+fn butterflies<const STRIDE: usize>(x: &mut [f32; LINES], sign: &[f32; LINES]) {
+    let mut out = [0.0f32; LINES];
+    for j in 0..LINES {
+        out[j] = x[j ^ STRIDE] + sign[j] * x[j];
+    }
+    *x = out;
 }
 
 /// The textbook in-place transform (stride 1, 2, 4, 8), the reference of [`hadamard`].
@@ -327,6 +358,8 @@ pub struct FeedbackDelayNetwork {
     stale_lines: u32,
     /// Where the round robin of [`refresh_absorption`](Self::refresh_absorption) goes on.
     next_line: usize,
+    /// [`BUTTERFLY_SIGNS`], read from here by [`hadamard`] (see there why).
+    butterfly_signs: ButterflySigns,
 }
 
 impl Default for FeedbackDelayNetwork {
@@ -363,6 +396,7 @@ impl FeedbackDelayNetwork {
             scratch: RunScratch::default(),
             stale_lines: 0,
             next_line: 0,
+            butterfly_signs: BUTTERFLY_SIGNS,
         }
     }
 
@@ -578,7 +612,7 @@ impl FeedbackDelayNetwork {
 
         let (out_left, out_right) = (tap_sum(&OUTPUT_LEFT, &y), tap_sum(&OUTPUT_RIGHT, &y));
 
-        hadamard(&mut y);
+        hadamard(&mut y, &self.butterfly_signs);
         let mut frame = [0.0f32; LINES];
         for i in 0..LINES {
             frame[i] = flush(y[i] + INPUT_LEFT[i] * input_left + INPUT_RIGHT[i] * input_right);
@@ -703,7 +737,7 @@ mod tests {
         for p in [&INPUT_LEFT, &INPUT_RIGHT, &OUTPUT_LEFT, &OUTPUT_RIGHT] {
             assert!((dot(p, p) - 1.0).abs() < 1e-6);
             let mut h = *p;
-            hadamard(&mut h);
+            hadamard(&mut h, &BUTTERFLY_SIGNS);
             // Bent: the orthonormal Walsh–Hadamard transform is flat, ±1/4 everywhere.
             assert!(h.iter().all(|v| (v.abs() - 0.25).abs() < 1e-6), "{h:?}");
         }
@@ -768,7 +802,7 @@ mod tests {
     }
 
     #[test]
-    fn constant_geometry_hadamard_gives_the_bits_of_the_in_place_one() {
+    fn lane_parallel_hadamard_gives_the_bits_of_the_in_place_one() {
         let mut seed = 3u32;
         for _ in 0..1000 {
             let x: [f32; LINES] = std::array::from_fn(|_| {
@@ -778,7 +812,7 @@ mod tests {
                 seed as f32 / u32::MAX as f32 - 0.5
             });
             let (mut a, mut b) = (x, x);
-            hadamard(&mut a);
+            hadamard(&mut a, &BUTTERFLY_SIGNS);
             hadamard_in_place(&mut b);
             assert_eq!(a.map(f32::to_bits), b.map(f32::to_bits));
         }
@@ -797,10 +831,10 @@ mod tests {
     fn hadamard_is_orthonormal() {
         let mut x: [f32; LINES] = std::array::from_fn(|i| (i as f32 * 0.37).sin());
         let e0: f32 = x.iter().map(|v| v * v).sum();
-        hadamard(&mut x);
+        hadamard(&mut x, &BUTTERFLY_SIGNS);
         let e1: f32 = x.iter().map(|v| v * v).sum();
         assert!((e0 - e1).abs() < 1e-5 * e0);
-        hadamard(&mut x); // H·H = I for the scaled Sylvester matrix
+        hadamard(&mut x, &BUTTERFLY_SIGNS); // H·H = I for the scaled Sylvester matrix
         for (i, v) in x.iter().enumerate() {
             assert!((v - (i as f32 * 0.37).sin()).abs() < 1e-5);
         }
