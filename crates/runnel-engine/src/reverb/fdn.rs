@@ -588,7 +588,13 @@ impl FeedbackDelayNetwork {
         for i in 0..LINES {
             oldest[i] = base[i] as u32 + 3;
         }
-        self.lines.deskew(&oldest, run + 4, &mut self.scratch.window);
+        // A full run (the usual case) with its row count known to the compiler: each lane's
+        // copy is then unrolled, without a loop of unknown length per lane.
+        if run == MAX_RUN {
+            self.lines.deskew(&oldest, WINDOW_ROWS, &mut self.scratch.window);
+        } else {
+            self.lines.deskew(&oldest, run + 4, &mut self.scratch.window);
+        }
         for k in 0..run {
             let y = self.scratch.read(k, &base);
             (out_left[k], out_right[k]) = self.feed_back(y, input_left[k], input_right[k]);
