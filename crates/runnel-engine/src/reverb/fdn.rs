@@ -203,6 +203,26 @@ fn cubic(f: f32, xm1: f32, x0: f32, x1: f32, x2: f32) -> f32 {
     hm1 * xm1 + h0 * x0 + h1 * x1 + h2 * x2
 }
 
+/// Where [`FeedbackDelayNetwork::process_run`] delivers each sample's output.
+///
+/// A consumer called inside the network's per-sample loop rather than after it: the reverb's
+/// wet filters are a chain of dependent operations per sample that, run as a loop of their
+/// own, waited on their own latency (a fifth of the reverb's time for a tenth of its
+/// instructions); interleaved with the network's independent arithmetic that latency hides.
+pub trait LateSink {
+    /// Takes sample `k`'s (left, right) output of the run.
+    fn take(&mut self, k: usize, left: f32, right: f32);
+}
+
+/// Outputs gathered into two arrays (left, right).
+impl LateSink for [[f32; MAX_RUN]; 2] {
+    #[inline(always)]
+    fn take(&mut self, k: usize, left: f32, right: f32) {
+        self[0][k] = left;
+        self[1][k] = right;
+    }
+}
+
 /// Longest run [`FeedbackDelayNetwork::process_run`] takes (the reverb's control interval).
 pub const MAX_RUN: usize = crate::smoothing::CONTROL_INTERVAL;
 
@@ -536,8 +556,9 @@ impl FeedbackDelayNetwork {
         };
     }
 
-    /// Runs a run of up to [`MAX_RUN`] samples: `depth[k]` and the inputs per sample, outputs
-    /// into `out_left`/`out_right`; the same values as [`tick`](Self::tick) sample by sample.
+    /// Runs a run of up to [`MAX_RUN`] samples: `depth[k]` and the inputs per sample, each
+    /// sample's output handed to `out` as soon as it is computed; the same values as
+    /// [`tick`](Self::tick) sample by sample.
     ///
     /// While the lengths are at rest (no crossfade), every sample's read positions are computed
     /// first (they depend only on the modulators), and — when the whole run's taps were written
@@ -552,14 +573,13 @@ impl FeedbackDelayNetwork {
         input_right: &[f32],
         depth: &[f32],
         lfo_increment: f32,
-        out_left: &mut [f32],
-        out_right: &mut [f32],
+        out: &mut impl LateSink,
     ) {
         let run = input_left.len().min(input_right.len()).min(depth.len()).min(MAX_RUN);
         if !self.lengths.is_at_rest() {
             for k in 0..run {
-                (out_left[k], out_right[k]) =
-                    self.tick(input_left[k], input_right[k], depth[k], lfo_increment);
+                let (left, right) = self.tick(input_left[k], input_right[k], depth[k], lfo_increment);
+                out.take(k, left, right);
             }
             return;
         }
@@ -602,7 +622,8 @@ impl FeedbackDelayNetwork {
                     delays[i] = whole[i] + fraction[i];
                 }
                 let y = read_cubic(&self.lines, &delays);
-                (out_left[k], out_right[k]) = self.feed_back(y, input_left[k], input_right[k]);
+                let (left, right) = self.feed_back(y, input_left[k], input_right[k]);
+                out.take(k, left, right);
             }
             return;
         };
@@ -619,7 +640,8 @@ impl FeedbackDelayNetwork {
         }
         for k in 0..run {
             let y = self.scratch.read(k, &base);
-            (out_left[k], out_right[k]) = self.feed_back(y, input_left[k], input_right[k]);
+            let (left, right) = self.feed_back(y, input_left[k], input_right[k]);
+            out.take(k, left, right);
         }
     }
 
@@ -815,8 +837,9 @@ mod tests {
                 let n = [16usize, 5, 16, 1, 11][block % 5];
                 let (inl, inr): (Vec<f32>, Vec<f32>) = (0..n).map(|_| (noise(), noise())).unzip();
                 let depths = vec![depth; n];
-                let (mut l, mut r) = ([0.0f32; MAX_RUN], [0.0f32; MAX_RUN]);
-                runs.process_run(&inl, &inr, &depths, increment, &mut l, &mut r);
+                let mut out = [[0.0f32; MAX_RUN]; 2];
+                runs.process_run(&inl, &inr, &depths, increment, &mut out);
+                let [l, r] = out;
                 for k in 0..n {
                     let (el, er) = ticks.tick(inl[k], inr[k], depth, increment);
                     assert_eq!(
