@@ -329,13 +329,19 @@ impl RunScratch {
         fits.then_some(low)
     }
 
-    /// Line reads of sample `k` from the window, for the run's `base`.
+    /// Line reads of sample `k` from the window, for the run's `base`. `SHIFTS` is false when
+    /// every lane's integer delay equals its base for the whole run (no lane crosses an
+    /// integer, the usual run): the taps are then the rows themselves, without the per-lane
+    /// selection (which gives the same rows when nothing is shifted).
     #[inline(always)]
     #[allow(clippy::needless_range_loop)]
-    fn read(&self, k: usize, base: &[f32; LINES]) -> [f32; LINES] {
+    fn read<const SHIFTS: bool>(&self, k: usize, base: &[f32; LINES]) -> [f32; LINES] {
         // Sample k reads ages whole−1 … whole+2 (k pushes after the run's start): rows
         // k+4 … k+1, or one row earlier where the integer delay is one above the base.
         let rows: &[[f32; LINES]; 5] = self.window[k..k + 5].try_into().expect("window rows");
+        if !SHIFTS {
+            return self.interpolate(k, [rows[4], rows[3], rows[2], rows[1]]);
+        }
         let mut shifted = [0u32; LINES];
         for i in 0..LINES {
             shifted[i] = if self.whole[k][i] != base[i] { u32::MAX } else { 0 };
@@ -347,6 +353,13 @@ impl RunScratch {
                 taps[t][i] = select(shifted[i], rows[3 - t][i], rows[4 - t][i]);
             }
         }
+        self.interpolate(k, taps)
+    }
+
+    /// The cubic reads of sample `k` from its four taps per lane (newest first).
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
+    fn interpolate(&self, k: usize, taps: [[f32; LINES]; 4]) -> [f32; LINES] {
         let fraction = &self.fraction[k];
         let mut out = [0.0f32; LINES];
         for i in 0..LINES {
@@ -638,10 +651,20 @@ impl FeedbackDelayNetwork {
         } else {
             self.lines.deskew(&oldest, run + 4, &mut self.scratch.window);
         }
-        for k in 0..run {
-            let y = self.scratch.read(k, &base);
-            let (left, right) = self.feed_back(y, input_left[k], input_right[k]);
-            out.take(k, left, right);
+        // (Two copies of the loop, so the usual run without any lane crossing an integer
+        // delay skips the per-lane tap selection.)
+        if (0..LINES).all(|i| high[i] == base[i]) {
+            for k in 0..run {
+                let y = self.scratch.read::<false>(k, &base);
+                let (left, right) = self.feed_back(y, input_left[k], input_right[k]);
+                out.take(k, left, right);
+            }
+        } else {
+            for k in 0..run {
+                let y = self.scratch.read::<true>(k, &base);
+                let (left, right) = self.feed_back(y, input_left[k], input_right[k]);
+                out.take(k, left, right);
+            }
         }
     }
 
