@@ -9,7 +9,8 @@
 //! not count the time other processes held the CPU, so two builds can be compared on a busy
 //! machine (the `idle` figure, the input copy alone, is the floor to subtract).
 //! `STAGE_COST_REPEAT=n` runs the 2 s n times (for a stable CPU-time figure),
-//! `STAGE_COST_BLOCK=frames` sets the block size (default 256).
+//! `STAGE_COST_BLOCK=frames` sets the block size (default 256), `STAGE_COST_SIMD=baseline|avx2|avx512`
+//! the reverb's instruction set (default: its own choice) for the `reverb` stage alone.
 use runnel_engine::delay::Delay;
 use runnel_engine::engine::Engine;
 use runnel_engine::filter::Filter;
@@ -40,6 +41,12 @@ fn main() {
     let mut reverb = Reverb::new();
     reverb.prepare(48_000.0, block);
     reverb.set_settings(&settings.reverb);
+    match std::env::var("STAGE_COST_SIMD").as_deref() {
+        Ok("baseline") => reverb.set_simd_level(runnel_engine::SimdLevel::Baseline),
+        Ok("avx2") => reverb.set_simd_level(runnel_engine::SimdLevel::Avx2),
+        Ok("avx512") => reverb.set_simd_level(runnel_engine::SimdLevel::Avx512),
+        _ => {}
+    }
     let mut delay = Delay::new();
     delay.prepare(48_000.0, block);
     delay.set_settings(&settings.delay);

@@ -66,16 +66,30 @@ impl SchroederAllpass {
     /// written before the chunk, so the chunk is computed as vectors and pushed at once.
     #[inline(always)]
     pub fn process_run(&mut self, x: &mut [f32]) {
-        let gain = self.gain;
-        for chunk in x.chunks_mut(self.delay.min(MAX_CHUNK)) {
-            let mut w = [0.0f32; MAX_CHUNK];
-            let delayed = self.line.span(self.delay, chunk.len());
-            for ((x, w), &delayed) in chunk.iter_mut().zip(w.iter_mut()).zip(delayed) {
-                *w = flush(*x + gain * delayed);
-                *x = delayed - gain * *w;
+        if x.len() == MAX_CHUNK && self.delay >= MAX_CHUNK {
+            // A full run in one chunk (the usual case), its length known to the compiler:
+            // fixed-size vector code without loop remainders.
+            let x: &mut [f32; MAX_CHUNK] = x.try_into().expect("length checked");
+            self.process_chunk(x);
+        } else {
+            for chunk in x.chunks_mut(self.delay.min(MAX_CHUNK)) {
+                self.process_chunk(chunk);
             }
-            self.line.push_slice(&w[..chunk.len()]);
         }
+    }
+
+    /// Filters a chunk no longer than the delay (and than [`MAX_CHUNK`]) in place.
+    #[inline(always)]
+    fn process_chunk(&mut self, chunk: &mut [f32]) {
+        let gain = self.gain;
+        let len = chunk.len();
+        let mut w = [0.0f32; MAX_CHUNK];
+        let delayed = &self.line.span(self.delay, len)[..len];
+        for n in 0..len {
+            w[n] = flush(chunk[n] + gain * delayed[n]);
+            chunk[n] = delayed[n] - gain * w[n];
+        }
+        self.line.push_slice(&w[..len]);
     }
 }
 

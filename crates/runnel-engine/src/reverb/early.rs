@@ -10,7 +10,7 @@
 
 use super::diffuser::SchroederAllpass;
 use crate::core::crossfade::ChainedCrossfade;
-use crate::core::ring::Ring;
+use crate::core::ring::{copy_samples, Ring};
 
 /// Taps per channel.
 pub const EARLY_TAPS: usize = 24;
@@ -252,25 +252,15 @@ impl EarlyReflections {
             self.left.push_slice(&left[..len]);
             self.right.push_slice(&right[..len]);
             let layout = *self.layout.from();
-            // Sample n of the run was pushed `len − n` pushes ago; its tap at delay d is `d` older.
-            let (early_left, early_right) = (&mut out.early_left[..len], &mut out.early_right[..len]);
-            for (l, r) in early_left.iter_mut().zip(early_right.iter_mut()) {
-                (*l, *r) = (0.0, 0.0);
+            // A full run (the usual case) with its length known to the compiler: fixed-size
+            // vector code without loop remainders.
+            if len == MAX_RUN {
+                self.sum_taps(MAX_RUN, &layout, out);
+            } else {
+                self.sum_taps(len, &layout, out);
             }
-            for k in 0..EARLY_TAPS {
-                let taps = self.left.span(len + layout.left[k] as usize, len);
-                let gain = self.left_gains[k];
-                for (sum, x) in early_left.iter_mut().zip(taps) {
-                    *sum += gain * x;
-                }
-                let taps = self.right.span(len + layout.right[k] as usize, len);
-                let gain = self.right_gains[k];
-                for (sum, x) in early_right.iter_mut().zip(taps) {
-                    *sum += gain * x;
-                }
-            }
-            out.late_left[..len].copy_from_slice(self.left.span(len + layout.pre_delay as usize, len));
-            out.late_right[..len].copy_from_slice(self.right.span(len + layout.pre_delay as usize, len));
+            copy_samples(&mut out.late_left[..len], self.left.span(len + layout.pre_delay as usize, len));
+            copy_samples(&mut out.late_right[..len], self.right.span(len + layout.pre_delay as usize, len));
         }
         for stage in &mut self.scatter_left {
             stage.process_run(&mut out.early_left[..len]);
@@ -278,6 +268,32 @@ impl EarlyReflections {
         for stage in &mut self.scatter_right {
             stage.process_run(&mut out.early_right[..len]);
         }
+    }
+
+    /// The early sums of a run of `len` samples already pushed, into `out.early_left` and
+    /// `out.early_right`: tap after tap, so each sample's sum is formed in the same order as in
+    /// `tick`. The sums stay in local arrays (registers) across the 48 taps instead of being
+    /// loaded and stored back for every tap.
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
+    fn sum_taps(&self, len: usize, layout: &TapLayout, out: &mut EarlyRun) {
+        let mut early_left = [0.0f32; MAX_RUN];
+        let mut early_right = [0.0f32; MAX_RUN];
+        // Sample n of the run was pushed `len − n` pushes ago; its tap at delay d is `d` older.
+        for k in 0..EARLY_TAPS {
+            let taps = &self.left.span(len + layout.left[k] as usize, len)[..len];
+            let gain = self.left_gains[k];
+            for n in 0..len {
+                early_left[n] += gain * taps[n];
+            }
+            let taps = &self.right.span(len + layout.right[k] as usize, len)[..len];
+            let gain = self.right_gains[k];
+            for n in 0..len {
+                early_right[n] += gain * taps[n];
+            }
+        }
+        copy_samples(&mut out.early_left[..len], &early_left[..len]);
+        copy_samples(&mut out.early_right[..len], &early_right[..len]);
     }
 
     /// Pushes one input sample per channel and reads every tap (the per-sample reference of

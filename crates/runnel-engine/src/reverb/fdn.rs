@@ -79,29 +79,60 @@ const OUTPUT_LEFT: [f32; LINES] = bent_pattern((0, 2), (1, 3), 0b0110);
 /// Right output taps (orthogonal to the left).
 const OUTPUT_RIGHT: [f32; LINES] = bent_pattern((0, 2), (1, 3), 0b1110);
 
-/// In-place fast Walsh–Hadamard transform scaled to be orthonormal, in the constant-geometry
-/// form: every stage adds and subtracts neighbouring pairs `(2j, 2j+1)` into the lower and
-/// upper halves, so each stage is an even/odd split and two half-width vector operations.
-/// After four stages (one per index bit, lowest first) the perfect shuffles have rotated the
-/// index once round, so the result is in natural order, and every value is formed from the
-/// same operands in the same order as in the textbook in-place transform (see the test), i.e.
-/// it is bit for bit the same.
-#[inline(always)]
-#[allow(clippy::needless_range_loop)]
-fn hadamard(x: &mut [f32; LINES]) {
-    for _ in 0..LINES.trailing_zeros() {
-        let mut next = [0.0f32; LINES];
-        for j in 0..LINES / 2 {
-            let (a, b) = (x[2 * j], x[2 * j + 1]);
-            next[j] = a + b;
-            next[j + LINES / 2] = a - b;
+/// The lane signs of the four butterfly stages of [`hadamard`] (strides 1, 2, 4, 8): +1
+/// where bit `stride` of the lane index is clear, −1 where it is set.
+type ButterflySigns = [[f32; LINES]; 4];
+
+/// The [`ButterflySigns`] values.
+const BUTTERFLY_SIGNS: ButterflySigns = {
+    let mut signs = [[1.0f32; LINES]; 4];
+    let mut stage = 0;
+    while stage < 4 {
+        let mut j = 0;
+        while j < LINES {
+            if j & (1 << stage) != 0 {
+                signs[stage][j] = -1.0;
+            }
+            j += 1;
         }
-        *x = next;
+        stage += 1;
     }
+    signs
+};
+
+/// In-place fast Walsh–Hadamard transform scaled to be orthonormal: the textbook in-place
+/// transform (strides 1, 2, 4, 8; see the test) written as uniform lane operations, each
+/// stage one constant shuffle, one multiplication and one addition per vector.
+///
+/// `signs` must hold [`BUTTERFLY_SIGNS`]; the network passes its own copy, a value the
+/// compiler cannot see, because with the constants in view it folds the multiplications
+/// back into an addition on half the lanes and a subtraction on the other, which it then
+/// compiles to 128-bit pieces and shuffles (three times the instructions).
+#[inline(always)]
+fn hadamard(x: &mut [f32; LINES], signs: &ButterflySigns) {
+    butterflies::<1>(x, &signs[0]);
+    butterflies::<2>(x, &signs[1]);
+    butterflies::<4>(x, &signs[2]);
+    butterflies::<8>(x, &signs[3]);
     // 1/√16 = ¼ is exact in binary floating point, so the scaling itself adds no rounding.
     for v in x.iter_mut() {
         *v *= 0.25;
     }
+}
+
+/// One stage of the in-place transform at stride `STRIDE`: for every pair `(a, b)` =
+/// `(x[j], x[j + STRIDE])`, `x[j] = a + b` and `x[j + STRIDE] = a − b`, the values of the
+/// textbook loop, computed for every lane alike as `partner + sign·own`: the lower lane
+/// gives `b + a` (= `a + b`, addition commutes exactly), the upper `a + (−1·b)` (= `a − b`:
+/// multiplying by −1 is an exact negation).
+#[inline(always)]
+#[allow(clippy::needless_range_loop)]
+fn butterflies<const STRIDE: usize>(x: &mut [f32; LINES], sign: &[f32; LINES]) {
+    let mut out = [0.0f32; LINES];
+    for j in 0..LINES {
+        out[j] = x[j ^ STRIDE] + sign[j] * x[j];
+    }
+    *x = out;
 }
 
 /// The textbook in-place transform (stride 1, 2, 4, 8), the reference of [`hadamard`].
@@ -172,6 +203,26 @@ fn cubic(f: f32, xm1: f32, x0: f32, x1: f32, x2: f32) -> f32 {
     hm1 * xm1 + h0 * x0 + h1 * x1 + h2 * x2
 }
 
+/// Where [`FeedbackDelayNetwork::process_run`] delivers each sample's output.
+///
+/// A consumer called inside the network's per-sample loop rather than after it: the reverb's
+/// wet filters are a chain of dependent operations per sample that, run as a loop of their
+/// own, waited on their own latency (a fifth of the reverb's time for a tenth of its
+/// instructions); interleaved with the network's independent arithmetic that latency hides.
+pub trait LateSink {
+    /// Takes sample `k`'s (left, right) output of the run.
+    fn take(&mut self, k: usize, left: f32, right: f32);
+}
+
+/// Outputs gathered into two arrays (left, right).
+impl LateSink for [[f32; MAX_RUN]; 2] {
+    #[inline(always)]
+    fn take(&mut self, k: usize, left: f32, right: f32) {
+        self[0][k] = left;
+        self[1][k] = right;
+    }
+}
+
 /// Longest run [`FeedbackDelayNetwork::process_run`] takes (the reverb's control interval).
 pub const MAX_RUN: usize = crate::smoothing::CONTROL_INTERVAL;
 
@@ -192,6 +243,28 @@ fn floor_small(x: f32) -> f32 {
         nearest - 1.0
     } else {
         nearest
+    }
+}
+
+/// The smaller of `a` and `b`, neither of them NaN (read positions, depths and limits never
+/// are): one compare-and-select, a single `minps` per vector, where `f32::min`'s NaN rule
+/// costs two more instructions per vector. The same value as `f32::min` for such operands.
+#[inline(always)]
+fn smaller(a: f32, b: f32) -> f32 {
+    if a < b {
+        a
+    } else {
+        b
+    }
+}
+
+/// The larger of `a` and `b`, neither of them NaN (see [`smaller`]).
+#[inline(always)]
+fn larger(a: f32, b: f32) -> f32 {
+    if a > b {
+        a
+    } else {
+        b
     }
 }
 
@@ -224,47 +297,51 @@ impl Default for RunScratch {
 }
 
 impl RunScratch {
-    /// Splits the delays in `fraction` (first `run` samples) into whole and fractional parts,
-    /// the same values as [`read_cubic`]'s split.
+    /// Stores sample `k`'s read positions `delays` split into whole and fractional parts (the
+    /// same values as [`read_cubic`]'s split) and widens the run's per-lane range of whole
+    /// delays, `low..=high`, by them.
+    ///
+    /// Called once per sample with the lane arrays in registers: splitting all samples in a
+    /// second pass over the stored rows made the compiler vectorise across samples instead of
+    /// lanes (strided element inserts and extracts).
     #[inline(always)]
     #[allow(clippy::needless_range_loop)]
-    fn split(&mut self, run: usize) {
-        for k in 0..run {
-            for i in 0..LINES {
-                let delay = self.fraction[k][i];
-                let whole = floor_small(delay);
-                self.whole[k][i] = whole;
-                self.fraction[k][i] = delay - whole;
-            }
+    fn split(&mut self, k: usize, delays: &[f32; LINES], low: &mut [f32; LINES], high: &mut [f32; LINES]) {
+        let mut whole = [0.0f32; LINES];
+        let mut fraction = [0.0f32; LINES];
+        for i in 0..LINES {
+            whole[i] = floor_small(delays[i]);
+            fraction[i] = delays[i] - whole[i];
+            low[i] = smaller(low[i], whole[i]);
+            high[i] = larger(high[i], whole[i]);
         }
+        self.whole[k] = whole;
+        self.fraction[k] = fraction;
     }
 
-    /// The window's base for a run of `run` samples: per lane the smallest integer delay of
-    /// the run, if every lane's integer delay stays within one of it and the whole run's taps
-    /// were written before the run started (base ≥ run + 1); else `None`.
+    /// The window's base for a run of `run` samples whose whole delays span `low..=high` per
+    /// lane: `low`, if every lane's integer delay stays within one of it and the whole run's
+    /// taps were written before the run started (base ≥ run + 1); else `None`.
     #[inline(always)]
-    #[allow(clippy::needless_range_loop)]
-    fn window_base(&self, run: usize) -> Option<[f32; LINES]> {
-        let mut low = self.whole[0];
-        let mut high = self.whole[0];
-        for k in 1..run {
-            for i in 0..LINES {
-                low[i] = low[i].min(self.whole[k][i]);
-                high[i] = high[i].max(self.whole[k][i]);
-            }
-        }
+    fn window_base(run: usize, low: [f32; LINES], high: &[f32; LINES]) -> Option<[f32; LINES]> {
         let shortest = (run + 1) as f32;
         let fits = (0..LINES).all(|i| high[i] - low[i] <= 1.0 && low[i] >= shortest);
         fits.then_some(low)
     }
 
-    /// Line reads of sample `k` from the window, for the run's `base`.
+    /// Line reads of sample `k` from the window, for the run's `base`. `SHIFTS` is false when
+    /// every lane's integer delay equals its base for the whole run (no lane crosses an
+    /// integer, the usual run): the taps are then the rows themselves, without the per-lane
+    /// selection (which gives the same rows when nothing is shifted).
     #[inline(always)]
     #[allow(clippy::needless_range_loop)]
-    fn read(&self, k: usize, base: &[f32; LINES]) -> [f32; LINES] {
+    fn read<const SHIFTS: bool>(&self, k: usize, base: &[f32; LINES]) -> [f32; LINES] {
         // Sample k reads ages whole−1 … whole+2 (k pushes after the run's start): rows
         // k+4 … k+1, or one row earlier where the integer delay is one above the base.
         let rows: &[[f32; LINES]; 5] = self.window[k..k + 5].try_into().expect("window rows");
+        if !SHIFTS {
+            return self.interpolate(k, [rows[4], rows[3], rows[2], rows[1]]);
+        }
         let mut shifted = [0u32; LINES];
         for i in 0..LINES {
             shifted[i] = if self.whole[k][i] != base[i] { u32::MAX } else { 0 };
@@ -276,6 +353,13 @@ impl RunScratch {
                 taps[t][i] = select(shifted[i], rows[3 - t][i], rows[4 - t][i]);
             }
         }
+        self.interpolate(k, taps)
+    }
+
+    /// The cubic reads of sample `k` from its four taps per lane (newest first).
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
+    fn interpolate(&self, k: usize, taps: [[f32; LINES]; 4]) -> [f32; LINES] {
         let fraction = &self.fraction[k];
         let mut out = [0.0f32; LINES];
         for i in 0..LINES {
@@ -329,6 +413,8 @@ pub struct FeedbackDelayNetwork {
     stale_lines: u32,
     /// Where the round robin of [`refresh_absorption`](Self::refresh_absorption) goes on.
     next_line: usize,
+    /// [`BUTTERFLY_SIGNS`], read from here by [`hadamard`] (see there why).
+    butterfly_signs: ButterflySigns,
 }
 
 impl Default for FeedbackDelayNetwork {
@@ -365,6 +451,7 @@ impl FeedbackDelayNetwork {
             scratch: RunScratch::default(),
             stale_lines: 0,
             next_line: 0,
+            butterfly_signs: BUTTERFLY_SIGNS,
         }
     }
 
@@ -482,8 +569,9 @@ impl FeedbackDelayNetwork {
         };
     }
 
-    /// Runs a run of up to [`MAX_RUN`] samples: `depth[k]` and the inputs per sample, outputs
-    /// into `out_left`/`out_right`; the same values as [`tick`](Self::tick) sample by sample.
+    /// Runs a run of up to [`MAX_RUN`] samples: `depth[k]` and the inputs per sample, each
+    /// sample's output handed to `out` as soon as it is computed; the same values as
+    /// [`tick`](Self::tick) sample by sample.
     ///
     /// While the lengths are at rest (no crossfade), every sample's read positions are computed
     /// first (they depend only on the modulators), and — when the whole run's taps were written
@@ -498,14 +586,13 @@ impl FeedbackDelayNetwork {
         input_right: &[f32],
         depth: &[f32],
         lfo_increment: f32,
-        out_left: &mut [f32],
-        out_right: &mut [f32],
+        out: &mut impl LateSink,
     ) {
         let run = input_left.len().min(input_right.len()).min(depth.len()).min(MAX_RUN);
         if !self.lengths.is_at_rest() {
             for k in 0..run {
-                (out_left[k], out_right[k]) =
-                    self.tick(input_left[k], input_right[k], depth[k], lfo_increment);
+                let (left, right) = self.tick(input_left[k], input_right[k], depth[k], lfo_increment);
+                out.take(k, left, right);
             }
             return;
         }
@@ -517,21 +604,27 @@ impl FeedbackDelayNetwork {
             increments[i] = lfo_increment * LFO_RATE_FACTORS[i];
             lengths[i] = from[i] as f32;
         }
+        if run == 0 {
+            return;
+        }
+        let limits = self.modulation_limits;
+        // Every sample's whole delays lie in `low..=high` per lane (the delays are finite, so
+        // the first sample replaces these starting values).
+        let mut low = [f32::MAX; LINES];
+        let mut high = [f32::MIN; LINES];
         for k in 0..run {
-            let delays = &mut self.scratch.fraction[k];
+            let mut delays = lengths;
             if depth[k] > 0.0 {
                 let wander = self.lfos.next(&increments);
                 let depth = depth[k];
                 for i in 0..LINES {
-                    delays[i] = lengths[i] + depth.min(self.modulation_limits[i]) * wander[i];
+                    delays[i] = lengths[i] + smaller(depth, limits[i]) * wander[i];
                 }
-            } else {
-                // Integer positions (fraction 0): the cubic kernel is the identity there.
-                *delays = lengths;
             }
+            // (Else integer positions, fraction 0: the cubic kernel is the identity there.)
+            self.scratch.split(k, &delays, &mut low, &mut high);
         }
-        self.scratch.split(run);
-        let Some(base) = self.scratch.window_base(run) else {
+        let Some(base) = RunScratch::window_base(run, low, &high) else {
             // Lines shorter than the run (tiny rooms at low rates) or fast, deep modulation:
             // gathered reads, sample by sample. (`whole + fraction` is the delay exactly: the
             // split's subtraction is exact for delays ≥ 1.)
@@ -542,7 +635,8 @@ impl FeedbackDelayNetwork {
                     delays[i] = whole[i] + fraction[i];
                 }
                 let y = read_cubic(&self.lines, &delays);
-                (out_left[k], out_right[k]) = self.feed_back(y, input_left[k], input_right[k]);
+                let (left, right) = self.feed_back(y, input_left[k], input_right[k]);
+                out.take(k, left, right);
             }
             return;
         };
@@ -550,10 +644,27 @@ impl FeedbackDelayNetwork {
         for i in 0..LINES {
             oldest[i] = base[i] as u32 + 3;
         }
-        self.lines.deskew(&oldest, run + 4, &mut self.scratch.window);
-        for k in 0..run {
-            let y = self.scratch.read(k, &base);
-            (out_left[k], out_right[k]) = self.feed_back(y, input_left[k], input_right[k]);
+        // A full run (the usual case) with its row count known to the compiler: each lane's
+        // copy is then unrolled, without a loop of unknown length per lane.
+        if run == MAX_RUN {
+            self.lines.deskew(&oldest, WINDOW_ROWS, &mut self.scratch.window);
+        } else {
+            self.lines.deskew(&oldest, run + 4, &mut self.scratch.window);
+        }
+        // (Two copies of the loop, so the usual run without any lane crossing an integer
+        // delay skips the per-lane tap selection.)
+        if (0..LINES).all(|i| high[i] == base[i]) {
+            for k in 0..run {
+                let y = self.scratch.read::<false>(k, &base);
+                let (left, right) = self.feed_back(y, input_left[k], input_right[k]);
+                out.take(k, left, right);
+            }
+        } else {
+            for k in 0..run {
+                let y = self.scratch.read::<true>(k, &base);
+                let (left, right) = self.feed_back(y, input_left[k], input_right[k]);
+                out.take(k, left, right);
+            }
         }
     }
 
@@ -574,7 +685,7 @@ impl FeedbackDelayNetwork {
 
         let (out_left, out_right) = (tap_sum(&OUTPUT_LEFT, &y), tap_sum(&OUTPUT_RIGHT, &y));
 
-        hadamard(&mut y);
+        hadamard(&mut y, &self.butterfly_signs);
         let mut frame = [0.0f32; LINES];
         for i in 0..LINES {
             frame[i] = flush(y[i] + INPUT_LEFT[i] * input_left + INPUT_RIGHT[i] * input_right);
@@ -605,7 +716,7 @@ impl FeedbackDelayNetwork {
             let increments: [f32; LINES] = std::array::from_fn(|i| lfo_increment * LFO_RATE_FACTORS[i]);
             let wander = self.lfos.next(&increments);
             let offset: [f32; LINES] =
-                std::array::from_fn(|i| depth.min(self.modulation_limits[i]) * wander[i]);
+                std::array::from_fn(|i| smaller(depth, self.modulation_limits[i]) * wander[i]);
             let mut y = read_cubic(&self.lines, &std::array::from_fn(|i| from[i] as f32 + offset[i]));
             if fading {
                 let w = read_cubic(&self.lines, &std::array::from_fn(|i| to[i] as f32 + offset[i]));
@@ -699,7 +810,7 @@ mod tests {
         for p in [&INPUT_LEFT, &INPUT_RIGHT, &OUTPUT_LEFT, &OUTPUT_RIGHT] {
             assert!((dot(p, p) - 1.0).abs() < 1e-6);
             let mut h = *p;
-            hadamard(&mut h);
+            hadamard(&mut h, &BUTTERFLY_SIGNS);
             // Bent: the orthonormal Walsh–Hadamard transform is flat, ±1/4 everywhere.
             assert!(h.iter().all(|v| (v.abs() - 0.25).abs() < 1e-6), "{h:?}");
         }
@@ -749,8 +860,9 @@ mod tests {
                 let n = [16usize, 5, 16, 1, 11][block % 5];
                 let (inl, inr): (Vec<f32>, Vec<f32>) = (0..n).map(|_| (noise(), noise())).unzip();
                 let depths = vec![depth; n];
-                let (mut l, mut r) = ([0.0f32; MAX_RUN], [0.0f32; MAX_RUN]);
-                runs.process_run(&inl, &inr, &depths, increment, &mut l, &mut r);
+                let mut out = [[0.0f32; MAX_RUN]; 2];
+                runs.process_run(&inl, &inr, &depths, increment, &mut out);
+                let [l, r] = out;
                 for k in 0..n {
                     let (el, er) = ticks.tick(inl[k], inr[k], depth, increment);
                     assert_eq!(
@@ -764,7 +876,7 @@ mod tests {
     }
 
     #[test]
-    fn constant_geometry_hadamard_gives_the_bits_of_the_in_place_one() {
+    fn lane_parallel_hadamard_gives_the_bits_of_the_in_place_one() {
         let mut seed = 3u32;
         for _ in 0..1000 {
             let x: [f32; LINES] = std::array::from_fn(|_| {
@@ -774,7 +886,7 @@ mod tests {
                 seed as f32 / u32::MAX as f32 - 0.5
             });
             let (mut a, mut b) = (x, x);
-            hadamard(&mut a);
+            hadamard(&mut a, &BUTTERFLY_SIGNS);
             hadamard_in_place(&mut b);
             assert_eq!(a.map(f32::to_bits), b.map(f32::to_bits));
         }
@@ -793,10 +905,10 @@ mod tests {
     fn hadamard_is_orthonormal() {
         let mut x: [f32; LINES] = std::array::from_fn(|i| (i as f32 * 0.37).sin());
         let e0: f32 = x.iter().map(|v| v * v).sum();
-        hadamard(&mut x);
+        hadamard(&mut x, &BUTTERFLY_SIGNS);
         let e1: f32 = x.iter().map(|v| v * v).sum();
         assert!((e0 - e1).abs() < 1e-5 * e0);
-        hadamard(&mut x); // H·H = I for the scaled Sylvester matrix
+        hadamard(&mut x, &BUTTERFLY_SIGNS); // H·H = I for the scaled Sylvester matrix
         for (i, v) in x.iter().enumerate() {
             assert!((v - (i as f32 * 0.37).sin()).abs() < 1e-5);
         }

@@ -24,7 +24,7 @@ pub(crate) mod primes;
 use self::absorption::DecayProfile;
 use self::diffuser::Diffuser;
 use self::early::EarlyReflections;
-use self::fdn::FeedbackDelayNetwork;
+use self::fdn::{FeedbackDelayNetwork, LateSink};
 use crate::core::simd::SimdLevel;
 use crate::core::svf::{prewarp, SvfCoefficients, SvfState, BUTTERWORTH_K};
 use crate::denormal::DenormalGuard;
@@ -360,7 +360,7 @@ impl WetFilters {
     }
 
     /// Filters one stereo sample.
-    #[inline]
+    #[inline(always)]
     fn process(&mut self, left: f32, right: f32) -> (f32, f32) {
         let high_passed = self.low_cut_state.tick(&self.low_cut, [left, right]);
         let [left, right] = self.high_cut_state.tick(&self.high_cut, high_passed);
@@ -433,6 +433,41 @@ impl RunGains {
             self.depth[n] *= open;
             self.early[n] *= open;
         }
+    }
+}
+
+/// The wet path after the network, one sample at a time: late and early mixed, width, the
+/// wet filters and the dry/wet mix into the block (a [`LateSink`], so it runs inside the
+/// network's loop).
+struct WetOutput<'a> {
+    /// The wet low and high cut.
+    filters: &'a mut WetFilters,
+    /// The run's early reflections, left.
+    early_left: &'a [f32; early::MAX_RUN],
+    /// The run's early reflections, right.
+    early_right: &'a [f32; early::MAX_RUN],
+    /// The run's gains.
+    gains: &'a RunGains,
+    /// The run's stretch of the left channel: dry in, mixed out.
+    left: &'a mut [f32],
+    /// The run's stretch of the right channel.
+    right: &'a mut [f32],
+}
+
+impl LateSink for WetOutput<'_> {
+    /// The same operations, in the same order, for each sample as the separate loops over the
+    /// run had before.
+    #[inline(always)]
+    fn take(&mut self, n: usize, late_left: f32, late_right: f32) {
+        let gains = self.gains;
+        let early_gain = gains.early[n];
+        let wet_l = LATE_OUTPUT_GAIN * late_left + early_gain * self.early_left[n];
+        let wet_r = LATE_OUTPUT_GAIN * late_right + early_gain * self.early_right[n];
+        let mid = 0.5 * (wet_l + wet_r);
+        let side = 0.5 * (wet_l - wet_r) * gains.width[n];
+        let (wet_left, wet_right) = self.filters.process(mid + side, mid - side);
+        self.left[n] = gains.dry[n] * self.left[n] + gains.wet[n] * wet_left;
+        self.right[n] = gains.dry[n] * self.right[n] + gains.wet[n] * wet_right;
     }
 }
 
@@ -702,8 +737,9 @@ impl Reverb {
 
     /// The per-sample loop, inlined into each [`SimdLevel`]'s instantiation. It runs in
     /// stretches that end where the controls update (every [`CONTROL_INTERVAL`] samples), so
-    /// each stretch's early reflections, diffusion, gains and wet mix can be computed for all
-    /// its samples at once; only the network (and the wet filters) run sample by sample.
+    /// each stretch's early reflections, diffusion and gains can be computed for all its
+    /// samples at once; the network runs sample by sample, with the wet mix and filters of
+    /// each sample inside its loop ([`WetOutput`]).
     #[inline(always)]
     // Run arrays indexed by one counter: the form that vectorises.
     #[allow(clippy::needless_range_loop)]
@@ -730,33 +766,15 @@ impl Reverb {
                 in_left[n] *= gains.late[n];
                 in_right[n] *= gains.late[n];
             }
-            let mut late_left = [0.0f32; early::MAX_RUN];
-            let mut late_right = [0.0f32; early::MAX_RUN];
-            self.fdn.process_run(
-                in_left,
-                in_right,
-                &gains.depth[..run],
-                self.lfo_increment,
-                &mut late_left,
-                &mut late_right,
-            );
-            let mut wet_left = [0.0f32; early::MAX_RUN];
-            let mut wet_right = [0.0f32; early::MAX_RUN];
-            for n in 0..run {
-                let early_gain = gains.early[n];
-                let wet_l = LATE_OUTPUT_GAIN * late_left[n] + early_gain * early_run.early_left[n];
-                let wet_r = LATE_OUTPUT_GAIN * late_right[n] + early_gain * early_run.early_right[n];
-                let mid = 0.5 * (wet_l + wet_r);
-                let side = 0.5 * (wet_l - wet_r) * gains.width[n];
-                (wet_left[n], wet_right[n]) = (mid + side, mid - side);
-            }
-            for n in 0..run {
-                (wet_left[n], wet_right[n]) = self.wet_filters.process(wet_left[n], wet_right[n]);
-            }
-            for n in 0..run {
-                l[n] = gains.dry[n] * l[n] + gains.wet[n] * wet_left[n];
-                r[n] = gains.dry[n] * r[n] + gains.wet[n] * wet_right[n];
-            }
+            let mut wet = WetOutput {
+                filters: &mut self.wet_filters,
+                early_left: &early_run.early_left,
+                early_right: &early_run.early_right,
+                gains: &gains,
+                left: l,
+                right: r,
+            };
+            self.fdn.process_run(in_left, in_right, &gains.depth[..run], self.lfo_increment, &mut wet);
             start += run;
         }
     }

@@ -60,21 +60,26 @@ impl<const N: usize> WanderBank<N> {
     // Parallel lane arrays indexed by one counter: the form that vectorises.
     #[allow(clippy::needless_range_loop)]
     pub fn next(&mut self, increments: &[f32; N]) -> [f32; N] {
+        // The phases in a local array, stored once: updating the fields in place made the
+        // compiler reload them with loads straddling its stores (store-forwarding stalls).
+        let mut phase = self.phase;
         let mut wrapped = false;
         for lane in 0..N {
-            self.phase[lane] += increments[lane] * self.speed[lane];
-            wrapped |= self.phase[lane] >= 1.0;
+            phase[lane] += increments[lane] * self.speed[lane];
+            wrapped |= phase[lane] >= 1.0;
         }
+        self.phase = phase;
         if wrapped {
             for lane in 0..N {
                 if self.phase[lane] >= 1.0 {
                     self.next_segment(lane);
                 }
             }
+            phase = self.phase;
         }
         let mut out = [0.0; N];
         for lane in 0..N {
-            let p = self.phase[lane];
+            let p = phase[lane];
             let s = p * p * (3.0 - 2.0 * p);
             out[lane] = self.from[lane] + (self.to[lane] - self.from[lane]) * s;
         }
