@@ -96,6 +96,25 @@ fn print_summary() {
     }
 }
 
+/// Ends the process with status 0 at once, from the Ctrl-C/SIGTERM handler, once the recording
+/// is finished and the summary printed. On Unix without the C library's exit handlers: the audio
+/// backends' and the GPU driver's threads are still running then, and the handlers that tear
+/// down their libraries under them crashed the standalone now and then (a segmentation fault
+/// after the summary, so a clean stop ended with a signal).
+fn exit_now() -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    #[cfg(unix)]
+    // SAFETY: `_exit` only ends the process; everything that must reach the disk has been
+    // written and flushed above.
+    unsafe {
+        libc::_exit(0)
+    }
+    #[cfg(not(unix))]
+    std::process::exit(0)
+}
+
 fn main() -> ExitCode {
     let (args, options) = match take_runnel_options(std::env::args().collect()) {
         Ok(parsed) => parsed,
@@ -129,7 +148,7 @@ fn main() -> ExitCode {
     if let Err(e) = ctrlc::set_handler(|| {
         runnel_plugin::recording::finish_now();
         print_summary();
-        std::process::exit(0);
+        exit_now();
     }) {
         eprintln!("Runnel: Ctrl-C will not print a summary ({e})");
     }

@@ -192,21 +192,32 @@ impl JackLoop {
 
     /// Measures up to `attempts` times, trying again only when a measurement was refused while
     /// JACK reported xruns (the server missed cycles, e.g. on a loaded machine, so the loop was
-    /// broken for a moment): the estimate, or every refusal with its xrun count. A refusal without
-    /// xruns ends it at once: the loop itself is broken or unstable.
+    /// broken for a moment) or right after one that did: a missed cycle can shift what the loop
+    /// holds, and a drift corrector in it then slips back over a second or so, so the next
+    /// measurement waits [`SETTLE_AFTER_XRUNS`] first. The estimate, or every refusal with its
+    /// xrun count. A refusal with no xrun in it or before it ends it at once: the loop itself is
+    /// broken or unstable.
     pub fn measure_with_retries(&self, attempts: usize) -> Result<LatencyEstimate, String> {
         let mut refusals = Vec::new();
+        let mut previous_xruns = 0;
         loop {
             let measurement = self.measure().map_err(|e| format!("{e:?}"))?;
             match measurement.result {
                 Ok(estimate) => return Ok(estimate),
                 Err(e) => {
                     refusals.push(format!("{e} ({} JACK xruns)", measurement.xruns));
-                    if measurement.xruns == 0 || refusals.len() >= attempts {
+                    let disturbed = measurement.xruns > 0 || previous_xruns > 0;
+                    if !disturbed || refusals.len() >= attempts {
                         return Err(refusals.join("; "));
                     }
+                    previous_xruns = measurement.xruns;
+                    std::thread::sleep(SETTLE_AFTER_XRUNS);
                 }
             }
         }
     }
 }
+
+/// How long [`JackLoop::measure_with_retries`] waits after a measurement that JACK's xruns
+/// disturbed: what a drift corrector needs to average (64 callbacks) and slip back a period.
+pub const SETTLE_AFTER_XRUNS: Duration = Duration::from_secs(3);
