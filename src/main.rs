@@ -138,11 +138,10 @@ fn main() -> ExitCode {
             }
         }
     }
-    let record = options;
-    if let Some(path) = record.file {
+    if let Some(path) = options.file {
         runnel_plugin::recording::record_at_start(path);
     }
-    if let Some(dir) = record.dir {
+    if let Some(dir) = options.dir {
         runnel_plugin::recording::set_take_dir(dir);
     }
     if let Err(e) = ctrlc::set_handler(|| {

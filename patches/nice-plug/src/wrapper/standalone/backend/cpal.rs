@@ -152,12 +152,11 @@ impl<P: Plugin> Backend<P> for CpalMidir {
             // of 2 periods, 1536 after one period of start-up silence). Without an input nothing
             // is captured, so nothing is held.
             let period = self.config.period_size;
-            let device_frames = if self.input.is_some() { 3 * period } else { 2 * period };
-            let own_frames = if self.input.is_some() {
-                ((input_latency_seconds * self.config.sample_rate as f64).round() as u32)
-                    .saturating_sub(device_frames)
+            let (own_frames, device_frames) = if self.input.is_some() {
+                let fill = (input_latency_seconds * self.config.sample_rate as f64).round() as u32;
+                (fill.saturating_sub(3 * period), 3 * period)
             } else {
-                0
+                (0, 2 * period)
             };
             status::status().publish(
                 format!(

@@ -364,13 +364,14 @@ impl<P: Plugin> Backend<P> for Jack {
             self.main_outputs.lock().iter().map(|port| port.raw()).collect(),
             status::status().plugin_latency_frames.load(std::sync::atomic::Ordering::Relaxed),
         );
-        // SAFETY: the client is not active yet and owns the ports; the box is kept in `self`
-        // (replacing an earlier run's only after this registration replaced its pointer).
-        if let Err(err) = unsafe { port_latency.register(client.raw()) } {
-            crate::nice_error!("The plugin's latency will not reach JACK: {err}");
+        // SAFETY: the client is not active yet and owns the ports; the box is kept in `self`.
+        // It replaces an earlier run's only once JACK points at it: if the registration fails,
+        // JACK may still call the callback an earlier run registered, so that box must live on.
+        match unsafe { port_latency.register(client.raw()) } {
+            Ok(()) => self.port_latency = Some(port_latency),
+            Err(err) => crate::nice_error!("The plugin's latency will not reach JACK: {err}"),
         }
-        self.port_latency = Some(port_latency);
-        let port_latency = self.port_latency.as_deref().expect("set just above");
+        let port_latency = self.port_latency.as_deref();
         let async_client = match client.activate_async(XrunCounter, process_handler) {
             Ok(client) => client,
             Err(err) => {
@@ -392,7 +393,7 @@ impl<P: Plugin> Backend<P> for Jack {
             parker.park_timeout(std::time::Duration::from_millis(100));
             let latency =
                 status::status().plugin_latency_frames.load(std::sync::atomic::Ordering::Relaxed);
-            if port_latency.set_added_frames(latency) {
+            if port_latency.is_some_and(|ports| ports.set_added_frames(latency)) {
                 // SAFETY: the client is open while `async_client` lives.
                 unsafe {
                     runnel_jack_latency::recompute_total_latencies(async_client.as_client().raw())
