@@ -149,6 +149,7 @@ fn live(args: &LiveArgs) -> Result<(), String> {
             output_device: args.output_device.clone(),
             sample_rate: args.sample_rate,
             period: args.period,
+            engine_stall: None,
         };
         let host = CpalHost::start(&options, &settings, tap)?;
         eprintln!(
@@ -264,12 +265,13 @@ fn round_trip_text(c: &StreamCounters) -> String {
 fn stream_text(streams: Option<&StreamCounters>) -> String {
     streams.map_or_else(String::new, |c| {
         format!(
-            "  {}  overflow {}  underrun {}  drift {}/{}",
+            "  {}  overflow {}  underrun {}  drift {}/{}  catch-up {}",
             round_trip_text(c),
             c.input_overflow_frames.load(Ordering::Relaxed),
             c.output_underrun_frames.load(Ordering::Relaxed),
             c.drift_dropped_frames.load(Ordering::Relaxed),
-            c.drift_repeated_frames.load(Ordering::Relaxed)
+            c.drift_repeated_frames.load(Ordering::Relaxed),
+            c.catch_up_frames.load(Ordering::Relaxed)
         )
     })
 }
@@ -347,12 +349,14 @@ fn summary(
     );
     if let Some(c) = streams {
         text.push_str(&format!(
-            ", {}, input overflow {} frames, output underrun {} frames, clock drift {} frames skipped, {} repeated",
+            ", {}, input overflow {} frames, output underrun {} frames, clock drift {} frames skipped, {} repeated, \
+             {} frames dropped to catch up after xruns",
             round_trip_text(c),
             c.input_overflow_frames.load(Ordering::Relaxed),
             c.output_underrun_frames.load(Ordering::Relaxed),
             c.drift_dropped_frames.load(Ordering::Relaxed),
-            c.drift_repeated_frames.load(Ordering::Relaxed)
+            c.drift_repeated_frames.load(Ordering::Relaxed),
+            c.catch_up_frames.load(Ordering::Relaxed)
         ));
     }
     if let Some(r) = record {

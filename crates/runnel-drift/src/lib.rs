@@ -10,6 +10,12 @@
 //! by the slip over a whole period, so the seam is a short raised-cosine blend instead of a
 //! step. Every slipped frame is counted.
 //!
+//! An xrun or a late callback is not drift: the fill *steps* (a stalled playback callback
+//! leaves the capture side's frames of the stall queued), and slipping that back a few frames
+//! at a time would hold the longer round trip for seconds, with a crossfade in every period.
+//! [`DriftSlip::resync`] tells the corrector so: it lets the restarted stream settle, measures
+//! the fill afresh and drops any excess at once, in one crossfaded jump.
+//!
 //! Everything is allocated in [`DriftSlip::new`]; [`DriftSlip::read`] only copies.
 
 /// Where the frames come from: the capture side of the channel.
@@ -38,6 +44,14 @@ pub const MAX_SLIP_FRAMES: usize = 16;
 const FILL_AVERAGE_WEIGHT: f64 = 1.0 / 64.0;
 /// Reads whose plain mean fill becomes the target.
 const CALIBRATION_CALLBACKS: usize = 64;
+/// Reads a resync lets pass before it measures: after an xrun cpal restarts the playback
+/// stream and refills its two-period buffer at once, so the first reads see the fill swing by
+/// periods.
+const RESYNC_SETTLE_READS: usize = 8;
+/// Reads whose plain mean fill a resync compares with the target, after settling.
+const RESYNC_MEASURE_READS: usize = 8;
+/// The longest resync jump, in periods (a longer excess is left to the slips).
+const MAX_JUMP_PERIODS: usize = 4;
 
 /// What one read did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -48,6 +62,17 @@ pub struct ReadOutcome {
     pub dropped_frames: usize,
     /// Frames repeated to wait for a slower capture clock.
     pub repeated_frames: usize,
+    /// Frames dropped at once after a discontinuity ([`DriftSlip::resync`]).
+    pub resync_dropped_frames: usize,
+}
+
+/// A resync in progress: the reads since it was asked for and their fills.
+#[derive(Debug, Clone, Copy)]
+struct Resync {
+    /// Reads since [`DriftSlip::resync`].
+    reads: usize,
+    /// The sum of the fills measured after settling.
+    fill_sum: f64,
 }
 
 /// The drift corrector for one channel.
@@ -68,6 +93,10 @@ pub struct DriftSlip {
     /// The last [`MAX_SLIP_FRAMES`] frames read from the source, per channel, oldest first:
     /// what a repeat replays.
     history: Vec<[f32; MAX_SLIP_FRAMES]>,
+    /// The resync in progress, if any.
+    resync: Option<Resync>,
+    /// The longest resync jump, frames.
+    max_jump: usize,
 }
 
 impl DriftSlip {
@@ -80,8 +109,25 @@ impl DriftSlip {
             reads: 0,
             tolerance: (max_period as f64 / 4.0).max(2.0 * MAX_SLIP_FRAMES as f64),
             average_fill: 0.0,
-            scratch: vec![vec![0.0; max_period + MAX_SLIP_FRAMES]; channels],
+            scratch: vec![
+                vec![0.0; max_period + MAX_JUMP_PERIODS * max_period.max(MAX_SLIP_FRAMES)];
+                channels
+            ],
             history: vec![[0.0; MAX_SLIP_FRAMES]; channels],
+            resync: None,
+            max_jump: MAX_JUMP_PERIODS * max_period,
+        }
+    }
+
+    /// Tells the corrector the stream just had a discontinuity (an xrun, a late callback):
+    /// after [`RESYNC_SETTLE_READS`] reads it measures the fill over [`RESYNC_MEASURE_READS`]
+    /// more and drops whatever exceeds the target beyond the tolerance in one crossfaded jump
+    /// (up to four periods), so the round trip is back where it was within a few dozen
+    /// periods. A fill that came out short is left to the slips (jumping back would replay
+    /// audio already heard). Before the target is known (the first reads), it does nothing.
+    pub fn resync(&mut self) {
+        if self.target_fill.is_some() {
+            self.resync = Some(Resync { reads: 0, fill_sum: 0.0 });
         }
     }
 
@@ -101,6 +147,29 @@ impl DriftSlip {
     ) -> ReadOutcome {
         let available = source.available_frames();
         let fill = source.fill_frames();
+        if let (Some(target), Some(resync)) = (self.target_fill, self.resync.as_mut()) {
+            resync.reads += 1;
+            if resync.reads > RESYNC_SETTLE_READS {
+                resync.fill_sum += fill;
+            }
+            if resync.reads < RESYNC_SETTLE_READS + RESYNC_MEASURE_READS {
+                return self.read_plain(source, out, frames);
+            }
+            let measured = resync.fill_sum / RESYNC_MEASURE_READS as f64;
+            self.resync = None;
+            self.average_fill = measured;
+            let excess = measured - target;
+            if excess > self.tolerance {
+                let jump = (excess.round() as usize).min(self.max_jump).min(available.saturating_sub(frames));
+                if jump > 0 {
+                    let mut outcome = self.read_dropping(source, out, frames, jump);
+                    outcome.resync_dropped_frames = outcome.dropped_frames;
+                    outcome.dropped_frames = 0;
+                    return outcome;
+                }
+            }
+            return self.read_plain(source, out, frames);
+        }
         let error = match self.target_fill {
             Some(target) => {
                 self.average_fill += (fill - self.average_fill) * FILL_AVERAGE_WEIGHT;
@@ -121,17 +190,7 @@ impl DriftSlip {
         let channels = out.len().min(self.scratch.len());
         let mut outcome = ReadOutcome::default();
         if slip > 0 && error > 0.0 && available >= frames + slip {
-            let read = source.read_into(&mut self.scratch, frames + slip);
-            outcome.missing_frames = (frames + slip).saturating_sub(read);
-            for (out, x) in out.iter_mut().zip(&self.scratch).take(channels) {
-                for i in 0..frames {
-                    let w = blend(i, frames);
-                    out[i] = x[i] * (1.0 - w) + x[i + slip] * w;
-                }
-            }
-            self.remember(frames + slip);
-            self.average_fill -= slip as f64;
-            outcome.dropped_frames = slip;
+            return self.read_dropping(source, out, frames, slip);
         } else if slip > 0 && error < 0.0 {
             let new = frames - slip;
             let read = source.read_into(&mut self.scratch, new);
@@ -152,14 +211,49 @@ impl DriftSlip {
             self.average_fill += slip as f64;
             outcome.repeated_frames = slip;
         } else {
-            let read = source.read_into(&mut self.scratch, frames);
-            outcome.missing_frames = frames.saturating_sub(read);
-            for (out, x) in out.iter_mut().zip(&self.scratch).take(channels) {
-                out[..frames].copy_from_slice(&x[..frames]);
-            }
-            self.remember(frames);
+            return self.read_plain(source, out, frames);
         }
         outcome
+    }
+
+    /// Reads `frames` frames as they come.
+    fn read_plain(
+        &mut self,
+        source: &mut impl FrameSource,
+        out: &mut [Vec<f32>],
+        frames: usize,
+    ) -> ReadOutcome {
+        let read = source.read_into(&mut self.scratch, frames);
+        for (out, x) in out.iter_mut().zip(&self.scratch) {
+            out[..frames].copy_from_slice(&x[..frames]);
+        }
+        self.remember(frames);
+        ReadOutcome { missing_frames: frames.saturating_sub(read), ..ReadOutcome::default() }
+    }
+
+    /// Reads `frames + skip` frames and plays `frames`, crossfading from the stream as it was to
+    /// the stream `skip` frames later over the whole read.
+    fn read_dropping(
+        &mut self,
+        source: &mut impl FrameSource,
+        out: &mut [Vec<f32>],
+        frames: usize,
+        skip: usize,
+    ) -> ReadOutcome {
+        let read = source.read_into(&mut self.scratch, frames + skip);
+        for (out, x) in out.iter_mut().zip(&self.scratch) {
+            for i in 0..frames {
+                let w = blend(i, frames);
+                out[i] = x[i] * (1.0 - w) + x[i + skip] * w;
+            }
+        }
+        self.remember(frames + skip);
+        self.average_fill -= skip as f64;
+        ReadOutcome {
+            missing_frames: (frames + skip).saturating_sub(read),
+            dropped_frames: skip,
+            ..ReadOutcome::default()
+        }
     }
 
     /// Keeps the last frames of the `read` frames just taken from the source.

@@ -211,3 +211,102 @@ fn the_order_two_callbacks_run_in_is_not_drift_when_the_source_times_its_fill() 
     assert!(untimed > 0, "the untimed fill must show the order change, or the test proves nothing");
     assert_eq!(timed, 0);
 }
+
+/// What a playback stall did: the channel's fill and the frames the corrector dropped.
+#[derive(Debug)]
+struct AfterStall {
+    /// Fill before the stall (after a read, when the corrector had settled).
+    fill_before: usize,
+    /// Fill 40 periods after the stall (after a read).
+    fill_after: usize,
+    /// Frames dropped in the resync jump.
+    resync_dropped: usize,
+    /// Frames slipped (either way) for drift.
+    slipped: usize,
+    /// Frames missing (played as silence).
+    missing: usize,
+    /// Largest |second difference| of the left output from the stall on.
+    roughness: f32,
+}
+
+/// Equal clocks in lockstep, a 997 Hz sine through the channel; after 2 s the playback side
+/// misses `stalled` periods while capture goes on (an engine that missed its deadline), and
+/// the host calls `resync` (or not) when playback resumes.
+fn playback_stall(stalled: usize, resync: bool) -> AfterStall {
+    let mut channel = Channel { frames: VecDeque::new() };
+    let mut phase = 0u64;
+    let mut capture = |channel: &mut Channel| {
+        for _ in 0..PERIOD {
+            let x = (2.0 * std::f64::consts::PI * FREQUENCY * phase as f64 / RATE).sin() as f32;
+            channel.frames.push_back([x, -x]);
+            phase += 1;
+        }
+    };
+    capture(&mut channel);
+    let mut slip = DriftSlip::new(2, PERIOD);
+    let mut out = vec![vec![0.0; PERIOD]; 2];
+    let stall_at = (2.0 * RATE) as usize / PERIOD;
+    let mut result = AfterStall {
+        fill_before: 0,
+        fill_after: 0,
+        resync_dropped: 0,
+        slipped: 0,
+        missing: 0,
+        roughness: 0.0,
+    };
+    let mut history = [0.0f32; 2];
+    for cycle in 0..stall_at + 40 {
+        if cycle == stall_at {
+            result.fill_before = channel.frames.len();
+        }
+        capture(&mut channel);
+        if cycle == stall_at {
+            for _ in 0..stalled {
+                capture(&mut channel);
+            }
+            if resync {
+                slip.resync();
+            }
+        }
+        let outcome = slip.read(&mut channel, &mut out, PERIOD);
+        result.resync_dropped += outcome.resync_dropped_frames;
+        result.slipped += outcome.dropped_frames + outcome.repeated_frames;
+        result.missing += outcome.missing_frames;
+        for &x in &out[0] {
+            if cycle >= stall_at {
+                result.roughness = result.roughness.max((x - 2.0 * history[1] + history[0]).abs());
+            }
+            history = [history[1], x];
+        }
+    }
+    result.fill_after = channel.frames.len();
+    result
+}
+
+#[test]
+fn after_a_playback_stall_a_resync_drops_the_excess_at_once_in_one_crossfade() {
+    let with = playback_stall(3, true);
+    let without = playback_stall(3, false);
+    println!("playback stall of 3 periods: with resync {with:?}; without {without:?}");
+    // The stall left three periods more in the channel; 40 periods later the resync has
+    // dropped them in one jump (a tolerance of a quarter period either way) and the fill is
+    // where it was; nothing was repeated or missing.
+    let excess = 3 * PERIOD;
+    assert!(with.resync_dropped.abs_diff(excess) <= PERIOD / 4, "{with:?}");
+    assert!(with.fill_after.abs_diff(with.fill_before) <= PERIOD / 4, "{with:?}");
+    assert_eq!(with.missing, 0, "{with:?}");
+    // The one seam is a raised-cosine crossfade over a period between two phases of the sine: no
+    // step. A sine's second difference is ≤ (2π f / rate)² = 0.017; the blend of two phases adds
+    // little to it (a step would be up to 2).
+    assert!(with.roughness < 0.05, "{with:?}");
+    // Without it, 16-frame slips are still working the excess off 40 periods later.
+    assert_eq!(without.resync_dropped, 0);
+    assert!(without.fill_after >= without.fill_before + PERIOD, "{without:?}");
+}
+
+#[test]
+fn a_resync_with_nothing_to_drop_changes_nothing() {
+    let after = playback_stall(0, true);
+    assert_eq!((after.resync_dropped, after.slipped, after.missing), (0, 0, 0), "{after:?}");
+    assert_eq!(after.fill_after, after.fill_before);
+}

@@ -11,7 +11,9 @@
 //! measured while running ([`StreamCounters::round_trip_frames`]). Every failure mode is counted:
 //! backend xruns, capture frames the full ring refused (input overflow), playback frames the
 //! empty ring could not supply (output underrun, played as silence), frames slipped for drift,
-//! and callbacks that overran their period.
+//! frames dropped to catch up after an xrun or a late callback (while playback stalls capture
+//! goes on, and the backlog would otherwise stay as latency), and callbacks that overran their
+//! period.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -23,6 +25,7 @@ use runnel_drift::{DriftSlip, FrameSource};
 use runnel_engine::dynamics::MomentaryLoudness;
 use runnel_engine::engine::{Engine, EngineSettings};
 
+use crate::fault::Stall;
 use crate::jack_host::{peak_bits, LiveStats};
 use crate::recorder::RecordTap;
 
@@ -51,6 +54,9 @@ pub struct CpalOptions {
     pub sample_rate: u32,
     /// Period (buffer size) in frames.
     pub period: u32,
+    /// A test hook: the playback callback, where the engine runs, stops this long once (from
+    /// the host's start), as an engine that misses its deadline would. `None` in use.
+    pub engine_stall: Option<Stall>,
 }
 
 /// Counters only the two-stream path has (the JACK host processes in one callback), and the
@@ -83,6 +89,10 @@ pub struct StreamCounters {
     pub drift_dropped_frames: AtomicU64,
     /// Frames repeated for a slower capture clock.
     pub drift_repeated_frames: AtomicU64,
+    /// Captured frames dropped at once (one crossfade) after an xrun or a late callback, to
+    /// bring the round trip back to where it was: while playback stalls, capture goes on, and
+    /// what it captured meanwhile would otherwise stay queued as extra latency.
+    pub catch_up_frames: AtomicU64,
 }
 
 /// A running cpal host.
@@ -369,12 +379,25 @@ struct Playback {
     frames_per_ns: f64,
     /// The running average of the queue, frames (NaN before the first read).
     queue_frames: f64,
+    /// The test hook's stall, if any ([`CpalOptions::engine_stall`]).
+    stall: Option<Stall>,
+    /// Xruns plus late callbacks when the drift corrector last heard of them: a change means
+    /// the stream had a discontinuity, and the corrector is told to resync.
+    faults_seen: u64,
 }
 
 impl Playback {
     /// Fills `data` (interleaved, `channels` wide) with the next processed frames.
     fn fill<T: SizedSample + FromSample<f32>>(&mut self, data: &mut [T], channels: usize) {
         let started_at = Instant::now();
+        if let Some(stall) = self.stall {
+            // The test hook: sleeping is exactly what the audio thread must never do, which is
+            // the point; it happens once, for the rest of the stall's window.
+            let remaining = stall.remaining(started_at - self.epoch);
+            if !remaining.is_zero() {
+                std::thread::sleep(remaining);
+            }
+        }
         let period = self.buffers[0].len();
         for chunk in data.chunks_mut(period * channels) {
             let frames = chunk.len() / channels;
@@ -382,6 +405,12 @@ impl Playback {
                 self.started = true;
             }
             if self.started {
+                let faults = self.stats.xruns.load(Ordering::Relaxed) as u64
+                    + self.stats.late_callbacks.load(Ordering::Relaxed);
+                if faults != self.faults_seen {
+                    self.faults_seen = faults;
+                    self.slip.resync();
+                }
                 let since_capture = (self.epoch.elapsed().as_nanos() as u64)
                     .saturating_sub(self.counters.last_capture_ns.load(Ordering::Relaxed));
                 let mut source = RingSource {
@@ -403,6 +432,7 @@ impl Playback {
                 self.prefill_frames = self.prefill_frames.saturating_sub(frames);
                 c.drift_dropped_frames.fetch_add(outcome.dropped_frames as u64, Ordering::Relaxed);
                 c.drift_repeated_frames.fetch_add(outcome.repeated_frames as u64, Ordering::Relaxed);
+                c.catch_up_frames.fetch_add(outcome.resync_dropped_frames as u64, Ordering::Relaxed);
             } else {
                 for buffer in &mut self.buffers {
                     buffer[..frames].fill(0.0);
@@ -515,6 +545,8 @@ impl CpalHost {
             epoch,
             frames_per_ns: f64::from(options.sample_rate) * 1e-9,
             queue_frames: f64::NAN,
+            stall: options.engine_stall,
+            faults_seen: 0,
         };
         let output_channels = usize::from(output_config.channels);
         let xruns = stats.xruns.clone();

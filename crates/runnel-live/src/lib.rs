@@ -8,10 +8,12 @@
 //!   WASAPI), with drift correction and every over/underrun counted;
 //! - [`jack_loop`]: plays the meter's stimulus into a JACK loop and records what returns;
 //! - [`devices`]: the backends, devices and configurations this machine offers;
-//! - [`recorder`]: the live output to WAV through a lock-free ring, every dropped frame counted.
+//! - [`recorder`]: the live output to WAV through a lock-free ring, every dropped frame counted;
+//! - [`fault`]: stalls injected by tests (a slow writer, an engine that misses its deadline).
 
 pub mod cpal_host;
 pub mod devices;
+pub mod fault;
 pub mod jack_host;
 pub mod jack_loop;
 pub mod latency;

@@ -13,6 +13,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::fault::Stall;
+
 /// How often the writer rewrites the WAV header (hound's `flush`), bounding what a crash loses.
 pub const HEADER_REFRESH: Duration = Duration::from_millis(500);
 /// How long the writer sleeps when the ring is empty.
@@ -64,16 +66,6 @@ impl RecordTap {
     }
 }
 
-/// A test hook: the writer stops draining the ring for `duration` once `after` has passed, as a
-/// slow disk would.
-#[derive(Debug, Clone, Copy)]
-pub struct WriterStall {
-    /// When the stall starts, from the writer's start.
-    pub after: Duration,
-    /// How long it lasts.
-    pub duration: Duration,
-}
-
 /// The writer thread's handle: stop it to finish the file.
 pub struct Recorder {
     /// Set to ask the writer to drain the ring and finish.
@@ -88,12 +80,13 @@ pub struct Recorder {
 
 impl Recorder {
     /// Creates `path` (32-bit float stereo WAV at `sample_rate`) and starts the writer, with a ring
-    /// of `ring_frames` stereo frames. Returns the recorder and the audio thread's tap.
+    /// of `ring_frames` stereo frames. Returns the recorder and the audio thread's tap. `stall` is
+    /// a test hook (a slow disk); `None` in use.
     pub fn start(
         path: &Path,
         sample_rate: u32,
         ring_frames: usize,
-        stall: Option<WriterStall>,
+        stall: Option<Stall>,
     ) -> Result<(Self, RecordTap), hound::Error> {
         let spec = hound::WavSpec {
             channels: 2,
@@ -111,12 +104,10 @@ impl Recorder {
                 let started = Instant::now();
                 let mut header_written = Instant::now();
                 loop {
-                    if let Some(stall) = stall {
-                        let elapsed = started.elapsed();
-                        if elapsed >= stall.after && elapsed < stall.after + stall.duration {
-                            std::thread::sleep(IDLE_WAIT);
-                            continue;
-                        }
+                    // The test hook: a slow disk stops draining the ring.
+                    if stall.is_some_and(|stall| !stall.remaining(started.elapsed()).is_zero()) {
+                        std::thread::sleep(IDLE_WAIT);
+                        continue;
                     }
                     let stopping = stop.load(Ordering::Acquire);
                     let available = consumer.slots() & !1;
@@ -185,7 +176,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("take.wav");
         let ring_frames = 4096;
-        let stall = WriterStall { after: Duration::from_millis(50), duration: Duration::from_millis(400) };
+        let stall = Stall { after: Duration::from_millis(50), duration: Duration::from_millis(400) };
         let t0 = Instant::now();
         let (recorder, mut tap) = Recorder::start(&path, 48_000, ring_frames, Some(stall)).unwrap();
         // Frames pushed when the stall began, at the latest (the writer started after t0).

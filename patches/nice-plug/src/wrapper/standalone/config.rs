@@ -41,9 +41,11 @@ pub struct WrapperConfig {
     ///
     /// This setting is ignored when using the JACK backend.
     ///
-    /// By default (RUNNEL PATCH) three periods: `3 × period size ÷ sample rate`, e.g. 8 ms at
-    /// 128 frames and 48 kHz: the capture period and the playback device's two-period buffer,
-    /// the least that never runs dry. It is the round trip; a longer one adds to it.
+    /// By default (RUNNEL PATCH) four periods: `4 × period size ÷ sample rate`, e.g. 10.7 ms at
+    /// 128 frames and 48 kHz: the capture period and the playback device's two-period buffer
+    /// (the least that never runs dry while every callback is on time), plus one period of
+    /// margin for a capture callback that wakes late. It is the round trip; a shorter one still
+    /// gives three periods (after running dry at start).
     #[clap(value_parser, long)]
     pub input_latency: Option<f32>,
     /// The capacity of the input to output audio channel buffer in seconds. If this is too small,

@@ -17,8 +17,8 @@ pub struct StandaloneStatus {
     pub period_frames: AtomicU32,
     /// Frames the standalone itself holds between capture and playback beyond the devices'
     /// buffers (on cpal, the input→output channel's initial fill beyond the three periods of
-    /// capture and playback buffering; 0 by default, and on JACK, which processes in its own
-    /// cycle).
+    /// capture and playback buffering; one period by default, its margin for a late capture
+    /// callback; 0 on JACK, which processes in its own cycle).
     pub own_latency_frames: AtomicU32,
     /// Frames of buffering the devices add on each side, as far as the backend reports them
     /// (cpal: the capture period and the two-period playback buffer; JACK: the ports' latency
@@ -39,6 +39,10 @@ pub struct StandaloneStatus {
     pub drift_dropped_frames: AtomicU64,
     /// Frames repeated (crossfaded) because the input device's clock runs slower.
     pub drift_repeated_frames: AtomicU64,
+    /// Captured frames dropped at once (one crossfade) after an xrun or a late callback, to bring
+    /// the round trip back to where it was: capture goes on while playback stalls, and its
+    /// backlog would otherwise stay as latency.
+    pub catch_up_frames: AtomicU64,
     /// Set when the backend could not run (a device refused a stream): the standalone then exits
     /// with a failure status.
     pub failed: AtomicBool,
@@ -58,6 +62,7 @@ static STATUS: StandaloneStatus = StandaloneStatus {
     late_callbacks: AtomicU64::new(0),
     drift_dropped_frames: AtomicU64::new(0),
     drift_repeated_frames: AtomicU64::new(0),
+    catch_up_frames: AtomicU64::new(0),
     failed: AtomicBool::new(false),
 };
 
@@ -96,7 +101,7 @@ impl StandaloneStatus {
             "{}; {} Hz, period {} frames; latency: devices {device} + standalone {own} + plugin \
              {plugin} = {total} frames ({:.2} ms) round trip; xruns {}, input overflow {} frames, \
              output underrun {} frames, late callbacks {}, clock drift: {} frames skipped, {} \
-             repeated",
+             repeated; caught up after xruns: {} frames dropped",
             self.description.lock().unwrap_or_else(|e| e.into_inner()),
             rate,
             self.period_frames.load(Ordering::Relaxed),
@@ -107,6 +112,7 @@ impl StandaloneStatus {
             self.late_callbacks.load(Ordering::Relaxed),
             self.drift_dropped_frames.load(Ordering::Relaxed),
             self.drift_repeated_frames.load(Ordering::Relaxed),
+            self.catch_up_frames.load(Ordering::Relaxed),
         )
     }
 }

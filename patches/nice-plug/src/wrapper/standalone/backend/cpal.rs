@@ -129,16 +129,19 @@ impl<P: Plugin> Backend<P> for CpalMidir {
         std::thread::scope(|s| {
             let mut _input_stream: Option<Stream> = None;
             let mut input_rb_consumer: Option<fixed_resample::ResamplingCons<f32>> = None;
-            // RUNNEL PATCH: by default the input→output channel starts with three periods of
-            // silence, not a fixed 150 ms: the least that never runs dry. When output starts,
-            // cpal fills the playback device's two-period buffer at once, and the period being
-            // captured meanwhile is not there yet; with two periods (this patch's first default)
-            // the start-up read came one period short whenever the callbacks ran in that order,
-            // and that period was played as silence (measured through an ALSA `type jack` PCM at
-            // 512-frame periods: 512 frames of underrun, then the same round trip as with three).
+            // RUNNEL PATCH: by default the input→output channel starts with four periods of
+            // silence, not a fixed 150 ms. Three are the least that never runs dry when every
+            // callback is on time: when output starts, cpal fills the playback device's
+            // two-period buffer at once, and the period being captured meanwhile is not there
+            // yet (with two, this patch's first default, the start-up read came one period short
+            // whenever the callbacks ran in that order: 512 frames of underrun at 512-frame
+            // periods through an ALSA `type jack` PCM). The fourth is the standalone's margin: with
+            // three, a capture callback that woke a period late on a loaded machine made the
+            // playback run a period short (one fresh-clone CI run: 512 frames of underrun, then
+            // 396 frames slipped by the drift corrector, with no JACK xrun).
             let period_seconds = self.config.period_size as f64 / self.config.sample_rate as f64;
             let input_latency_seconds =
-                self.config.input_latency.map(f64::from).unwrap_or(3.0 * period_seconds);
+                self.config.input_latency.map(f64::from).unwrap_or(4.0 * period_seconds);
             let input_capacity_seconds =
                 (self.config.input_capacity as f64).max(4.0 * input_latency_seconds);
             let describe = |device: &Device| {
@@ -1015,6 +1018,10 @@ impl CpalMidir {
             input_rb_consumer.as_ref().map_or(0, |c| c.num_channels().min(num_output_channels)),
             buffer_size,
         );
+        // RUNNEL PATCH: xruns plus late callbacks when the drift corrector last heard of them; a
+        // change means the stream had a discontinuity, and the corrector resyncs (drops the
+        // backlog capture left while playback stalled, at once, rather than slipping it off).
+        let mut faults_seen = 0u64;
         let mut callback = move |data: &mut [T], _info: &OutputCallbackInfo| {
             if !finished {
                 'chunk: for data in data.chunks_mut(buffer_size * device_output_channels) {
@@ -1040,6 +1047,13 @@ impl CpalMidir {
                             // overflow and every slipped frame are counted.
                             // At most a second: a stalled capture must not look like a full
                             // channel for ever.
+                            let status = status::status();
+                            let faults = status.xruns.load(Ordering::Relaxed)
+                                + status.late_callbacks.load(Ordering::Relaxed);
+                            if faults != faults_seen {
+                                faults_seen = faults;
+                                drift_slip.resync();
+                            }
                             let since_capture = capture_clock_ns()
                                 .saturating_sub(LAST_CAPTURE_NS.load(Ordering::Relaxed))
                                 .min(1_000_000_000);
@@ -1053,7 +1067,6 @@ impl CpalMidir {
                                 &mut main_io_storage[..in_channels],
                                 out_frames,
                             );
-                            let status = status::status();
                             // RUNNEL PATCH: cpal fills the playback device's two-period buffer
                             // at once when it starts, faster than capture delivers: what is
                             // missing then is the stream's start, not a dropout.
@@ -1069,6 +1082,9 @@ impl CpalMidir {
                             status
                                 .drift_repeated_frames
                                 .fetch_add(outcome.repeated_frames as u64, Ordering::Relaxed);
+                            status
+                                .catch_up_frames
+                                .fetch_add(outcome.resync_dropped_frames as u64, Ordering::Relaxed);
 
                             for channel in main_io_storage
                                 .iter_mut()
