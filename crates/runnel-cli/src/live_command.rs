@@ -130,8 +130,9 @@ fn live(args: &LiveArgs) -> Result<(), String> {
         args.record.as_ref().map(|p| format!("; recording to {}", p.display())).unwrap_or_default();
     let settings = values.to_settings();
     let host = if jack {
-        let host = JackHost::start(&args.client_name, &settings, &args.connect_in, &args.connect_out, tap)
-            .map_err(|e| e.to_string())?;
+        let host =
+            JackHost::start(&args.client_name, &settings, &args.connect_in, &args.connect_out, tap, None)
+                .map_err(|e| e.to_string())?;
         let name = host.client_name();
         eprintln!(
             "runnel live: JACK client {name} at {} Hz, period {} frames ({:.2} ms); engine latency {} frames; \

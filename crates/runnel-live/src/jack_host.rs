@@ -14,6 +14,7 @@ use runnel_engine::dynamics::MomentaryLoudness;
 use runnel_engine::engine::{Engine, EngineSettings};
 use runnel_jack_latency::PortLatency;
 
+use crate::fault::Stall;
 use crate::jack_loop::{connect_ports, JackLoopError, XrunCounter};
 use crate::recorder::RecordTap;
 
@@ -99,11 +100,29 @@ struct Processor {
     stats: Arc<LiveStats>,
     /// One period's duration in nanoseconds: the callback's deadline.
     period_ns: u64,
+    /// The test hook's stall, if any, timed from `epoch`.
+    stall: Option<Stall>,
+    /// When the host started.
+    epoch: Instant,
 }
 
 impl jack::ProcessHandler for Processor {
     fn process(&mut self, _client: &Client, ps: &ProcessScope) -> Control {
         let started = Instant::now();
+        // Silence first: JACK hands readers our output ports' buffers whether or not this
+        // callback has finished, so if the engine misses the deadline, what they take in the
+        // meantime must be silence, not the previous period's audio played again (measured
+        // without this: a 4-period stall at 64 frames replayed one period three times).
+        for output in &mut self.outputs {
+            output.as_mut_slice(ps).fill(0.0);
+        }
+        if let Some(stall) = self.stall {
+            // The test hook (see `cpal_host`): once, for the rest of the stall's window.
+            let remaining = stall.remaining(started - self.epoch);
+            if !remaining.is_zero() {
+                std::thread::sleep(remaining);
+            }
+        }
         let frames = ps.n_frames() as usize;
         let mut input_peak = 0;
         let mut output_peak = 0;
@@ -163,14 +182,17 @@ impl JackHost {
     /// Opens client `client_name` (on the server `JACK_DEFAULT_SERVER` names, never starting
     /// one) with ports `in_1`, `in_2`, `out_1`, `out_2`, runs the engine with `settings`, and
     /// connects `sources` → our inputs and our outputs → `sinks` (pairwise; one source feeds both
-    /// inputs).
+    /// inputs). `engine_stall` is a test hook: the process callback stops that long once (from
+    /// now), as an engine that misses its deadline would; `None` in use.
     pub fn start(
         client_name: &str,
         settings: &EngineSettings,
         sources: &[String],
         sinks: &[String],
         record: Option<RecordTap>,
+        engine_stall: Option<Stall>,
     ) -> Result<Self, JackLoopError> {
+        let epoch = Instant::now();
         let (client, _status) =
             Client::new(client_name, ClientOptions::NO_START_SERVER).map_err(JackLoopError::Open)?;
         let sample_rate = client.sample_rate();
@@ -214,6 +236,8 @@ impl JackHost {
             record,
             stats: stats.clone(),
             period_ns: u64::from(period_frames) * 1_000_000_000 / u64::from(sample_rate),
+            stall: engine_stall,
+            epoch,
         };
         let notifications = XrunCounter(stats.xruns.clone());
         let active = client.activate_async(notifications, processor).map_err(JackLoopError::Open)?;

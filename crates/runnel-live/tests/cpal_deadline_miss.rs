@@ -15,15 +15,13 @@
 //! Needs jackd and libasound2-plugins (scripts/system-deps.sh installs them).
 
 use std::process::Stdio;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use jack::{AudioIn, AudioOut, Client, Control, Port, ProcessScope};
 use runnel_engine::params::values::ParamValues;
 use runnel_live::cpal_host::{CpalHost, CpalOptions};
 use runnel_live::fault::Stall;
-use runnel_live::jack_loop::{connect_ports, XrunCounter};
+use test_support::self_naming::{first_replay, runs, Returned, SelfNamingLoop};
 use test_support::servers::{alsa_jack_home, PrivateJack};
 
 /// The private server's rate.
@@ -39,134 +37,10 @@ const STALL_AFTER: Duration = Duration::from_secs(4);
 const STALL_PERIODS: usize = 4;
 /// How much of the loop's return the test records, frames.
 const RECORD_FRAMES: usize = 9 * SAMPLE_RATE as usize;
-/// Levels per channel in the self-naming signal.
-const LEVELS: usize = 4096;
-/// The shortest run of consecutive frames that counts as audio played (shorter runs are the
-/// drift corrector's crossfades, which blend two frames into a value that names neither).
-const MIN_RUN: usize = 32;
-
-/// Level `k` of [`LEVELS`], centred on zero and never zero itself, so silence is unambiguous.
-fn level(k: usize) -> f32 {
-    ((k as f32 + 0.5) / LEVELS as f32 - 0.5) * 0.9
-}
-
-/// The level a returned sample carries, if it is (within a quarter step) one of them.
-fn decode_level(sample: f32) -> Option<usize> {
-    let x = (sample / 0.9 + 0.5) * LEVELS as f32 - 0.5;
-    let k = x.round();
-    ((x - k).abs() < 0.25 && (0.0..LEVELS as f32).contains(&k)).then_some(k as usize)
-}
-
-/// Frame `n` of the signal: its low 12 bits on the left, the next 12 on the right.
-fn frame(n: usize) -> [f32; 2] {
-    [level(n % LEVELS), level(n / LEVELS % LEVELS)]
-}
-
-/// What one returned frame is.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Returned {
-    /// Exact zeros on both channels.
-    Silence,
-    /// The signal's frame `n`.
-    Frame(usize),
-    /// Neither (a crossfade).
-    Blend,
-}
-
-fn decode(frame: [f32; 2]) -> Returned {
-    match (frame, decode_level(frame[0]), decode_level(frame[1])) {
-        ([l, r], _, _) if l == 0.0 && r == 0.0 => Returned::Silence,
-        (_, Some(low), Some(high)) => Returned::Frame(high * LEVELS + low),
-        _ => Returned::Blend,
-    }
-}
-
-/// The JACK client that plays the signal into the loop and records what returns.
-struct Source {
-    /// Into the PCM's capture side.
-    outputs: [Port<AudioOut>; 2],
-    /// From the PCM's playback side.
-    inputs: [Port<AudioIn>; 2],
-    /// Frames played so far (the next frame's number).
-    played: usize,
-    /// What returned, preallocated.
-    recording: Vec<[f32; 2]>,
-    /// Set once the connections are made.
-    armed: Arc<AtomicBool>,
-    /// Frames recorded so far.
-    done: Arc<AtomicUsize>,
-}
-
-impl jack::ProcessHandler for Source {
-    fn process(&mut self, _client: &Client, ps: &ProcessScope) -> Control {
-        let [out_left, out_right] = &mut self.outputs;
-        let (out_left, out_right) = (out_left.as_mut_slice(ps), out_right.as_mut_slice(ps));
-        out_left.fill(0.0);
-        out_right.fill(0.0);
-        let done = self.done.load(Ordering::Relaxed);
-        if !self.armed.load(Ordering::Acquire) || done == self.recording.len() {
-            return Control::Continue;
-        }
-        let (in_left, in_right) = (self.inputs[0].as_slice(ps), self.inputs[1].as_slice(ps));
-        let frames = out_left.len().min(self.recording.len() - done);
-        for i in 0..frames {
-            [out_left[i], out_right[i]] = frame(self.played + i);
-            self.recording[done + i] = [in_left[i], in_right[i]];
-        }
-        self.played += frames;
-        self.done.store(done + frames, Ordering::Release);
-        Control::Continue
-    }
-}
 
 /// The first port matching the regular expression `pattern`.
-fn find_port(client: &Client, pattern: &str) -> Option<String> {
+fn find_port(client: &jack::Client, pattern: &str) -> Option<String> {
     client.ports(Some(pattern), None, jack::PortFlags::empty()).into_iter().next()
-}
-
-/// A run of returned frames that are consecutive frames of the signal.
-#[derive(Debug, Clone, Copy)]
-struct Run {
-    /// Where it starts in the recording.
-    at: usize,
-    /// The signal frame it starts with.
-    first: usize,
-    /// Its length.
-    len: usize,
-}
-
-impl Run {
-    /// Recording position minus signal frame: the loop's round trip plus the meter's own
-    /// offset, constant while nothing is lost or slipped.
-    fn lag(&self) -> i64 {
-        self.at as i64 - self.first as i64
-    }
-}
-
-/// The runs of at least [`MIN_RUN`] consecutive signal frames in `returned`.
-fn runs(returned: &[Returned]) -> Vec<Run> {
-    let mut runs = Vec::new();
-    let mut current: Option<Run> = None;
-    for (at, item) in returned.iter().enumerate() {
-        let continues = match (current, item) {
-            (Some(run), Returned::Frame(n)) => *n == run.first + run.len,
-            _ => false,
-        };
-        if continues {
-            current.as_mut().expect("a run continues").len += 1;
-            continue;
-        }
-        if let Some(run) = current.take() {
-            if run.len >= MIN_RUN {
-                runs.push(run);
-            }
-        }
-        if let Returned::Frame(n) = item {
-            current = Some(Run { at, first: *n, len: 1 });
-        }
-    }
-    runs.extend(current.filter(|run| run.len >= MIN_RUN));
-    runs
 }
 
 #[test]
@@ -213,37 +87,8 @@ fn a_missed_deadline_plays_silence_then_the_stream_carries_on() {
         std::thread::sleep(Duration::from_millis(50));
     };
 
-    let (client, _) =
-        Client::new("source", jack::ClientOptions::NO_START_SERVER).expect("open the source client");
-    let register_out = |name: &str| client.register_port(name, AudioOut::default()).unwrap();
-    let register_in = |name: &str| client.register_port(name, AudioIn::default()).unwrap();
-    let outputs = [register_out("out_left"), register_out("out_right")];
-    let inputs = [register_in("in_left"), register_in("in_right")];
-    let own = [
-        &outputs[0].name().unwrap(),
-        &outputs[1].name().unwrap(),
-        &inputs[0].name().unwrap(),
-        &inputs[1].name().unwrap(),
-    ]
-    .map(|s| s.to_string());
-    let armed = Arc::new(AtomicBool::new(false));
-    let done = Arc::new(AtomicUsize::new(0));
-    let server_xruns = Arc::new(AtomicUsize::new(0));
-    let source = Source {
-        outputs,
-        inputs,
-        played: 0,
-        recording: vec![[0.0; 2]; RECORD_FRAMES],
-        armed: armed.clone(),
-        done: done.clone(),
-    };
-    let active = client.activate_async(XrunCounter(server_xruns.clone()), source).expect("activate");
-    connect_ports(active.as_client(), &own[0], &ports[0]).unwrap();
-    connect_ports(active.as_client(), &own[1], &ports[1]).unwrap();
-    connect_ports(active.as_client(), &ports[2], &own[2]).unwrap();
-    connect_ports(active.as_client(), &ports[3], &own[3]).unwrap();
-    std::thread::sleep(Duration::from_millis(200));
-    armed.store(true, Ordering::Release);
+    let recording =
+        SelfNamingLoop::start("source", [&ports[0], &ports[1]], [&ports[2], &ports[3]], RECORD_FRAMES);
     assert!(
         started.elapsed() + Duration::from_secs(1) < STALL_AFTER,
         "the recording must begin well before the stall"
@@ -253,13 +98,8 @@ fn a_missed_deadline_plays_silence_then_the_stream_carries_on() {
     std::thread::sleep(STALL_AFTER - Duration::from_millis(300) - started.elapsed());
     let round_trip_before = host.counters().round_trip_frames().expect("playback started");
     let late_before = host.stats().late_callbacks.load(Ordering::Relaxed);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while done.load(Ordering::Acquire) < RECORD_FRAMES {
-        assert!(Instant::now() < deadline, "the recording never filled: the stream stalled");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let (returned, server_xruns) = recording.finish(Duration::from_secs(20));
     let round_trip_after = host.counters().round_trip_frames().expect("playback running");
-    let (_client, _notifications, source) = active.deactivate().expect("deactivate");
     let stats = host.stats();
     let counters = host.counters();
     let late = stats.late_callbacks.load(Ordering::Relaxed);
@@ -270,9 +110,7 @@ fn a_missed_deadline_plays_silence_then_the_stream_carries_on() {
     let repeated = counters.drift_repeated_frames.load(Ordering::Relaxed);
     let caught_up = counters.catch_up_frames.load(Ordering::Relaxed);
     drop(host);
-    let server_xruns = server_xruns.load(Ordering::Relaxed);
 
-    let returned: Vec<Returned> = source.recording.iter().map(|&f| decode(f)).collect();
     let first_audio = returned.iter().position(|r| *r != Returned::Silence).expect("the signal came back");
     let runs = runs(&returned);
     let silence_after_start = returned[first_audio..].iter().filter(|r| **r == Returned::Silence).count();
@@ -298,14 +136,8 @@ fn a_missed_deadline_plays_silence_then_the_stream_carries_on() {
 
     // Never audio that already played, played again: each run starts after the last frame of
     // the one before.
-    for pair in runs.windows(2) {
-        assert!(
-            pair[1].first >= pair[0].first + pair[0].len,
-            "frames {}.. played again at {} after a run that ended at frame {}: {summary}",
-            pair[1].first,
-            pair[1].at,
-            pair[0].first + pair[0].len - 1
-        );
+    if let Some((before, again)) = first_replay(&runs) {
+        panic!("{again:?} replays frames {before:?} already played: {summary}");
     }
     // The missed deadline is heard as silence: the playback buffer (two periods) covered
     // half of the four stalled periods, so at least one period is silent where the engine had

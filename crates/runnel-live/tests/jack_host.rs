@@ -8,9 +8,12 @@ use std::process::Stdio;
 use std::sync::atomic::Ordering;
 
 use runnel_engine::params::values::ParamValues;
+use runnel_live::fault::Stall;
 use runnel_live::jack_host::JackHost;
 use runnel_live::jack_loop::JackLoop;
 use runnel_live::recorder::Recorder;
+use std::time::Duration;
+use test_support::self_naming::{first_replay, longest_gap, runs, Returned, SelfNamingLoop};
 use test_support::servers::PrivateJack;
 
 const SAMPLE_RATE: u32 = 48_000;
@@ -25,6 +28,7 @@ fn the_windowless_host_on_a_private_jack_server() {
     the_host_adds_no_latency_beyond_the_jack_cycle_and_records_every_frame();
     the_host_meters_the_output_momentary_loudness();
     the_ports_carry_the_engines_latency_and_it_is_the_real_one();
+    a_missed_deadline_is_a_gap_never_stale_audio();
 }
 
 /// The latency meter on a loop through the host `name`: both inputs played, `out_1` recorded.
@@ -46,8 +50,8 @@ fn the_host_adds_no_latency_beyond_the_jack_cycle_and_records_every_frame() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("live.wav");
     let (recorder, tap) = Recorder::start(&path, SAMPLE_RATE, SAMPLE_RATE as usize * 2, None).unwrap();
-    let host =
-        JackHost::start("runnel-live", &values.to_settings(), &[], &[], Some(tap)).expect("start the host");
+    let host = JackHost::start("runnel-live", &values.to_settings(), &[], &[], Some(tap), None)
+        .expect("start the host");
     assert_eq!((host.sample_rate, host.period_frames, host.engine_latency), (SAMPLE_RATE, PERIOD, 0));
     let name = host.client_name();
 
@@ -97,7 +101,8 @@ fn the_host_meters_the_output_momentary_loudness() {
     for id in ["filter_on", "delay_on", "reverb_on"] {
         values.set(id, 0.0).unwrap();
     }
-    let host = JackHost::start("runnel-live", &values.to_settings(), &[], &[], None).expect("start the host");
+    let host =
+        JackHost::start("runnel-live", &values.to_settings(), &[], &[], None, None).expect("start the host");
     assert!(host.stats().momentary_lufs().is_infinite(), "no loudness before a window is complete");
     let name = host.client_name();
 
@@ -142,7 +147,8 @@ fn the_ports_carry_the_engines_latency_and_it_is_the_real_one() {
     }
     let sources = ["system:capture_1".to_string()];
     let sinks = ["system:playback_1".to_string(), "system:playback_2".to_string()];
-    let host = JackHost::start("runnel-live", &values.to_settings(), &sources, &sinks, None).expect("start");
+    let host =
+        JackHost::start("runnel-live", &values.to_settings(), &sources, &sinks, None, None).expect("start");
     assert_eq!(host.engine_latency, 72);
     let name = host.client_name();
 
@@ -185,4 +191,67 @@ fn the_ports_carry_the_engines_latency_and_it_is_the_real_one() {
         estimate.frames
     );
     host.stop().expect("stop");
+}
+
+/// The engine stalls for four periods once (the host's test hook), with a signal whose every
+/// frame names itself going through the host (every stage off, so unchanged): what JACK's
+/// readers took while it was stalled must be silence, never the last period again (which is what
+/// they took before the host wrote silence first), and the stream must carry on unchanged.
+fn a_missed_deadline_is_a_gap_never_stale_audio() {
+    let mut values = ParamValues::defaults();
+    for id in ["filter_on", "delay_on", "reverb_on"] {
+        values.set(id, 0.0).unwrap();
+    }
+    let stall_periods = 4;
+    let stall = Stall {
+        after: Duration::from_millis(1500),
+        duration: Duration::from_secs_f64(f64::from(stall_periods * PERIOD) / f64::from(SAMPLE_RATE)),
+    };
+    let host = JackHost::start("runnel-live", &values.to_settings(), &[], &[], None, Some(stall))
+        .expect("start the host");
+    let name = host.client_name();
+    let frames = 3 * SAMPLE_RATE as usize;
+    let recording = SelfNamingLoop::start(
+        "named",
+        [&format!("{name}:in_1"), &format!("{name}:in_2")],
+        [&format!("{name}:out_1"), &format!("{name}:out_2")],
+        frames,
+    );
+    let (returned, server_xruns) = recording.finish(Duration::from_secs(10));
+    let late = host.stats().late_callbacks.load(Ordering::Relaxed);
+    let xruns = host.stats().xruns.load(Ordering::Relaxed);
+    host.stop().expect("stop");
+    let runs = runs(&returned);
+    let first_audio = returned.iter().position(|r| *r != Returned::Silence).expect("the signal came back");
+    let silence = returned[first_audio..].iter().filter(|r| **r == Returned::Silence).count();
+    let blends = returned[first_audio..].iter().filter(|r| **r == Returned::Blend).count();
+    let summary = format!(
+        "late callbacks {late}, xruns {xruns} (the loop's client saw {server_xruns}); {silence} frames of \
+         silence, {blends} blended after the signal began; runs (at, first, len, lag): {:?}",
+        runs.iter().map(|r| (r.at, r.first, r.len, r.lag())).collect::<Vec<_>>()
+    );
+    println!("jack_host: missed deadline: {summary}");
+    // Never a stall: the stream carries on to the end.
+    let last = runs.last().expect("audio came back");
+    assert!(last.at + last.len + 2 * PERIOD as usize >= frames, "the stream stopped: {summary}");
+    // The stall is the longest silence: the periods the engine missed are silence (the first of
+    // the four stalled periods is the late callback's own, which JACK reads once it is done),
+    // never a replay, and counted; JACK drops what it could not play rather than delaying it, so
+    // the loop's delay after it is what it was.
+    let gap = longest_gap(&returned, &runs).unwrap_or_else(|| panic!("no silence for the stall: {summary}"));
+    let period = PERIOD as usize;
+    assert!(
+        (2 * period..=(stall_periods as usize + 1) * period).contains(&gap.silence),
+        "the miss must be silence: {gap:?}; {summary}"
+    );
+    assert!(!gap.replays(), "the stall replayed audio: {gap:?}; {summary}");
+    assert_eq!(gap.before.lag(), gap.after.lag(), "{gap:?}; {summary}");
+    assert!(late >= 1, "{summary}");
+    // Anywhere else a replay is JACK's own (a cycle the server did not get to run the host in
+    // leaves readers the buffer of the cycle before): judged only when the server missed none.
+    match first_replay(&runs) {
+        Some(pair) if server_xruns == 0 => panic!("{pair:?}: a replay with no JACK xrun: {summary}"),
+        Some(pair) => println!("jack_host: JACK replayed {pair:?} in one of its {server_xruns} xruns"),
+        None => {}
+    }
 }

@@ -5,7 +5,8 @@
 //! - [`render`]: running a stereo processor block by block, as a host would;
 //! - [`analysis`]: peak, RMS, dB, largest step, first non-finite sample;
 //! - [`npy`]: writing signals for the Python (pedalboard) side;
-//! - [`servers`]: finding and stopping external programs, and a private X server (Xvfb).
+//! - [`servers`]: finding and stopping external programs, and a private X server (Xvfb);
+//! - [`self_naming`]: a signal whose every frame names itself, played through a JACK loop.
 //!
 //! Nothing here knows about Runnel's types, so it can be used by the engine's tests and the
 //! plugin's tests alike without a dependency cycle.
@@ -14,6 +15,7 @@ pub mod analysis;
 pub mod npy;
 pub mod render;
 pub mod rng;
+pub mod self_naming;
 pub mod servers;
 pub mod signals;
 

@@ -116,3 +116,41 @@ impl StandaloneStatus {
         )
     }
 }
+
+/// RUNNEL PATCH: a test hook. `RUNNEL_TEST_ENGINE_STALL=AFTER:DURATION` (seconds) makes the process
+/// callback stop once for `DURATION`, `AFTER` seconds after audio started, as a plugin that misses
+/// its deadline would, so Runnel's tests can check what a listener hears then (silence, never the
+/// previous period again). Unset in use; read once when audio starts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TestStall {
+    /// When the stall starts, from `epoch`.
+    after: std::time::Duration,
+    /// How long it lasts.
+    duration: std::time::Duration,
+    /// When audio started.
+    epoch: std::time::Instant,
+}
+
+impl TestStall {
+    /// The stall the environment asks for, if any.
+    pub(crate) fn from_env() -> Option<Self> {
+        let value = std::env::var("RUNNEL_TEST_ENGINE_STALL").ok()?;
+        let (after, duration) = value.split_once(':')?;
+        Some(Self {
+            after: std::time::Duration::try_from_secs_f64(after.parse().ok()?).ok()?,
+            duration: std::time::Duration::try_from_secs_f64(duration.parse().ok()?).ok()?,
+            epoch: std::time::Instant::now(),
+        })
+    }
+
+    /// Sleeps for what is left of the stall if it is due (once: afterwards nothing is left).
+    pub(crate) fn wait_if_due(&self) {
+        let elapsed = self.epoch.elapsed();
+        if elapsed >= self.after {
+            let remaining = (self.after + self.duration).saturating_sub(elapsed);
+            if !remaining.is_zero() {
+                std::thread::sleep(remaining);
+            }
+        }
+    }
+}

@@ -90,6 +90,21 @@ impl<P: Plugin> Backend<P> for Jack {
                 .map(NonZeroU32::get)
                 .unwrap_or(0) as usize,
         ));
+        // RUNNEL PATCH: the plugin processes into these, not in place in the main output ports'
+        // buffers, which are silenced first and filled once processing is done. JACK hands
+        // readers a port's buffer whether or not its client has finished the cycle, so a plugin
+        // that misses the deadline must leave silence there, not a half-processed period or the
+        // one before, played again for every cycle it misses (measured with the host in
+        // `runnel live`: a 4-period stall replayed one period three times).
+        let mut main_output_scratch: Vec<Vec<f32>> = (0..self
+            .audio_io_layout
+            .main_output_channels
+            .map(NonZeroU32::get)
+            .unwrap_or(0))
+            .map(|_| vec![0.0; max_buffer_size as usize])
+            .collect();
+        // RUNNEL PATCH: the tests' stall, if the environment asks for one.
+        let test_stall = status::TestStall::from_env();
         let mut main_input_channel_pointers = ChannelPointerVec(Vec::with_capacity(
             self.audio_io_layout
                 .main_input_channels
@@ -176,11 +191,15 @@ impl<P: Plugin> Backend<P> for Jack {
             // f32` pointers we would receive from a plugin API.
             let mut main_outputs = main_outputs.lock();
             main_output_channel_pointers.get().clear();
-            for port in main_outputs.iter_mut() {
+            for (port, scratch) in main_outputs.iter_mut().zip(&mut main_output_scratch) {
                 let slice = port.as_mut_slice(ps);
                 assert!(slice.len() == num_frames as usize);
-
-                main_output_channel_pointers.get().push(slice.as_mut_ptr());
+                // RUNNEL PATCH: silence until the processed period is copied in (see above).
+                slice.fill(0.0);
+                main_output_channel_pointers.get().push(scratch.as_mut_ptr());
+            }
+            if let Some(stall) = &test_stall {
+                stall.wait_if_due();
             }
 
             main_input_channel_pointers.get().clear();
@@ -273,13 +292,18 @@ impl<P: Plugin> Backend<P> for Jack {
                 inputs: buffers.aux_inputs,
                 outputs: buffers.aux_outputs,
             };
-            if cb(
+            let keep_going = cb(
                 buffers.main_buffer,
                 &mut aux,
                 transport,
                 &input_events,
                 &mut output_events,
-            ) {
+            );
+            // RUNNEL PATCH: the processed period into the ports, now that it is complete.
+            for (port, scratch) in main_outputs.iter_mut().zip(&main_output_scratch) {
+                port.as_mut_slice(ps).copy_from_slice(&scratch[..num_frames as usize]);
+            }
+            if keep_going {
                 if let Some(midi_output) = &midi_output {
                     let mut midi_output = midi_output.lock();
                     let mut midi_writer = midi_output.writer(ps);
