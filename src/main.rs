@@ -115,7 +115,22 @@ fn exit_now() -> ! {
     std::process::exit(0)
 }
 
+/// Keeps a software OpenGL renderer (Mesa's llvmpipe, used where there is no GPU driver: a
+/// headless box, a VM) from spreading the editor's drawing over every core: by default it
+/// starts one rasterizer thread per CPU, and on a 2-core machine those took both cores in bursts
+/// and made a (non-real-time) JACK server miss 48 cycles in 8 s at 256-frame periods; drawing
+/// on the window's own thread, 1 in the same test (`tests/standalone_jack_deadline.rs`). A user's
+/// own `LP_NUM_THREADS` is kept; hardware renderers ignore it.
+fn keep_software_rendering_off_the_audio_cores() {
+    if std::env::var_os("LP_NUM_THREADS").is_none() {
+        // Before any thread exists (the first line of `main`), so no other thread reads the
+        // environment meanwhile.
+        std::env::set_var("LP_NUM_THREADS", "0");
+    }
+}
+
 fn main() -> ExitCode {
+    keep_software_rendering_off_the_audio_cores();
     let (args, options) = match take_runnel_options(std::env::args().collect()) {
         Ok(parsed) => parsed,
         Err(e) => {

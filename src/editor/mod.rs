@@ -119,7 +119,19 @@ pub struct RunnelEditor {
     output: Vec<f32>,
     /// Time of the previous frame (egui's clock), for ballistics.
     last_time: Option<f64>,
+    /// Seconds since the audio last had a sample above the analyzer's floor: once every display
+    /// has settled, the window is redrawn only a few times a second.
+    quiet_seconds: f32,
 }
+
+/// Frame interval while audio moves the meters and spectra: 30 frames a second are smooth for
+/// meters and cost half of drawing at the display's rate (which, software-rendered on a machine
+/// without a GPU, took more than a core and made JACK miss cycles at short periods).
+const ACTIVE_FRAME: std::time::Duration = std::time::Duration::from_nanos(1_000_000_000 / 30);
+/// Frame interval once everything has settled: the status line's counters still update.
+const SETTLED_FRAME: std::time::Duration = std::time::Duration::from_millis(250);
+/// Below this a sample draws nothing: the analyzer's floor, −120 dBFS.
+const QUIET_AMPLITUDE: f32 = 1e-6;
 
 /// Creates the editor for the plugin's `editor()` call.
 pub fn create(
@@ -149,6 +161,7 @@ pub fn create(
             input: Vec::with_capacity(crate::editor_feed::RING_FRAMES * 2),
             output: Vec::with_capacity(crate::editor_feed::RING_FRAMES * 2),
             last_time: None,
+            quiet_seconds: 0.0,
         },
     )
 }
@@ -172,6 +185,7 @@ impl NiceEguiApp for RunnelEditor {
         };
         self.view = Some(view);
         self.last_time = None;
+        self.quiet_seconds = 0.0;
         Ok(())
     }
 
@@ -220,8 +234,15 @@ impl NiceEguiApp for RunnelEditor {
             resize_corner(ui, &mut view.scale);
         });
         apply_scale(&ctx, view);
-        // Meters and spectra move with the audio: draw at the display's rate.
-        ctx.request_repaint();
+        // Meters and spectra move with the audio; once silence has let every display settle,
+        // only the status line changes. Input (pointer, keys) redraws at once regardless.
+        let audible = self.input.iter().chain(&self.output).any(|x| x.abs() > QUIET_AMPLITUDE);
+        self.quiet_seconds = if audible { 0.0 } else { self.quiet_seconds + dt };
+        ctx.request_repaint_after(if self.quiet_seconds > spectrum::SETTLE_S {
+            SETTLED_FRAME
+        } else {
+            ACTIVE_FRAME
+        });
     }
 }
 
