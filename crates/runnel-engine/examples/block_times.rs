@@ -12,10 +12,13 @@
 //! (periodic recomputation would show there), so the "worst case near the mean" goal is judged
 //! on it.
 //!
-//! `cargo run -p runnel-engine --release --example block_times [-- blocks [only]]` (default
-//! 200 000 blocks). With `only` = `filter`, `delay` or `off`, every stage but that one (or
-//! every stage, for `off`) is switched off, so the figures are that stage's plus the engine's
-//! own overhead, under the same automation.
+//! `cargo run -p runnel-engine --release --example block_times [-- blocks [only] [static]]`
+//! (default 200 000 blocks). With `only` = `filter`, `delay` or `off`, every stage but that one
+//! (or every stage, for `off`) is switched off, so the figures are that stage's plus the
+//! engine's own overhead, under the same automation. With `static`, nothing is automated: R1's
+//! settings are set once and every block is processed with them unchanged, the real-time budget
+//! case of issue 11 (median block time against 0.5 % of the deadline), with the same noise
+//! input and clocks.
 
 use runnel_engine::engine::Engine;
 use runnel_engine::params::values::ParamValues;
@@ -50,7 +53,9 @@ use r1::r1_settings;
 
 fn main() {
     let blocks: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(200_000);
-    let only = std::env::args().nth(2);
+    // `static` may follow the block count or the stage name.
+    let is_static = std::env::args().skip(2).any(|a| a == "static");
+    let only = std::env::args().nth(2).filter(|a| a != "static");
     let keep_only = |settings: &mut runnel_engine::engine::EngineSettings| {
         if let Some(stage) = only.as_deref() {
             settings.filter_on = stage == "filter";
@@ -75,7 +80,7 @@ fn main() {
     let (mut left, mut right) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
     let mut values = base.clone();
     let automated: Vec<_> =
-        base.iter().filter(|(spec, _)| spec.is_continuous()).map(|(spec, _)| spec).collect();
+        base.iter().filter(|(spec, _)| spec.is_continuous() && !is_static).map(|(spec, _)| spec).collect();
     let mut times_ns = Vec::with_capacity(blocks);
     let mut cpu_times_ns = Vec::with_capacity(blocks);
     for block in 0..blocks {
@@ -87,6 +92,7 @@ fn main() {
             let value = spec.unnormalize(normalized.clamp(0.0, 1.0));
             values.set(spec.id, value).expect("in range");
         }
+        // (Static: the same settings every block, which each stage recognises as unchanged.)
         let mut settings = values.to_settings();
         keep_only(&mut settings);
         for (l, r) in left.iter_mut().zip(right.iter_mut()) {
