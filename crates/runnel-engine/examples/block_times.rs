@@ -18,7 +18,8 @@
 //! engine's own overhead, under the same automation. With `static`, nothing is automated: R1's
 //! settings are set once and every block is processed with them unchanged, the real-time budget
 //! case of issue 11 (median block time against 0.5 % of the deadline), with the same noise
-//! input and clocks.
+//! input and clocks. `BLOCK_TIMES_DUMP=file` writes the output (f32 LE, L then R per block)
+//! there, to compare two builds bit for bit under automation.
 
 use runnel_engine::engine::Engine;
 use runnel_engine::params::values::ParamValues;
@@ -81,6 +82,9 @@ fn main() {
     let mut values = base.clone();
     let automated: Vec<_> =
         base.iter().filter(|(spec, _)| spec.is_continuous() && !is_static).map(|(spec, _)| spec).collect();
+    let mut dump = std::env::var("BLOCK_TIMES_DUMP")
+        .ok()
+        .map(|path| std::io::BufWriter::new(std::fs::File::create(path).expect("dump file")));
     let mut times_ns = Vec::with_capacity(blocks);
     let mut cpu_times_ns = Vec::with_capacity(blocks);
     for block in 0..blocks {
@@ -106,6 +110,12 @@ fn main() {
         cpu_times_ns.push(thread_cpu_ns() - cpu_start);
         times_ns.push(start.elapsed().as_nanos() as u64);
         std::hint::black_box(left[0]);
+        if let Some(file) = dump.as_mut() {
+            use std::io::Write;
+            for x in left.iter().chain(&right) {
+                file.write_all(&x.to_le_bytes()).expect("dump");
+            }
+        }
     }
     let deadline_ns = BLOCK as f64 / SAMPLE_RATE as f64 * 1e9;
     let chain = only.as_deref().map_or("R1".to_string(), |stage| format!("R1 with only {stage}"));
