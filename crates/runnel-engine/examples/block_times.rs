@@ -19,7 +19,8 @@
 //! settings are set once and every block is processed with them unchanged, the real-time budget
 //! case of issue 11 (median block time against 0.5 % of the deadline), with the same noise
 //! input and clocks. `BLOCK_TIMES_DUMP=file` writes the output (f32 LE, L then R per block)
-//! there, to compare two builds bit for bit under automation.
+//! there, to compare two builds bit for bit under automation. `BLOCK_TIMES_PARAMS=part`
+//! automates only the parameters whose ID contains `part` (which one makes the slow blocks?).
 
 use runnel_engine::engine::Engine;
 use runnel_engine::params::values::ParamValues;
@@ -80,8 +81,16 @@ fn main() {
     };
     let (mut left, mut right) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
     let mut values = base.clone();
-    let automated: Vec<_> =
-        base.iter().filter(|(spec, _)| spec.is_continuous() && !is_static).map(|(spec, _)| spec).collect();
+    // `BLOCK_TIMES_PARAMS=part`: only the parameters whose ID contains `part` are automated
+    // (each at the rate it has in the full run), to find which one a slow block comes from.
+    let only_params = std::env::var("BLOCK_TIMES_PARAMS").ok();
+    let automated: Vec<_> = base
+        .iter()
+        .filter(|(spec, _)| spec.is_continuous() && !is_static)
+        .enumerate()
+        .filter(|(_, (spec, _))| only_params.as_deref().is_none_or(|part| spec.id.contains(part)))
+        .map(|(i, (spec, _))| (i, spec))
+        .collect();
     let mut dump = std::env::var("BLOCK_TIMES_DUMP")
         .ok()
         .map(|path| std::io::BufWriter::new(std::fs::File::create(path).expect("dump file")));
@@ -89,7 +98,7 @@ fn main() {
     let mut cpu_times_ns = Vec::with_capacity(blocks);
     for block in 0..blocks {
         let seconds = (block * BLOCK) as f32 / SAMPLE_RATE;
-        for (i, spec) in automated.iter().enumerate() {
+        for &(i, spec) in &automated {
             // Every row its own rate (0.05 … 0.4 Hz), the whole range end to end.
             let rate = 0.05 + 0.35 * (i as f32 * 0.618_034).fract();
             let normalized = 0.5 + 0.5 * (std::f32::consts::TAU * rate * seconds + i as f32).sin();
