@@ -20,7 +20,8 @@
 //! case of issue 11 (median block time against 0.5 % of the deadline), with the same noise
 //! input and clocks. `BLOCK_TIMES_DUMP=file` writes the output (f32 LE, L then R per block)
 //! there, to compare two builds bit for bit under automation. `BLOCK_TIMES_PARAMS=part`
-//! automates only the parameters whose ID contains `part` (which one makes the slow blocks?).
+//! automates only the parameters whose ID contains `part` (which one makes the slow blocks?);
+//! `BLOCK_TIMES_SERIES=file` writes every block's thread-CPU time there, in block order.
 
 use runnel_engine::engine::Engine;
 use runnel_engine::params::values::ParamValues;
@@ -125,6 +126,11 @@ fn main() {
                 file.write_all(&x.to_le_bytes()).expect("dump");
             }
         }
+    }
+    if let Ok(path) = std::env::var("BLOCK_TIMES_SERIES") {
+        // One line per block: its thread-CPU nanoseconds, in block order (before sorting).
+        let lines: String = cpu_times_ns.iter().map(|t| format!("{t}\n")).collect();
+        std::fs::write(path, lines).expect("series file");
     }
     let deadline_ns = BLOCK as f64 / SAMPLE_RATE as f64 * 1e9;
     let chain = only.as_deref().map_or("R1".to_string(), |stage| format!("R1 with only {stage}"));
