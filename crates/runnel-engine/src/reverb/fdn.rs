@@ -415,6 +415,10 @@ pub struct FeedbackDelayNetwork {
     next_line: usize,
     /// [`BUTTERFLY_SIGNS`], read from here by [`hadamard`] (see there why).
     butterfly_signs: ButterflySigns,
+    /// [`INPUT_LEFT`] and [`INPUT_RIGHT`], read from here when the input is written (for the
+    /// reason of [`hadamard`]: with the ±¼ constants in view, the compiler assembled each
+    /// product vector from shuffles of two values instead of one multiplication).
+    input_patterns: [[f32; LINES]; 2],
 }
 
 impl Default for FeedbackDelayNetwork {
@@ -452,6 +456,7 @@ impl FeedbackDelayNetwork {
             stale_lines: 0,
             next_line: 0,
             butterfly_signs: BUTTERFLY_SIGNS,
+            input_patterns: [INPUT_LEFT, INPUT_RIGHT],
         }
     }
 
@@ -688,7 +693,8 @@ impl FeedbackDelayNetwork {
         hadamard(&mut y, &self.butterfly_signs);
         let mut frame = [0.0f32; LINES];
         for i in 0..LINES {
-            frame[i] = flush(y[i] + INPUT_LEFT[i] * input_left + INPUT_RIGHT[i] * input_right);
+            let [in_left, in_right] = &self.input_patterns;
+            frame[i] = flush(y[i] + in_left[i] * input_left + in_right[i] * input_right);
         }
         self.lines.push(frame);
         (out_left, out_right)
