@@ -132,9 +132,19 @@ fn main() {
         let lines: String = cpu_times_ns.iter().map(|t| format!("{t}\n")).collect();
         std::fs::write(path, lines).expect("series file");
     }
+    // What the two clock reads around a block cost by themselves (a system call each on some
+    // machines): included in every figure above, printed so it can be told apart.
+    let mut floor_ns: Vec<u64> = (0..10_000)
+        .map(|_| {
+            let start = thread_cpu_ns();
+            thread_cpu_ns() - start
+        })
+        .collect();
+    let [floor_p50, ..] = percentiles(&mut floor_ns);
     let deadline_ns = BLOCK as f64 / SAMPLE_RATE as f64 * 1e9;
     let chain = only.as_deref().map_or("R1".to_string(), |stage| format!("R1 with only {stage}"));
     println!("{chain}, {BLOCK}-frame blocks, {blocks} blocks, {} automated parameters", automated.len());
+    println!("timer floor (two thread-CPU clock reads, no work): p50 {floor_p50} ns");
     for (clock, times) in [("wall-clock", &mut times_ns), ("thread CPU", &mut cpu_times_ns)] {
         let [p50, p99, p999, max] = percentiles(times);
         println!(
