@@ -247,7 +247,7 @@ impl<const LANES: usize> RingBank<LANES> {
     /// `u < rows` (oldest first; `rows ≤ ROWS`, every age `oldest[i] − u` ≥ 1). A reader that
     /// needs each lane's consecutive samples at that lane's own delay (the reverb network's
     /// interpolated reads over a run) then loads whole rows instead of gathering lane by lane:
-    /// one strided copy per lane, without wrap checks unless the window straddles the end.
+    /// strided copies without wrap checks unless a window straddles the end.
     #[inline(always)]
     pub fn deskew<const ROWS: usize>(
         &self,
@@ -257,6 +257,22 @@ impl<const LANES: usize> RingBank<LANES> {
     ) {
         let rows = rows.min(ROWS);
         let len = self.mask + 1;
+        let starts: [usize; LANES] =
+            std::array::from_fn(|lane| self.write.wrapping_sub(oldest[lane] as usize) & self.mask);
+        if rows == ROWS && starts.iter().all(|&start| start + ROWS <= len) {
+            // Row after row (every lane's window contiguous, the usual run): the reader's first
+            // rows are complete first, instead of only once the last lane's column is written
+            // (the rows are stored lane by lane; a row load waits for all of its stores).
+            let windows: [&[[f32; LANES]; ROWS]; LANES] = std::array::from_fn(|lane| {
+                self.buffer[starts[lane]..starts[lane] + ROWS].try_into().expect("window length")
+            });
+            for (u, row) in out.iter_mut().enumerate() {
+                for (lane, window) in windows.iter().enumerate() {
+                    row[lane] = window[u][lane];
+                }
+            }
+            return;
+        }
         for (lane, &age) in oldest.iter().enumerate() {
             let start = self.write.wrapping_sub(age as usize) & self.mask;
             if start + rows <= len {
