@@ -12,10 +12,16 @@
 //! (periodic recomputation would show there), so the "worst case near the mean" goal is judged
 //! on it.
 //!
-//! `cargo run -p runnel-engine --release --example block_times [-- blocks [only]]` (default
-//! 200 000 blocks). With `only` = `filter`, `delay` or `off`, every stage but that one (or
-//! every stage, for `off`) is switched off, so the figures are that stage's plus the engine's
-//! own overhead, under the same automation.
+//! `cargo run -p runnel-engine --release --example block_times [-- blocks [only] [static]]`
+//! (default 200 000 blocks). With `only` = `filter`, `delay` or `off`, every stage but that one
+//! (or every stage, for `off`) is switched off, so the figures are that stage's plus the
+//! engine's own overhead, under the same automation. With `static`, nothing is automated: R1's
+//! settings are set once and every block is processed with them unchanged, the real-time budget
+//! case of issue 11 (median block time against 0.5 % of the deadline), with the same noise
+//! input and clocks. `BLOCK_TIMES_DUMP=file` writes the output (f32 LE, L then R per block)
+//! there, to compare two builds bit for bit under automation. `BLOCK_TIMES_PARAMS=part`
+//! automates only the parameters whose ID contains `part` (which one makes the slow blocks?);
+//! `BLOCK_TIMES_SERIES=file` writes every block's thread-CPU time there, in block order.
 
 use runnel_engine::engine::Engine;
 use runnel_engine::params::values::ParamValues;
@@ -50,7 +56,9 @@ use r1::r1_settings;
 
 fn main() {
     let blocks: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(200_000);
-    let only = std::env::args().nth(2);
+    // `static` may follow the block count or the stage name.
+    let is_static = std::env::args().skip(2).any(|a| a == "static");
+    let only = std::env::args().nth(2).filter(|a| a != "static");
     let keep_only = |settings: &mut runnel_engine::engine::EngineSettings| {
         if let Some(stage) = only.as_deref() {
             settings.filter_on = stage == "filter";
@@ -74,19 +82,31 @@ fn main() {
     };
     let (mut left, mut right) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
     let mut values = base.clone();
-    let automated: Vec<_> =
-        base.iter().filter(|(spec, _)| spec.is_continuous()).map(|(spec, _)| spec).collect();
+    // `BLOCK_TIMES_PARAMS=part`: only the parameters whose ID contains `part` are automated
+    // (each at the rate it has in the full run), to find which one a slow block comes from.
+    let only_params = std::env::var("BLOCK_TIMES_PARAMS").ok();
+    let automated: Vec<_> = base
+        .iter()
+        .filter(|(spec, _)| spec.is_continuous() && !is_static)
+        .enumerate()
+        .filter(|(_, (spec, _))| only_params.as_deref().is_none_or(|part| spec.id.contains(part)))
+        .map(|(i, (spec, _))| (i, spec))
+        .collect();
+    let mut dump = std::env::var("BLOCK_TIMES_DUMP")
+        .ok()
+        .map(|path| std::io::BufWriter::new(std::fs::File::create(path).expect("dump file")));
     let mut times_ns = Vec::with_capacity(blocks);
     let mut cpu_times_ns = Vec::with_capacity(blocks);
     for block in 0..blocks {
         let seconds = (block * BLOCK) as f32 / SAMPLE_RATE;
-        for (i, spec) in automated.iter().enumerate() {
+        for &(i, spec) in &automated {
             // Every row its own rate (0.05 … 0.4 Hz), the whole range end to end.
             let rate = 0.05 + 0.35 * (i as f32 * 0.618_034).fract();
             let normalized = 0.5 + 0.5 * (std::f32::consts::TAU * rate * seconds + i as f32).sin();
             let value = spec.unnormalize(normalized.clamp(0.0, 1.0));
             values.set(spec.id, value).expect("in range");
         }
+        // (Static: the same settings every block, which each stage recognises as unchanged.)
         let mut settings = values.to_settings();
         keep_only(&mut settings);
         for (l, r) in left.iter_mut().zip(right.iter_mut()) {
@@ -100,10 +120,31 @@ fn main() {
         cpu_times_ns.push(thread_cpu_ns() - cpu_start);
         times_ns.push(start.elapsed().as_nanos() as u64);
         std::hint::black_box(left[0]);
+        if let Some(file) = dump.as_mut() {
+            use std::io::Write;
+            for x in left.iter().chain(&right) {
+                file.write_all(&x.to_le_bytes()).expect("dump");
+            }
+        }
     }
+    if let Ok(path) = std::env::var("BLOCK_TIMES_SERIES") {
+        // One line per block: its thread-CPU nanoseconds, in block order (before sorting).
+        let lines: String = cpu_times_ns.iter().map(|t| format!("{t}\n")).collect();
+        std::fs::write(path, lines).expect("series file");
+    }
+    // What the two clock reads around a block cost by themselves (a system call each on some
+    // machines): included in every figure above, printed so it can be told apart.
+    let mut floor_ns: Vec<u64> = (0..10_000)
+        .map(|_| {
+            let start = thread_cpu_ns();
+            thread_cpu_ns() - start
+        })
+        .collect();
+    let [floor_p50, ..] = percentiles(&mut floor_ns);
     let deadline_ns = BLOCK as f64 / SAMPLE_RATE as f64 * 1e9;
     let chain = only.as_deref().map_or("R1".to_string(), |stage| format!("R1 with only {stage}"));
     println!("{chain}, {BLOCK}-frame blocks, {blocks} blocks, {} automated parameters", automated.len());
+    println!("timer floor (two thread-CPU clock reads, no work): p50 {floor_p50} ns");
     for (clock, times) in [("wall-clock", &mut times_ns), ("thread CPU", &mut cpu_times_ns)] {
         let [p50, p99, p999, max] = percentiles(times);
         println!(

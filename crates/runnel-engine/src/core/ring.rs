@@ -114,6 +114,23 @@ impl Ring {
         self.write = (start + samples.len()) & self.mask;
     }
 
+    /// [`push_slice`](Self::push_slice) of a run of exactly [`SHORT_RUN`] samples, inlined: a
+    /// run that neither wraps nor touches the mirrored slots (the usual case) is one fixed-size
+    /// copy. The reverb's all-passes push such a run per stage and control interval; through
+    /// the general `push_slice` call each cost about 80 instructions.
+    #[inline(always)]
+    pub fn push_run(&mut self, run: &[f32; SHORT_RUN]) {
+        let start = self.write;
+        if start >= self.mirror && start + SHORT_RUN <= self.mask + 1 {
+            let slots: &mut [f32; SHORT_RUN] =
+                (&mut self.buffer[start..start + SHORT_RUN]).try_into().expect("length checked");
+            *slots = *run;
+            self.write = (start + SHORT_RUN) & self.mask;
+        } else {
+            self.push_slice(run);
+        }
+    }
+
     /// `out[j]` = what [`at`](Self::at)`(age)` will return `j` pushes from now, for every `j`
     /// (`out.len()` ≤ `age`, so no such push reaches the run): one or two copies instead of a
     /// read per sample.
@@ -230,7 +247,7 @@ impl<const LANES: usize> RingBank<LANES> {
     /// `u < rows` (oldest first; `rows ≤ ROWS`, every age `oldest[i] − u` ≥ 1). A reader that
     /// needs each lane's consecutive samples at that lane's own delay (the reverb network's
     /// interpolated reads over a run) then loads whole rows instead of gathering lane by lane:
-    /// one strided copy per lane, without wrap checks unless the window straddles the end.
+    /// strided copies without wrap checks unless a window straddles the end.
     #[inline(always)]
     pub fn deskew<const ROWS: usize>(
         &self,
@@ -240,6 +257,22 @@ impl<const LANES: usize> RingBank<LANES> {
     ) {
         let rows = rows.min(ROWS);
         let len = self.mask + 1;
+        let starts: [usize; LANES] =
+            std::array::from_fn(|lane| self.write.wrapping_sub(oldest[lane] as usize) & self.mask);
+        if rows == ROWS && starts.iter().all(|&start| start + ROWS <= len) {
+            // Row after row (every lane's window contiguous, the usual run): the reader's first
+            // rows are complete first, instead of only once the last lane's column is written
+            // (the rows are stored lane by lane; a row load waits for all of its stores).
+            let windows: [&[[f32; LANES]; ROWS]; LANES] = std::array::from_fn(|lane| {
+                self.buffer[starts[lane]..starts[lane] + ROWS].try_into().expect("window length")
+            });
+            for (u, row) in out.iter_mut().enumerate() {
+                for (lane, window) in windows.iter().enumerate() {
+                    row[lane] = window[u][lane];
+                }
+            }
+            return;
+        }
         for (lane, &age) in oldest.iter().enumerate() {
             let start = self.write.wrapping_sub(age as usize) & self.mask;
             if start + rows <= len {

@@ -39,6 +39,7 @@ pub use modulation::{MOD_DEPTH_MS_RANGE, MOD_RATE_HZ_RANGE};
 pub use sync::{NoteModifier, NoteValue, TEMPO_BPM_DEFAULT};
 pub use time_change::TimeChangeMode;
 
+use crate::core::applied::Applied;
 use crate::denormal::DenormalGuard;
 use crate::smoothing::{LinearSmoother, RAMP_MS_DEFAULT};
 use feedback::{FeedbackPath, FeedbackTargets, LoopParameters};
@@ -182,6 +183,8 @@ pub struct Delay {
     tempo_bpm: f64,
     /// Set by prepare/reset: the next `set_settings` jumps instead of ramping.
     snap_next: bool,
+    /// The last settings given, so the same ones again skip the target updates.
+    applied: Applied<DelaySettings>,
     /// The fractional-read kernel (shared by both lines).
     table: SincTable,
     /// Left and right recordings.
@@ -226,6 +229,7 @@ impl Delay {
             settings,
             tempo_bpm: TEMPO_BPM_DEFAULT,
             snap_next: true,
+            applied: Applied::default(),
             table: SincTable::new(),
             lines: [DelayLine::new(), DelayLine::new()],
             heads: [ReadHeads::default(); 2],
@@ -277,6 +281,7 @@ impl Delay {
         self.lfo.reset();
         self.ducker.reset();
         self.snap_next = true;
+        self.applied.forget();
         self.snap();
     }
 
@@ -297,6 +302,10 @@ impl Delay {
     /// Sets the parameter targets (cheap, no allocation). The first call after
     /// `prepare`/`reset` jumps; later calls ramp (or glide/crossfade, for the time).
     pub fn set_settings(&mut self, settings: &DelaySettings) {
+        // (The tempo is not part of the settings: `set_tempo` updates the targets itself.)
+        if self.applied.is_unchanged(settings) {
+            return;
+        }
         let s = settings.clamped();
         self.settings = s;
         self.feedback.set_targets(&FeedbackTargets {

@@ -16,6 +16,7 @@ use super::gain_computer::{slope_of_ratio, StaticCurve};
 use super::release::Ballistics;
 use super::{amplitude_to_db, db_to_gain, ms_to_samples};
 use crate::clamp_setting;
+use crate::core::applied::Applied;
 use crate::core::envelope::EnvelopeFollower;
 use crate::core::ring::Ring;
 use crate::core::svf::{prewarp, SvfCoefficients, SvfState, BUTTERWORTH_K};
@@ -184,6 +185,8 @@ pub struct Compressor {
     block_reduction_db: f32,
     /// Whether the next `apply` jumps instead of ramping.
     snap_next: bool,
+    /// The last settings given, so the same ones again skip the conversions.
+    applied: Applied<CompressorSettings>,
 }
 
 impl Default for Compressor {
@@ -214,6 +217,7 @@ impl Compressor {
             on: false,
             block_reduction_db: 0.0,
             snap_next: true,
+            applied: Applied::default(),
         }
     }
 
@@ -224,6 +228,9 @@ impl Compressor {
 
     /// Reads the compressor's settings (without the stage switch).
     pub fn set_settings(&mut self, settings: &CompressorSettings) {
+        if self.applied.is_unchanged(settings) {
+            return;
+        }
         let d = CompressorSettings::default();
         let threshold = clamp_setting(settings.threshold_db, THRESHOLD_DB_RANGE, d.threshold_db);
         // The slope below is smoothed, so switching between a finite ratio and ∞ glides too.
@@ -332,6 +339,7 @@ impl Stage for Compressor {
         }
         self.block_reduction_db = 0.0;
         self.snap_next = true;
+        self.applied.forget();
     }
 
     fn apply(&mut self, settings: &EngineSettings) {

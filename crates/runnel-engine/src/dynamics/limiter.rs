@@ -24,6 +24,7 @@ use super::true_peak::{Interpolator, TruePeakDetector, DETECTOR_DELAY};
 use super::window_min::WindowMin;
 use super::{amplitude_to_db, db_to_gain, ms_to_samples};
 use crate::clamp_setting;
+use crate::core::applied::Applied;
 use crate::core::ring::Ring;
 use crate::engine::EngineSettings;
 use crate::smoothing::{LinearSmoother, RAMP_MS_DEFAULT};
@@ -105,6 +106,8 @@ pub struct Limiter {
     block_reduction_db: f32,
     /// Whether the next `apply` jumps instead of ramping.
     snap_next: bool,
+    /// The last settings given, so the same ones again skip the conversions.
+    applied: Applied<LimiterSettings>,
 }
 
 impl Default for Limiter {
@@ -133,6 +136,7 @@ impl Limiter {
             last_gain: 1.0,
             block_reduction_db: 0.0,
             snap_next: true,
+            applied: Applied::default(),
         }
     }
 
@@ -159,6 +163,9 @@ impl Limiter {
 
     /// Reads the limiter's settings.
     pub fn set_settings(&mut self, settings: &LimiterSettings) {
+        if self.applied.is_unchanged(settings) {
+            return;
+        }
         let d = LimiterSettings::default();
         let ceiling = db_to_gain(clamp_setting(settings.ceiling_db, CEILING_DB_RANGE, d.ceiling_db));
         if self.snap_next {
@@ -220,6 +227,7 @@ impl Stage for Limiter {
         self.last_gain = 1.0;
         self.block_reduction_db = 0.0;
         self.snap_next = true;
+        self.applied.forget();
     }
 
     fn apply(&mut self, settings: &EngineSettings) {

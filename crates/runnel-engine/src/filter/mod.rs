@@ -50,6 +50,7 @@ mod fused;
 pub(crate) mod svf;
 
 use super::clamp_setting;
+use crate::core::applied::Applied;
 use bands::{run_bands, BandWork, NotchBand, PassBand, ToneBand, ToneTarget};
 use design::{response_tan, PassKind, ToneShape};
 use svf::Frame;
@@ -342,6 +343,8 @@ pub struct Filter {
     sample_rate: f32,
     /// The next `set_settings` jumps instead of ramping (after `new`, `prepare`, `reset`).
     snap_next: bool,
+    /// The last settings given, so the same ones again skip the bands' updates.
+    applied: Applied<FilterSettings>,
     /// High-pass band.
     high_pass: PassBand,
     /// Low-pass band.
@@ -373,6 +376,7 @@ impl Filter {
         Self {
             sample_rate: 48_000.0,
             snap_next: true,
+            applied: Applied::default(),
             high_pass: PassBand::new(PassKind::HighPass, s.high_pass),
             low_pass: PassBand::new(PassKind::LowPass, s.low_pass),
             low_shelf: ToneBand::new(ToneShape::LowShelf, s.low_shelf.into()),
@@ -410,11 +414,15 @@ impl Filter {
         self.high_shelf.reset();
         self.notch.reset();
         self.snap_next = true;
+        self.applied.forget();
     }
 
     /// Sets new targets (ramped; the first call after `prepare`/`reset` jumps). Cheap, no
     /// allocation; out-of-range or non-finite values are clamped/replaced.
     pub fn set_settings(&mut self, settings: &FilterSettings) {
+        if self.applied.is_unchanged(settings) {
+            return;
+        }
         let s = settings.clamped();
         let snap = std::mem::take(&mut self.snap_next);
         self.high_pass.set_target(s.high_pass, snap);

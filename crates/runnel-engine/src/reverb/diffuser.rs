@@ -70,12 +70,27 @@ impl SchroederAllpass {
             // A full run in one chunk (the usual case), its length known to the compiler:
             // fixed-size vector code without loop remainders.
             let x: &mut [f32; MAX_CHUNK] = x.try_into().expect("length checked");
-            self.process_chunk(x);
+            self.process_full_chunk(x);
         } else {
             for chunk in x.chunks_mut(self.delay.min(MAX_CHUNK)) {
                 self.process_chunk(chunk);
             }
         }
+    }
+
+    /// [`process_chunk`](Self::process_chunk) of a full chunk, pushed by the inlined
+    /// [`Ring::push_run`] instead of a call.
+    #[inline(always)]
+    fn process_full_chunk(&mut self, chunk: &mut [f32; MAX_CHUNK]) {
+        let gain = self.gain;
+        let mut w = [0.0f32; MAX_CHUNK];
+        let delayed: &[f32; MAX_CHUNK] =
+            self.line.span(self.delay, MAX_CHUNK).try_into().expect("span length");
+        for n in 0..MAX_CHUNK {
+            w[n] = flush(chunk[n] + gain * delayed[n]);
+            chunk[n] = delayed[n] - gain * w[n];
+        }
+        self.line.push_run(&w);
     }
 
     /// Filters a chunk no longer than the delay (and than [`MAX_CHUNK`]) in place.

@@ -249,8 +249,16 @@ impl EarlyReflections {
                 out.early_right[n] = o.early_right;
             }
         } else {
-            self.left.push_slice(&left[..len]);
-            self.right.push_slice(&right[..len]);
+            if let (Ok(left), Ok(right)) =
+                (<&[f32; MAX_RUN]>::try_from(left), <&[f32; MAX_RUN]>::try_from(right))
+            {
+                // A full run (the usual case): the inlined fixed-size push.
+                self.left.push_run(left);
+                self.right.push_run(right);
+            } else {
+                self.left.push_slice(&left[..len]);
+                self.right.push_slice(&right[..len]);
+            }
             let layout = *self.layout.from();
             // A full run (the usual case) with its length known to the compiler: fixed-size
             // vector code without loop remainders.

@@ -79,19 +79,19 @@ const OUTPUT_LEFT: [f32; LINES] = bent_pattern((0, 2), (1, 3), 0b0110);
 /// Right output taps (orthogonal to the left).
 const OUTPUT_RIGHT: [f32; LINES] = bent_pattern((0, 2), (1, 3), 0b1110);
 
-/// The lane signs of the four butterfly stages of [`hadamard`] (strides 1, 2, 4, 8): +1
-/// where bit `stride` of the lane index is clear, −1 where it is set.
-type ButterflySigns = [[f32; LINES]; 4];
+/// The lane sign masks of the four butterfly stages of [`hadamard`] (strides 1, 2, 4, 8): 0
+/// where bit `stride` of the lane index is clear, the `f32` sign bit where it is set.
+type ButterflySigns = [[u32; LINES]; 4];
 
 /// The [`ButterflySigns`] values.
 const BUTTERFLY_SIGNS: ButterflySigns = {
-    let mut signs = [[1.0f32; LINES]; 4];
+    let mut signs = [[0u32; LINES]; 4];
     let mut stage = 0;
     while stage < 4 {
         let mut j = 0;
         while j < LINES {
             if j & (1 << stage) != 0 {
-                signs[stage][j] = -1.0;
+                signs[stage][j] = SIGN_BIT;
             }
             j += 1;
         }
@@ -100,14 +100,17 @@ const BUTTERFLY_SIGNS: ButterflySigns = {
     signs
 };
 
+/// The sign bit of an `f32`.
+const SIGN_BIT: u32 = 0x8000_0000;
+
 /// In-place fast Walsh–Hadamard transform scaled to be orthonormal: the textbook in-place
 /// transform (strides 1, 2, 4, 8; see the test) written as uniform lane operations, each
-/// stage one constant shuffle, one multiplication and one addition per vector.
+/// stage one constant shuffle, one sign flip and one addition per vector.
 ///
 /// `signs` must hold [`BUTTERFLY_SIGNS`]; the network passes its own copy, a value the
-/// compiler cannot see, because with the constants in view it folds the multiplications
-/// back into an addition on half the lanes and a subtraction on the other, which it then
-/// compiles to 128-bit pieces and shuffles (three times the instructions).
+/// compiler cannot see, because with the constants in view it folds the sign flips back into
+/// an addition on half the lanes and a subtraction on the other, which it then compiles to
+/// 128-bit pieces and shuffles (three times the instructions).
 #[inline(always)]
 fn hadamard(x: &mut [f32; LINES], signs: &ButterflySigns) {
     butterflies::<1>(x, &signs[0]);
@@ -122,15 +125,17 @@ fn hadamard(x: &mut [f32; LINES], signs: &ButterflySigns) {
 
 /// One stage of the in-place transform at stride `STRIDE`: for every pair `(a, b)` =
 /// `(x[j], x[j + STRIDE])`, `x[j] = a + b` and `x[j + STRIDE] = a − b`, the values of the
-/// textbook loop, computed for every lane alike as `partner + sign·own`: the lower lane
-/// gives `b + a` (= `a + b`, addition commutes exactly), the upper `a + (−1·b)` (= `a − b`:
-/// multiplying by −1 is an exact negation).
+/// textbook loop, computed for every lane alike as `partner + (±own)`: the lower lane gives
+/// `b + a` (= `a + b`, addition commutes exactly), the upper `a + (−b)` (= `a − b`). The sign
+/// is flipped by an exclusive or of the sign bit, an exact negation like a multiplication by
+/// −1 (the values before this change), but one cycle of latency instead of four on the
+/// network's longest dependency chain.
 #[inline(always)]
 #[allow(clippy::needless_range_loop)]
-fn butterflies<const STRIDE: usize>(x: &mut [f32; LINES], sign: &[f32; LINES]) {
+fn butterflies<const STRIDE: usize>(x: &mut [f32; LINES], sign: &[u32; LINES]) {
     let mut out = [0.0f32; LINES];
     for j in 0..LINES {
-        out[j] = x[j ^ STRIDE] + sign[j] * x[j];
+        out[j] = x[j ^ STRIDE] + f32::from_bits(x[j].to_bits() ^ sign[j]);
     }
     *x = out;
 }
@@ -415,6 +420,10 @@ pub struct FeedbackDelayNetwork {
     next_line: usize,
     /// [`BUTTERFLY_SIGNS`], read from here by [`hadamard`] (see there why).
     butterfly_signs: ButterflySigns,
+    /// [`INPUT_LEFT`] and [`INPUT_RIGHT`], read from here when the input is written (for the
+    /// reason of [`hadamard`]: with the ±¼ constants in view, the compiler assembled each
+    /// product vector from shuffles of two values instead of one multiplication).
+    input_patterns: [[f32; LINES]; 2],
 }
 
 impl Default for FeedbackDelayNetwork {
@@ -452,6 +461,7 @@ impl FeedbackDelayNetwork {
             stale_lines: 0,
             next_line: 0,
             butterfly_signs: BUTTERFLY_SIGNS,
+            input_patterns: [INPUT_LEFT, INPUT_RIGHT],
         }
     }
 
@@ -688,7 +698,8 @@ impl FeedbackDelayNetwork {
         hadamard(&mut y, &self.butterfly_signs);
         let mut frame = [0.0f32; LINES];
         for i in 0..LINES {
-            frame[i] = flush(y[i] + INPUT_LEFT[i] * input_left + INPUT_RIGHT[i] * input_right);
+            let [in_left, in_right] = &self.input_patterns;
+            frame[i] = flush(y[i] + in_left[i] * input_left + in_right[i] * input_right);
         }
         self.lines.push(frame);
         (out_left, out_right)

@@ -669,18 +669,20 @@ impl Reverb {
     fn update_controls(&mut self, n: u32) {
         let fs = self.sample_rate as f64;
         let decay_moving = self.decay.is_smoothing();
-        let profile = self.decay.advance(n);
         let freeze = self.gains.freeze.current();
+        // The profile (five `exp2`) only when something will use it: settled smoothers would
+        // return the values the design already has, and at rest this was most of an update.
         if decay_moving || self.controls_dirty || freeze != self.designed_freeze {
+            let profile = self.decay.advance(n);
             self.fdn.set_absorption(profile, freeze as f64);
             self.designed_freeze = freeze;
+            if decay_moving || self.controls_dirty {
+                self.early.set_decay(profile.mid_s as f32, self.sample_rate);
+            }
         }
         // A few lines per update (all of them when snapping): the same cost at every update.
         let lines = if n == 0 { LINES } else { ABSORPTION_LINES_PER_UPDATE };
         self.fdn.refresh_absorption(lines);
-        if decay_moving || self.controls_dirty {
-            self.early.set_decay(profile.mid_s as f32, self.sample_rate);
-        }
         let wf = &mut self.wet_filters;
         let cuts_moving = wf.low_cut_log2.is_smoothing() || wf.high_cut_log2.is_smoothing();
         wf.low_cut_log2.skip(n);
