@@ -11,13 +11,13 @@
 //! must be current.
 
 mod bundle;
-use bundle::standalone_binary;
+use bundle::standalone_on_jack;
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Duration;
 
 use test_support::self_naming::{first_replay, longest_gap, runs, Returned, SelfNamingLoop};
-use test_support::servers::{interrupt, ChildGuard, PrivateDisplay, PrivateJack};
+use test_support::servers::{interrupt, PrivateDisplay, PrivateJack};
 
 /// The private server's rate.
 const SAMPLE_RATE: u32 = 48_000;
@@ -39,29 +39,15 @@ fn a_missed_deadline_in_the_standalone_is_silence_never_stale_audio() {
             .unwrap_or_else(|e| panic!("{e}"));
     let probe = jack.client("probe");
     let stall_seconds = (STALL_PERIODS * PERIOD) as f64 / f64::from(SAMPLE_RATE);
-    let standalone = ChildGuard::new(
-        Command::new(standalone_binary())
-            .args(["--backend", "jack"])
-            .args(["--set", "filter_on=off", "--set", "delay_on=off", "--set", "reverb_on=off"])
-            .env("RUNNEL_TEST_ENGINE_STALL", format!("{STALL_AFTER_SECONDS}:{stall_seconds}"))
-            .env("DISPLAY", display.name())
-            .env("JACK_DEFAULT_SERVER", jack.name())
-            .env_remove("WAYLAND_DISPLAY")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn the standalone"),
+    let stall = format!("{STALL_AFTER_SECONDS}:{stall_seconds}");
+    let standalone = standalone_on_jack(
+        &display,
+        &jack,
+        &probe,
+        &["--set", "filter_on=off", "--set", "delay_on=off", "--set", "reverb_on=off"],
+        &[("RUNNEL_TEST_ENGINE_STALL", &stall)],
     );
     let port = |name: &str| format!("runnel:{name}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while ["input_1", "input_2", "output_1", "output_2"]
-        .iter()
-        .any(|p| probe.port_by_name(&port(p)).is_none())
-    {
-        assert!(Instant::now() < deadline, "the standalone's ports never appeared in JACK");
-        std::thread::sleep(Duration::from_millis(100));
-    }
     let recording = SelfNamingLoop::start(
         "named",
         [&port("input_1"), &port("input_2")],

@@ -13,16 +13,16 @@
 //! Needs jackd and Xvfb (scripts/system-deps.sh); the bundle must be current.
 
 mod bundle;
-use bundle::standalone_binary;
+use bundle::{standalone_binary, standalone_on_jack};
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jack::LatencyType;
 use runnel_engine::engine::Engine;
 use runnel_engine::presets::command_line::values_from;
 use runnel_live::jack_loop::JackLoop;
-use test_support::servers::{interrupt, ChildGuard, PrivateDisplay, PrivateJack};
+use test_support::servers::{interrupt, PrivateDisplay, PrivateJack};
 
 /// The private server's rate.
 const SAMPLE_RATE: u32 = 48_000;
@@ -65,27 +65,8 @@ fn the_plugins_latency_is_in_the_round_trip_the_ports_and_the_summary() {
     let jack = PrivateJack::start("runnel-latency-test", SAMPLE_RATE, PERIOD, Stdio::null(), Stdio::null())
         .unwrap_or_else(|e| panic!("{e}"));
     let probe = jack.client("probe");
-    let standalone = ChildGuard::new(
-        Command::new(standalone_binary())
-            .args(["--backend", "jack", "--set", SET])
-            .env("DISPLAY", display.name())
-            .env("JACK_DEFAULT_SERVER", jack.name())
-            .env_remove("WAYLAND_DISPLAY")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn the standalone"),
-    );
+    let standalone = standalone_on_jack(&display, &jack, &probe, &["--set", SET], &[]);
     let port = |name: &str| format!("{RUNNEL_CLIENT}:{name}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while ["input_1", "input_2", "output_1", "output_2"]
-        .iter()
-        .any(|p| probe.port_by_name(&port(p)).is_none())
-    {
-        assert!(Instant::now() < deadline, "the standalone's ports never appeared in JACK");
-        std::thread::sleep(Duration::from_millis(100));
-    }
     // Its client activates after it registers the ports; give the activation (and the latency
     // follower's first 100 ms turn) time to land.
     std::thread::sleep(Duration::from_millis(1000));

@@ -34,6 +34,16 @@ impl FrameSource for Channel {
     }
 }
 
+/// One capture period of the 997 Hz sine (left, and inverted right) into `channel`, from frame
+/// `phase` on.
+fn capture_sine_period(channel: &mut Channel, phase: &mut u64) {
+    for _ in 0..PERIOD {
+        let x = (2.0 * std::f64::consts::PI * FREQUENCY * *phase as f64 / RATE).sin() as f32;
+        channel.frames.push_back([x, -x]);
+        *phase += 1;
+    }
+}
+
 /// What a run measured.
 #[derive(Debug, Default)]
 struct Run {
@@ -52,13 +62,7 @@ fn run(ppm: f64, seconds: f64) -> Run {
     let playback_period = PERIOD as f64 / RATE;
     let mut channel = Channel { frames: VecDeque::new() };
     let mut phase = 0u64;
-    let mut capture = |channel: &mut Channel| {
-        for _ in 0..PERIOD {
-            let x = (2.0 * std::f64::consts::PI * FREQUENCY * phase as f64 / RATE).sin() as f32;
-            channel.frames.push_back([x, -x]);
-            phase += 1;
-        }
-    };
+    let mut capture = |channel: &mut Channel| capture_sine_period(channel, &mut phase);
     for _ in 0..TARGET / PERIOD {
         capture(&mut channel);
     }
@@ -235,13 +239,7 @@ struct AfterStall {
 fn playback_stall(stalled: usize, resync: bool) -> AfterStall {
     let mut channel = Channel { frames: VecDeque::new() };
     let mut phase = 0u64;
-    let mut capture = |channel: &mut Channel| {
-        for _ in 0..PERIOD {
-            let x = (2.0 * std::f64::consts::PI * FREQUENCY * phase as f64 / RATE).sin() as f32;
-            channel.frames.push_back([x, -x]);
-            phase += 1;
-        }
-    };
+    let mut capture = |channel: &mut Channel| capture_sine_period(channel, &mut phase);
     capture(&mut channel);
     let mut slip = DriftSlip::new(2, PERIOD);
     let mut out = vec![vec![0.0; PERIOD]; 2];
