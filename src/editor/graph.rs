@@ -481,9 +481,16 @@ fn draw_grid(ui: &Ui, map: &PlotMap) {
             [pos2(rect.left(), y), pos2(rect.right(), y)],
             theme::hairline(if step == 0 { theme::GRID_STRONG } else { theme::GRID }),
         );
+        // The end ticks' labels sit inside the graph's height, so the unit captions above the
+        // top corners (and the frequency row below) keep clear of them.
+        let (left_anchor, right_anchor) = match step {
+            2 => (Align2::RIGHT_TOP, Align2::LEFT_TOP),
+            -2 => (Align2::RIGHT_BOTTOM, Align2::LEFT_BOTTOM),
+            _ => (Align2::RIGHT_CENTER, Align2::LEFT_CENTER),
+        };
         painter.text(
             pos2(rect.left() - 4.0, y),
-            Align2::RIGHT_CENTER,
+            left_anchor,
             format!("{db:+.0}"),
             theme::small(),
             theme::ACCENT.gamma_multiply(0.8),
@@ -492,7 +499,7 @@ fn draw_grid(ui: &Ui, map: &PlotMap) {
             SPECTRUM_RANGE_DB.1 + (step + 2) as f32 / 4.0 * (SPECTRUM_RANGE_DB.0 - SPECTRUM_RANGE_DB.1);
         painter.text(
             pos2(rect.right() + 4.0, map.spectrum_y(spectrum_db)),
-            Align2::LEFT_CENTER,
+            right_anchor,
             format!("{spectrum_db:.0}"),
             theme::small(),
             theme::SPECTRUM_OUTPUT.gamma_multiply(0.8),
