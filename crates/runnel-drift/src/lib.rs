@@ -97,6 +97,8 @@ pub struct DriftSlip {
     resync: Option<Resync>,
     /// The longest resync jump, frames.
     max_jump: usize,
+    /// The stream's fault count when [`DriftSlip::follow_faults`] last saw it.
+    faults_seen: u64,
 }
 
 impl DriftSlip {
@@ -110,12 +112,23 @@ impl DriftSlip {
             tolerance: (max_period as f64 / 4.0).max(2.0 * MAX_SLIP_FRAMES as f64),
             average_fill: 0.0,
             scratch: vec![
-                vec![0.0; max_period + MAX_JUMP_PERIODS * max_period.max(MAX_SLIP_FRAMES)];
+                vec![0.0; max_period + (MAX_JUMP_PERIODS * max_period).max(MAX_SLIP_FRAMES)];
                 channels
             ],
             history: vec![[0.0; MAX_SLIP_FRAMES]; channels],
             resync: None,
             max_jump: MAX_JUMP_PERIODS * max_period,
+            faults_seen: 0,
+        }
+    }
+
+    /// Follows the stream's running count of discontinuities (its xruns plus its late
+    /// callbacks, as the host counts them): when it has changed since the last call, the
+    /// corrector [resyncs](DriftSlip::resync). Call it before each read.
+    pub fn follow_faults(&mut self, faults: u64) {
+        if faults != self.faults_seen {
+            self.faults_seen = faults;
+            self.resync();
         }
     }
 
@@ -162,10 +175,12 @@ impl DriftSlip {
             if excess > self.tolerance {
                 let jump = (excess.round() as usize).min(self.max_jump).min(available.saturating_sub(frames));
                 if jump > 0 {
-                    let mut outcome = self.read_dropping(source, out, frames, jump);
-                    outcome.resync_dropped_frames = outcome.dropped_frames;
-                    outcome.dropped_frames = 0;
-                    return outcome;
+                    let missing_frames = self.read_dropping(source, out, frames, jump);
+                    return ReadOutcome {
+                        missing_frames,
+                        resync_dropped_frames: jump,
+                        ..ReadOutcome::default()
+                    };
                 }
             }
             return self.read_plain(source, out, frames);
@@ -190,7 +205,8 @@ impl DriftSlip {
         let channels = out.len().min(self.scratch.len());
         let mut outcome = ReadOutcome::default();
         if slip > 0 && error > 0.0 && available >= frames + slip {
-            return self.read_dropping(source, out, frames, slip);
+            let missing_frames = self.read_dropping(source, out, frames, slip);
+            return ReadOutcome { missing_frames, dropped_frames: slip, ..ReadOutcome::default() };
         } else if slip > 0 && error < 0.0 {
             let new = frames - slip;
             let read = source.read_into(&mut self.scratch, new);
@@ -232,14 +248,15 @@ impl DriftSlip {
     }
 
     /// Reads `frames + skip` frames and plays `frames`, crossfading from the stream as it was to
-    /// the stream `skip` frames later over the whole read.
+    /// the stream `skip` frames later over the whole read; returns the frames the source could
+    /// not deliver.
     fn read_dropping(
         &mut self,
         source: &mut impl FrameSource,
         out: &mut [Vec<f32>],
         frames: usize,
         skip: usize,
-    ) -> ReadOutcome {
+    ) -> usize {
         let read = source.read_into(&mut self.scratch, frames + skip);
         for (out, x) in out.iter_mut().zip(&self.scratch) {
             for i in 0..frames {
@@ -249,11 +266,7 @@ impl DriftSlip {
         }
         self.remember(frames + skip);
         self.average_fill -= skip as f64;
-        ReadOutcome {
-            missing_frames: (frames + skip).saturating_sub(read),
-            dropped_frames: skip,
-            ..ReadOutcome::default()
-        }
+        (frames + skip).saturating_sub(read)
     }
 
     /// Keeps the last frames of the `read` frames just taken from the source.

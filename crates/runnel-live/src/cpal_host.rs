@@ -381,9 +381,6 @@ struct Playback {
     queue_frames: f64,
     /// The test hook's stall, if any ([`CpalOptions::engine_stall`]).
     stall: Option<Stall>,
-    /// Xruns plus late callbacks when the drift corrector last heard of them: a change means
-    /// the stream had a discontinuity, and the corrector is told to resync.
-    faults_seen: u64,
 }
 
 impl Playback {
@@ -391,12 +388,8 @@ impl Playback {
     fn fill<T: SizedSample + FromSample<f32>>(&mut self, data: &mut [T], channels: usize) {
         let started_at = Instant::now();
         if let Some(stall) = self.stall {
-            // The test hook: sleeping is exactly what the audio thread must never do, which is
-            // the point; it happens once, for the rest of the stall's window.
-            let remaining = stall.remaining(started_at - self.epoch);
-            if !remaining.is_zero() {
-                std::thread::sleep(remaining);
-            }
+            // The test hook: sleeping is exactly what the audio thread must never do.
+            stall.wait_if_due(started_at - self.epoch);
         }
         let period = self.buffers[0].len();
         for chunk in data.chunks_mut(period * channels) {
@@ -405,12 +398,10 @@ impl Playback {
                 self.started = true;
             }
             if self.started {
-                let faults = self.stats.xruns.load(Ordering::Relaxed) as u64
-                    + self.stats.late_callbacks.load(Ordering::Relaxed);
-                if faults != self.faults_seen {
-                    self.faults_seen = faults;
-                    self.slip.resync();
-                }
+                self.slip.follow_faults(
+                    self.stats.xruns.load(Ordering::Relaxed) as u64
+                        + self.stats.late_callbacks.load(Ordering::Relaxed),
+                );
                 let since_capture = (self.epoch.elapsed().as_nanos() as u64)
                     .saturating_sub(self.counters.last_capture_ns.load(Ordering::Relaxed));
                 let mut source = RingSource {
@@ -546,7 +537,6 @@ impl CpalHost {
             frames_per_ns: f64::from(options.sample_rate) * 1e-9,
             queue_frames: f64::NAN,
             stall: options.engine_stall,
-            faults_seen: 0,
         };
         let output_channels = usize::from(output_config.channels);
         let xruns = stats.xruns.clone();

@@ -23,6 +23,15 @@ impl Stall {
             (self.after + self.duration).saturating_sub(elapsed)
         }
     }
+
+    /// Sleeps for what is left of the stall at `elapsed` (once it is due; afterwards nothing is
+    /// left, so it happens once). On an audio thread this is exactly the fault being simulated.
+    pub fn wait_if_due(&self, elapsed: Duration) {
+        let remaining = self.remaining(elapsed);
+        if !remaining.is_zero() {
+            std::thread::sleep(remaining);
+        }
+    }
 }
 
 #[cfg(test)]

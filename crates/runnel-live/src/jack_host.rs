@@ -117,11 +117,8 @@ impl jack::ProcessHandler for Processor {
             output.as_mut_slice(ps).fill(0.0);
         }
         if let Some(stall) = self.stall {
-            // The test hook (see `cpal_host`): once, for the rest of the stall's window.
-            let remaining = stall.remaining(started - self.epoch);
-            if !remaining.is_zero() {
-                std::thread::sleep(remaining);
-            }
+            // The test hook: sleeping is exactly what the audio thread must never do.
+            stall.wait_if_due(started - self.epoch);
         }
         let frames = ps.n_frames() as usize;
         let mut input_peak = 0;

@@ -1018,10 +1018,6 @@ impl CpalMidir {
             input_rb_consumer.as_ref().map_or(0, |c| c.num_channels().min(num_output_channels)),
             buffer_size,
         );
-        // RUNNEL PATCH: xruns plus late callbacks when the drift corrector last heard of them; a
-        // change means the stream had a discontinuity, and the corrector resyncs (drops the
-        // backlog capture left while playback stalled, at once, rather than slipping it off).
-        let mut faults_seen = 0u64;
         let mut callback = move |data: &mut [T], _info: &OutputCallbackInfo| {
             if !finished {
                 'chunk: for data in data.chunks_mut(buffer_size * device_output_channels) {
@@ -1047,13 +1043,14 @@ impl CpalMidir {
                             // overflow and every slipped frame are counted.
                             // At most a second: a stalled capture must not look like a full
                             // channel for ever.
+                            // RUNNEL PATCH: after an xrun or a late callback the corrector
+                            // resyncs (drops the backlog capture left while playback stalled, at
+                            // once, rather than slipping it off).
                             let status = status::status();
-                            let faults = status.xruns.load(Ordering::Relaxed)
-                                + status.late_callbacks.load(Ordering::Relaxed);
-                            if faults != faults_seen {
-                                faults_seen = faults;
-                                drift_slip.resync();
-                            }
+                            drift_slip.follow_faults(
+                                status.xruns.load(Ordering::Relaxed)
+                                    + status.late_callbacks.load(Ordering::Relaxed),
+                            );
                             let since_capture = capture_clock_ns()
                                 .saturating_sub(LAST_CAPTURE_NS.load(Ordering::Relaxed))
                                 .min(1_000_000_000);
