@@ -22,8 +22,8 @@ const RELEASE_S: f32 = 0.25;
 const PEAK_HOLD_S: f32 = 1.0;
 /// How fast a held peak falls, dB per second.
 pub const PEAK_FALL_DB_PER_S: f32 = 20.0;
-/// Seconds of silence after which nothing on the analyzer moves any more: the longest a held
-/// peak takes to fall from the top of the graph (+24 dBFS) to the floor.
+/// Seconds of silence after which nothing on the analyzer moves any more: the time a held peak
+/// takes to fall to the floor from 24 dB above full scale (higher than any peak it shows).
 pub const SETTLE_S: f32 = PEAK_HOLD_S + (24.0 - FLOOR_DB) / PEAK_FALL_DB_PER_S;
 
 /// The frequency of display point `i`.
