@@ -18,17 +18,22 @@
 //!
 //! Everything is allocated in [`DriftSlip::new`]; [`DriftSlip::read`] only copies.
 
+mod delivery;
+
+pub use delivery::DeliveryClock;
+
 /// Where the frames come from: the capture side of the channel.
 pub trait FrameSource {
     /// Frames ready to be read now.
     fn available_frames(&self) -> usize;
-    /// How full the channel is for drift purposes, in frames. By default the frames ready;
-    /// a source that knows when its writer last ran should add the frames that have arrived
-    /// at the writer's device since (time since the write × rate): then the figure no longer
-    /// jumps by a period with the order in which the two callbacks happen to run, and only
-    /// real drift moves it.
-    fn fill_frames(&self) -> f64 {
-        self.available_frames() as f64
+    /// How full the channel is for drift purposes, in frames, or `None` when the source cannot
+    /// tell now (its writer was delivering: [`DeliveryClock::timed_fill`]); a read without a
+    /// fill is made but not averaged. By default the frames ready; a source that knows when its
+    /// writer last ran should add the frames that have arrived at the writer's device since
+    /// (time since the write × rate): then the figure no longer jumps by a period with the
+    /// order in which the two callbacks happen to run, and only real drift moves it.
+    fn fill_frames(&self) -> Option<f64> {
+        Some(self.available_frames() as f64)
     }
     /// Reads `frames` frames into the first `frames` samples of each of `channels` (one slice
     /// per channel), filling what it cannot deliver with silence; returns the frames delivered.
@@ -42,13 +47,13 @@ pub const MAX_SLIP_FRAMES: usize = 16;
 /// How the average fill follows the measured fill per callback (an exponential average over
 /// about 64 callbacks, long enough to ignore callback interleaving).
 const FILL_AVERAGE_WEIGHT: f64 = 1.0 / 64.0;
-/// Reads whose plain mean fill becomes the target.
+/// Fills (reads that had one) whose plain mean becomes the target.
 const CALIBRATION_CALLBACKS: usize = 64;
 /// Reads a resync lets pass before it measures: after an xrun cpal restarts the playback
 /// stream and refills its two-period buffer at once, so the first reads see the fill swing by
 /// periods.
 const RESYNC_SETTLE_READS: usize = 8;
-/// Reads whose plain mean fill a resync compares with the target, after settling.
+/// Fills whose plain mean a resync compares with the target, after settling.
 const RESYNC_MEASURE_READS: usize = 8;
 /// The longest resync jump, in periods (a longer excess is left to the slips).
 const MAX_JUMP_PERIODS: usize = 4;
@@ -71,6 +76,8 @@ pub struct ReadOutcome {
 struct Resync {
     /// Reads since [`DriftSlip::resync`].
     reads: usize,
+    /// Fills measured after settling.
+    fills: usize,
     /// The sum of the fills measured after settling.
     fill_sum: f64,
 }
@@ -82,7 +89,7 @@ pub struct DriftSlip {
     /// [`CALIBRATION_CALLBACKS`] reads (the latency it was set up with, as the two callbacks
     /// happen to interleave), `None` until then.
     target_fill: Option<f64>,
-    /// Reads so far, up to [`CALIBRATION_CALLBACKS`].
+    /// Reads with a fill so far, up to [`CALIBRATION_CALLBACKS`].
     reads: usize,
     /// The average fill must leave the target by more than this before a slip.
     tolerance: f64,
@@ -140,7 +147,7 @@ impl DriftSlip {
     /// audio already heard). Before the target is known (the first reads), it does nothing.
     pub fn resync(&mut self) {
         if self.target_fill.is_some() {
-            self.resync = Some(Resync { reads: 0, fill_sum: 0.0 });
+            self.resync = Some(Resync { reads: 0, fills: 0, fill_sum: 0.0 });
         }
     }
 
@@ -162,10 +169,11 @@ impl DriftSlip {
         let fill = source.fill_frames();
         if let (Some(target), Some(resync)) = (self.target_fill, self.resync.as_mut()) {
             resync.reads += 1;
-            if resync.reads > RESYNC_SETTLE_READS {
+            if let (true, Some(fill)) = (resync.reads > RESYNC_SETTLE_READS, fill) {
                 resync.fill_sum += fill;
+                resync.fills += 1;
             }
-            if resync.reads < RESYNC_SETTLE_READS + RESYNC_MEASURE_READS {
+            if resync.fills < RESYNC_MEASURE_READS {
                 return self.read_plain(source, out, frames);
             }
             let measured = resync.fill_sum / RESYNC_MEASURE_READS as f64;
@@ -185,12 +193,15 @@ impl DriftSlip {
             }
             return self.read_plain(source, out, frames);
         }
-        let error = match self.target_fill {
-            Some(target) => {
+        let error = match (self.target_fill, fill) {
+            (Some(target), Some(fill)) => {
                 self.average_fill += (fill - self.average_fill) * FILL_AVERAGE_WEIGHT;
                 self.average_fill - target
             }
-            None => {
+            // No fill this time: the average stands.
+            (Some(target), None) => self.average_fill - target,
+            (None, None) => 0.0,
+            (None, Some(fill)) => {
                 self.reads += 1;
                 self.average_fill += (fill - self.average_fill) / self.reads as f64;
                 if self.reads == CALIBRATION_CALLBACKS {

@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{FromSample, SampleFormat, SizedSample};
-use runnel_drift::{DriftSlip, FrameSource};
+use runnel_drift::{DeliveryClock, DriftSlip, FrameSource};
 use runnel_engine::dynamics::MomentaryLoudness;
 use runnel_engine::engine::{Engine, EngineSettings};
 
@@ -70,8 +70,9 @@ pub struct StreamCounters {
     pub engine_latency_frames: u32,
     /// The stream's rate, Hz.
     pub sample_rate: u32,
-    /// When the last capture callback ran, nanoseconds after the host started.
-    pub last_capture_ns: AtomicU64,
+    /// When the last capture callback delivered, nanoseconds after the host started, published
+    /// so the playback callback never pairs one delivery's frames with another's time.
+    pub capture_delivery: DeliveryClock,
     /// How long captured frames wait before the playback callback takes them, frames: the age
     /// of the oldest frame at each read (frames queued + the time since the last capture
     /// callback), averaged over about 64 callbacks, as f64 bits; NaN until playback started.
@@ -136,9 +137,13 @@ impl StreamCounters {
 struct RingSource<'a> {
     /// The ring.
     ring: &'a mut rtrb::Consumer<f32>,
-    /// Frames that have arrived at the capture device since its last callback: with the
-    /// frames queued, the age of the oldest queued frame.
-    since_capture_frames: f64,
+    /// The capture callback's deliveries: with the frames queued, the frames that have arrived
+    /// at the capture device since the last one make the age of the oldest queued frame.
+    delivery: &'a DeliveryClock,
+    /// Now, nanoseconds after the host started.
+    now_ns: u64,
+    /// Frames per nanosecond.
+    frames_per_ns: f64,
 }
 
 impl FrameSource for RingSource<'_> {
@@ -146,8 +151,8 @@ impl FrameSource for RingSource<'_> {
         self.ring.slots() / 2
     }
 
-    fn fill_frames(&self) -> f64 {
-        self.available_frames() as f64 + self.since_capture_frames
+    fn fill_frames(&self) -> Option<f64> {
+        self.delivery.timed_fill(self.now_ns, self.frames_per_ns, || self.available_frames())
     }
 
     fn read_into(&mut self, channels: &mut [Vec<f32>], frames: usize) -> usize {
@@ -314,25 +319,34 @@ where
 {
     let channels = usize::from(config.channels);
     let xruns = stats.xruns.clone();
+    let stereo = move |frame: &[T]| -> (f32, f32) {
+        let left: f32 = FromSample::from_sample_(frame[0]);
+        let right: f32 = if channels > 1 { FromSample::from_sample_(frame[1]) } else { left };
+        (left, right)
+    };
     device
         .build_input_stream::<T, _, _>(
             config,
             move |data: &[T], _| {
+                // The frames were at the device when the callback began.
+                let arrival_ns = epoch.elapsed().as_nanos() as u64;
+                let frames = data.len() / channels;
+                let fits = frames.min(ring.slots() / 2);
+                // One commit for the whole delivery, marked on the delivery clock: a playback
+                // callback reading meanwhile never counts part of it. (Frames the full ring
+                // cannot take are counted, not metered.)
                 let mut peak = 0;
-                for frame in data.chunks_exact(channels) {
-                    let left: f32 = FromSample::from_sample_(frame[0]);
-                    let right: f32 = if channels > 1 { FromSample::from_sample_(frame[1]) } else { left };
-                    peak = peak.max(peak_bits(&[left], &[right]));
-                    if ring.slots() >= 2 {
-                        let _ = ring.push(left);
-                        let _ = ring.push(right);
-                    } else {
-                        counters.input_overflow_frames.fetch_add(1, Ordering::Relaxed);
-                    }
+                counters.capture_delivery.begin();
+                if let Ok(chunk) = ring.write_chunk_uninit(fits * 2) {
+                    chunk.fill_from_iter(data.chunks_exact(channels).take(fits).flat_map(|frame| {
+                        let (left, right) = stereo(frame);
+                        peak = peak.max(peak_bits(&[left], &[right]));
+                        [left, right]
+                    }));
                 }
+                counters.capture_delivery.end(arrival_ns);
+                counters.input_overflow_frames.fetch_add((frames - fits) as u64, Ordering::Relaxed);
                 stats.input_peak_bits.fetch_max(peak, Ordering::Relaxed);
-                let now = epoch.elapsed().as_nanos() as u64;
-                counters.last_capture_ns.store(now, Ordering::Relaxed);
                 counters.capture_callbacks.fetch_add(1, Ordering::Relaxed);
             },
             move |error| {
@@ -402,19 +416,20 @@ impl Playback {
                     self.stats.xruns.load(Ordering::Relaxed) as u64
                         + self.stats.late_callbacks.load(Ordering::Relaxed),
                 );
-                let since_capture = (self.epoch.elapsed().as_nanos() as u64)
-                    .saturating_sub(self.counters.last_capture_ns.load(Ordering::Relaxed));
                 let mut source = RingSource {
                     ring: &mut self.ring,
-                    since_capture_frames: since_capture as f64 * self.frames_per_ns,
+                    delivery: &self.counters.capture_delivery,
+                    now_ns: self.epoch.elapsed().as_nanos() as u64,
+                    frames_per_ns: self.frames_per_ns,
                 };
-                let age = source.fill_frames();
-                self.queue_frames = if self.queue_frames.is_nan() {
-                    age
-                } else {
-                    self.queue_frames + (age - self.queue_frames) * QUEUE_AVERAGE_WEIGHT
-                };
-                self.counters.queue_frames_bits.store(self.queue_frames.to_bits(), Ordering::Relaxed);
+                if let Some(age) = source.fill_frames() {
+                    self.queue_frames = if self.queue_frames.is_nan() {
+                        age
+                    } else {
+                        self.queue_frames + (age - self.queue_frames) * QUEUE_AVERAGE_WEIGHT
+                    };
+                    self.counters.queue_frames_bits.store(self.queue_frames.to_bits(), Ordering::Relaxed);
+                }
                 let outcome = self.slip.read(&mut source, &mut self.buffers, frames);
                 let c = &self.counters;
                 if self.prefill_frames == 0 {

@@ -864,6 +864,11 @@ impl CpalMidir {
         // This callback needs to copy input samples to a ring buffer that can be read from in the
         // output data callback
         move |data, _info| {
+            // RUNNEL PATCH: the frames were at the device when the callback began; the delivery
+            // is marked on the delivery clock, so that the playback callback never pairs part
+            // of it with the previous delivery's time (the drift corrector's timed fill).
+            let arrival_ns = capture_clock_ns();
+            CAPTURE_DELIVERY.begin();
             for data_chunk in data.chunks(conversion_buf.len()) {
                 for (out_s, &in_s) in conversion_buf.iter_mut().zip(data_chunk.iter()) {
                     *out_s = FromSample::from_sample_(in_s);
@@ -891,8 +896,8 @@ impl CpalMidir {
                 }
             }
 
-            // RUNNEL PATCH: when this period was delivered, for the drift corrector's timed fill.
-            LAST_CAPTURE_NS.store(capture_clock_ns(), Ordering::Relaxed);
+            // RUNNEL PATCH: the delivery is complete.
+            CAPTURE_DELIVERY.end(arrival_ns);
 
             // The run function is blocked until a single period has been processed here. After this
             // point output playback can start.
@@ -1041,8 +1046,9 @@ impl CpalMidir {
                             // slips (input and output on different clocks); frames the channel
                             // could not deliver (played as silence), frames it discarded on
                             // overflow and every slipped frame are counted.
-                            // At most a second: a stalled capture must not look like a full
-                            // channel for ever.
+                            // The fill is timed on the capture's delivery clock (which counts
+                            // at most a second since a delivery: a stalled capture must not
+                            // look like a full channel for ever).
                             // RUNNEL PATCH: after an xrun or a late callback the corrector
                             // resyncs (drops the backlog capture left while playback stalled, at
                             // once, rather than slipping it off).
@@ -1051,15 +1057,11 @@ impl CpalMidir {
                                 status.xruns.load(Ordering::Relaxed)
                                     + status.late_callbacks.load(Ordering::Relaxed),
                             );
-                            let since_capture = capture_clock_ns()
-                                .saturating_sub(LAST_CAPTURE_NS.load(Ordering::Relaxed))
-                                .min(1_000_000_000);
-                            let since_capture_frames =
-                                since_capture as f64 * config.sample_rate as f64 * 1e-9;
                             let outcome = drift_slip.read(
                                 &mut ChannelSource {
                                     channel: input_rb_consumer,
-                                    since_capture_frames,
+                                    now_ns: capture_clock_ns(),
+                                    frames_per_ns: config.sample_rate as f64 * 1e-9,
                                 },
                                 &mut main_io_storage[..in_channels],
                                 out_frames,
@@ -1261,9 +1263,9 @@ impl CpalMidir {
     }
 }
 
-/// RUNNEL PATCH: when the capture callback last delivered, in nanoseconds on [`capture_clock_ns`]'s
-/// clock. One standalone runs per process, so one value.
-static LAST_CAPTURE_NS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+/// RUNNEL PATCH: the capture callback's deliveries, in nanoseconds on [`capture_clock_ns`]'s
+/// clock. One standalone runs per process, so one clock.
+static CAPTURE_DELIVERY: runnel_drift::DeliveryClock = runnel_drift::DeliveryClock::new();
 /// RUNNEL PATCH: the clock's start.
 static CAPTURE_CLOCK_EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
@@ -1280,8 +1282,10 @@ fn capture_clock_ns() -> u64 {
 struct ChannelSource<'a> {
     /// The channel.
     channel: &'a mut fixed_resample::ResamplingCons<f32>,
-    /// Frames captured since the capture callback last ran.
-    since_capture_frames: f64,
+    /// Now, nanoseconds on [`capture_clock_ns`]'s clock.
+    now_ns: u64,
+    /// Frames per nanosecond.
+    frames_per_ns: f64,
 }
 
 impl runnel_drift::FrameSource for ChannelSource<'_> {
@@ -1289,8 +1293,8 @@ impl runnel_drift::FrameSource for ChannelSource<'_> {
         self.channel.available_frames()
     }
 
-    fn fill_frames(&self) -> f64 {
-        self.available_frames() as f64 + self.since_capture_frames
+    fn fill_frames(&self) -> Option<f64> {
+        CAPTURE_DELIVERY.timed_fill(self.now_ns, self.frames_per_ns, || self.available_frames())
     }
 
     fn read_into(&mut self, channels: &mut [Vec<f32>], frames: usize) -> usize {
