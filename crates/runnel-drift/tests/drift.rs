@@ -254,8 +254,12 @@ impl FrameSource for DeliveredChannel {
 /// fills up to a period too high).
 fn slips_with_deliveries_under_way(guarded: bool) -> usize {
     let period_ns = (PERIOD as f64 / RATE * 1e9) as u64;
-    let mut source =
-        DeliveredChannel { channel: Channel { frames: VecDeque::new() }, clock: DeliveryClock::new(), now_ns: 0, guarded };
+    let mut source = DeliveredChannel {
+        channel: Channel { frames: VecDeque::new() },
+        clock: DeliveryClock::new(),
+        now_ns: 0,
+        guarded,
+    };
     let deliver = |source: &mut DeliveredChannel, frames: usize| {
         source.channel.frames.extend(std::iter::repeat_n([0.0f32; 2], frames));
     };

@@ -2,11 +2,12 @@
 //! without a window: what `runnel live --backend alsa` runs on a headless box without JACK.
 //!
 //! Capture and playback are two streams with two callbacks. The capture callback converts its
-//! frames to stereo `f32` and pushes them into a lock-free ring (rtrb); the playback callback
-//! reads them through the drift corrector ([`runnel_drift::DriftSlip`]: the two devices may run
-//! on different clocks), runs the engine and writes the device's format.
-//! playback reads once two periods are queued. The round trip is what a written frame waits
-//! behind in the playback buffer cpal configures (one of its two periods), the engine's latency, and the time captured frames wait for the
+//! frames to stereo `f32` and commits them to a lock-free ring (rtrb) in one piece per
+//! delivery, stamped on a [`runnel_drift::DeliveryClock`]; the playback callback, once two
+//! periods are queued, reads them through the drift corrector ([`runnel_drift::DriftSlip`]: the
+//! two devices may run on different clocks), runs the engine and writes the device's format.
+//! The round trip is what a written frame waits behind in the playback buffer cpal configures
+//! (one of its two periods), the engine's latency, and the time captured frames wait for the
 //! playback callback — which depends on how the two callbacks happen to interleave, so it is
 //! measured while running ([`StreamCounters::round_trip_frames`]). Every failure mode is counted:
 //! backend xruns, capture frames the full ring refused (input overflow), playback frames the

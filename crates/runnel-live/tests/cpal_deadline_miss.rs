@@ -177,11 +177,15 @@ fn a_missed_deadline_plays_silence_then_the_stream_carries_on() {
         last.at < miss_at + SAMPLE_RATE as usize / 2,
         "the round trip must be back within half a second of the miss: {summary}"
     );
-    // The host's own figure is a running estimate (a few frames of noise either way): it must
-    // follow the real change of the loop's delay (the exact lags above) within 16 frames.
+    // The host's own figure is a running estimate, timed with the system clock: a few frames of
+    // noise either way, a few dozen on a loaded machine (its callbacks wake up with scheduling
+    // jitter; 19 frames were seen with a busy loop beside the test). It must follow the real
+    // change of the loop's delay (the exact lags above) within 1 ms, as `runnel live` on ALSA
+    // must print its round trip within 1 ms of the measured one; a backlog it failed to see
+    // dropped would be a period off.
     let real_change = (last.lag() - first.lag()) as f64;
     assert!(
-        ((round_trip_after - round_trip_before) - real_change).abs() <= 16.0,
+        ((round_trip_after - round_trip_before) - real_change).abs() <= 48.0,
         "the host's round trip moved unlike the loop's delay ({real_change:+} frames): {summary}"
     );
     drop(jack);
