@@ -1016,6 +1016,8 @@ impl CpalMidir {
         );
         // RUNNEL PATCH: start the capture clock here, outside the callbacks.
         capture_clock_ns();
+        // RUNNEL PATCH: the tests' stall, if the environment asks for one.
+        let test_stall = status::TestStall::from_env();
         // RUNNEL PATCH: frames of cpal's start-up fill of the playback buffer (two periods).
         let mut prefill_frames = 2 * buffer_size;
         // RUNNEL PATCH: sized here, never resized in the callback.
@@ -1255,6 +1257,10 @@ impl CpalMidir {
         };
         move |data, info| {
             let started = std::time::Instant::now();
+            // RUNNEL PATCH: the tests' stall (sleeping is what an audio callback must never do).
+            if let Some(stall) = &test_stall {
+                stall.wait_if_due();
+            }
             callback(data, info);
             if started.elapsed() > period {
                 status::status().late_callbacks.fetch_add(1, Ordering::Relaxed);
