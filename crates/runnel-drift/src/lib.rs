@@ -53,8 +53,13 @@ const CALIBRATION_CALLBACKS: usize = 64;
 /// stream and refills its two-period buffer at once, so the first reads see the fill swing by
 /// periods.
 const RESYNC_SETTLE_READS: usize = 8;
-/// Fills whose plain mean a resync compares with the target, after settling.
+/// Fills whose plain mean a resync compares with the target, after settling: at least this
+/// many, over at least [`RESYNC_MEASURE_FRAMES`] of reading.
 const RESYNC_MEASURE_READS: usize = 8;
+/// The least a resync measures the fill over, in frames read (170 ms at 48 kHz): the timed fill
+/// of one read carries the callbacks' wake-up jitter (tens of frames on a busy machine, whatever
+/// the period), so small periods need more reads for the same accuracy of the jump.
+const RESYNC_MEASURE_FRAMES: usize = 8192;
 /// The longest resync jump, in periods (a longer excess is left to the slips).
 const MAX_JUMP_PERIODS: usize = 4;
 
@@ -78,6 +83,8 @@ struct Resync {
     reads: usize,
     /// Fills measured after settling.
     fills: usize,
+    /// Frames read while measuring.
+    frames_measured: usize,
     /// The sum of the fills measured after settling.
     fill_sum: f64,
 }
@@ -141,13 +148,14 @@ impl DriftSlip {
 
     /// Tells the corrector the stream just had a discontinuity (an xrun, a late callback):
     /// after [`RESYNC_SETTLE_READS`] reads it measures the fill over [`RESYNC_MEASURE_READS`]
-    /// more and drops whatever exceeds the target beyond the tolerance in one crossfaded jump
+    /// more (and [`RESYNC_MEASURE_FRAMES`] at least) and drops whatever exceeds the target
+    /// beyond the tolerance in one crossfaded jump
     /// (up to four periods), so the round trip is back where it was within a few dozen
     /// periods. A fill that came out short is left to the slips (jumping back would replay
     /// audio already heard). Before the target is known (the first reads), it does nothing.
     pub fn resync(&mut self) {
         if self.target_fill.is_some() {
-            self.resync = Some(Resync { reads: 0, fills: 0, fill_sum: 0.0 });
+            self.resync = Some(Resync { reads: 0, fills: 0, frames_measured: 0, fill_sum: 0.0 });
         }
     }
 
@@ -172,11 +180,12 @@ impl DriftSlip {
             if let (true, Some(fill)) = (resync.reads > RESYNC_SETTLE_READS, fill) {
                 resync.fill_sum += fill;
                 resync.fills += 1;
+                resync.frames_measured += frames;
             }
-            if resync.fills < RESYNC_MEASURE_READS {
+            if resync.fills < RESYNC_MEASURE_READS || resync.frames_measured < RESYNC_MEASURE_FRAMES {
                 return self.read_plain(source, out, frames);
             }
-            let measured = resync.fill_sum / RESYNC_MEASURE_READS as f64;
+            let measured = resync.fill_sum / resync.fills as f64;
             self.resync = None;
             self.average_fill = measured;
             let excess = measured - target;

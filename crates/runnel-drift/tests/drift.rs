@@ -306,7 +306,7 @@ fn a_read_that_meets_a_delivery_under_way_is_not_averaged() {
 struct AfterStall {
     /// Fill before the stall (after a read, when the corrector had settled).
     fill_before: usize,
-    /// Fill 40 periods after the stall (after a read).
+    /// Fill 100 periods after the stall (after a read).
     fill_after: usize,
     /// Frames dropped in the resync jump.
     resync_dropped: usize,
@@ -338,7 +338,7 @@ fn playback_stall(stalled: usize, resync: bool) -> AfterStall {
         roughness: 0.0,
     };
     let mut history = [0.0f32; 2];
-    for cycle in 0..stall_at + 40 {
+    for cycle in 0..stall_at + 100 {
         if cycle == stall_at {
             result.fill_before = channel.frames.len();
         }
@@ -371,7 +371,7 @@ fn after_a_playback_stall_a_resync_drops_the_excess_at_once_in_one_crossfade() {
     let with = playback_stall(3, true);
     let without = playback_stall(3, false);
     println!("playback stall of 3 periods: with resync {with:?}; without {without:?}");
-    // The stall left three periods more in the channel; 40 periods later the resync has
+    // The stall left three periods more in the channel; 100 periods later (the resync lets 8 reads settle, then measures over 8192 frames) the resync has
     // dropped them in one jump (a tolerance of a quarter period either way) and the fill is
     // where it was; nothing was repeated or missing.
     let excess = 3 * PERIOD;
@@ -382,9 +382,11 @@ fn after_a_playback_stall_a_resync_drops_the_excess_at_once_in_one_crossfade() {
     // step. A sine's second difference is ≤ (2π f / rate)² = 0.017; the blend of two phases adds
     // little to it (a step would be up to 2).
     assert!(with.roughness < 0.05, "{with:?}");
-    // Without it, 16-frame slips are still working the excess off 40 periods later.
+    // Without it, 16-frame slips (a crossfade each) are still working the excess off 100
+    // periods later, most of a period of it still held as latency.
     assert_eq!(without.resync_dropped, 0);
-    assert!(without.fill_after >= without.fill_before + PERIOD, "{without:?}");
+    assert!(without.slipped >= 10 * MAX_SLIP_FRAMES, "{without:?}");
+    assert!(without.fill_after >= without.fill_before + PERIOD / 2, "{without:?}");
 }
 
 #[test]
