@@ -97,7 +97,7 @@ pub struct DriftSlip {
     /// happen to interleave), `None` until then.
     target_fill: Option<f64>,
     /// Reads with a fill so far, up to [`CALIBRATION_CALLBACKS`].
-    reads: usize,
+    calibration_fills: usize,
     /// The average fill must leave the target by more than this before a slip.
     tolerance: f64,
     /// Average fill, in frames.
@@ -122,7 +122,7 @@ impl DriftSlip {
     pub fn new(channels: usize, max_period: usize) -> Self {
         Self {
             target_fill: None,
-            reads: 0,
+            calibration_fills: 0,
             tolerance: (max_period as f64 / 4.0).max(2.0 * MAX_SLIP_FRAMES as f64),
             average_fill: 0.0,
             scratch: vec![
@@ -211,9 +211,9 @@ impl DriftSlip {
             (Some(target), None) => self.average_fill - target,
             (None, None) => 0.0,
             (None, Some(fill)) => {
-                self.reads += 1;
-                self.average_fill += (fill - self.average_fill) / self.reads as f64;
-                if self.reads == CALIBRATION_CALLBACKS {
+                self.calibration_fills += 1;
+                self.average_fill += (fill - self.average_fill) / self.calibration_fills as f64;
+                if self.calibration_fills == CALIBRATION_CALLBACKS {
                     self.target_fill = Some(self.average_fill);
                 }
                 0.0
