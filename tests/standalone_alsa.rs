@@ -18,17 +18,17 @@
 //! (scripts/system-deps.sh installs them); the bundle must be current.
 
 mod bundle;
-use bundle::standalone_binary;
+use bundle::{standalone_binary, standalone_on_alsa, standalone_pcm_ports};
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use runnel_live::jack_loop::{JackLoop, XrunCounter};
-use test_support::servers::{interrupt, ChildGuard, PrivateDisplay, PrivateJack};
+use test_support::servers::{interrupt, PrivateDisplay, PrivateJack};
 
 /// The private server's rate.
 const SAMPLE_RATE: u32 = 48_000;
@@ -46,32 +46,6 @@ const SOAK_SECONDS: u64 = 60;
 /// A home directory whose `.asoundrc` defines the `type jack` PCM.
 fn alsa_home() -> PathBuf {
     test_support::servers::alsa_jack_home("standalone", PCM_NAME)
-}
-
-/// Starts the standalone on the PCM with `extra` options.
-fn spawn_standalone(home: &Path, display: &str, server: &str, extra: &[&str]) -> Child {
-    Command::new(standalone_binary())
-        .args(["--backend", "alsa", "--input-device", PCM_NAME, "--output-device", PCM_NAME])
-        .args(["--sample-rate", &SAMPLE_RATE.to_string(), "--period-size", &PERIOD.to_string()])
-        .args(extra)
-        .env("HOME", home)
-        .env("DISPLAY", display)
-        .env("JACK_DEFAULT_SERVER", server)
-        .env_remove("WAYLAND_DISPLAY")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the standalone")
-}
-
-/// The first JACK port whose name starts with `prefix` (the PCM's clients are named after the
-/// process: `Runnel.C.<pid>.<n>:in_000` for capture, `Runnel.P.…:out_000` for playback).
-fn find_port(client: &jack::Client, prefix: &str) -> Option<String> {
-    client
-        .ports(Some(&format!("^{}", prefix.replace('.', "\\."))), None, jack::PortFlags::empty())
-        .into_iter()
-        .next()
 }
 
 /// The figure in "`= N frames`" of the standalone's audio I/O line.
@@ -128,23 +102,17 @@ fn the_alsa_path_round_trip_is_what_the_standalone_reports_and_it_stops_cleanly(
     }
 
     let recording = home.join("take.wav");
-    let standalone = ChildGuard::new(spawn_standalone(
+    let standalone = standalone_on_alsa(
         &home,
-        display.name(),
-        jack.name(),
+        &display,
+        &jack,
+        PCM_NAME,
+        SAMPLE_RATE,
+        PERIOD as usize,
         &["--record", recording.to_str().unwrap()],
-    ));
-    let pid = standalone.id();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let (capture_in, playback_out) = loop {
-        let ports =
-            (find_port(&probe, &format!("Runnel.C.{pid}.")), find_port(&probe, &format!("Runnel.P.{pid}.")));
-        if let (Some(c), Some(p)) = ports {
-            break (c, p);
-        }
-        assert!(Instant::now() < deadline, "the standalone's ALSA PCM never appeared in JACK");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+        &[],
+    );
+    let [capture_in, _, playback_out, _] = standalone_pcm_ports(&probe, standalone.id());
     std::thread::sleep(Duration::from_millis(500));
 
     let meter = JackLoop {

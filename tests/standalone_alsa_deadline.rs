@@ -15,13 +15,15 @@
 //! (scripts/system-deps.sh); the bundle must be current.
 
 mod bundle;
-use bundle::standalone_binary;
+use bundle::{standalone_on_alsa, standalone_pcm_ports};
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use test_support::self_naming::{first_replay, runs, Returned, SelfNamingLoop};
-use test_support::servers::{alsa_jack_home, interrupt, ChildGuard, PrivateDisplay, PrivateJack};
+use test_support::self_naming::{
+    after_signal, first_replay, run_table, runs, AfterSignal, Returned, SelfNamingLoop,
+};
+use test_support::servers::{alsa_jack_home, interrupt, PrivateDisplay, PrivateJack};
 
 /// The private server's rate.
 const SAMPLE_RATE: u32 = 48_000;
@@ -38,11 +40,6 @@ const STALL_AFTER_SECONDS: f64 = 5.0;
 /// Frames recorded.
 const RECORD_FRAMES: usize = 9 * SAMPLE_RATE as usize;
 
-/// The first port matching the regular expression `pattern`.
-fn find_port(client: &jack::Client, pattern: &str) -> Option<String> {
-    client.ports(Some(pattern), None, jack::PortFlags::empty()).into_iter().next()
-}
-
 #[test]
 fn a_missed_deadline_on_the_alsa_path_is_silence_then_the_round_trip_is_restored() {
     let home = alsa_jack_home("standalone-deadline", PCM_NAME);
@@ -52,37 +49,19 @@ fn a_missed_deadline_on_the_alsa_path_is_silence_then_the_round_trip_is_restored
             .unwrap_or_else(|e| panic!("{e}"));
     let probe = jack.client("probe");
     let stall_seconds = (STALL_PERIODS * PERIOD) as f64 / f64::from(SAMPLE_RATE);
-    let standalone = ChildGuard::new(
-        Command::new(standalone_binary())
-            .args(["--backend", "alsa", "--input-device", PCM_NAME, "--output-device", PCM_NAME])
-            .args(["--sample-rate", &SAMPLE_RATE.to_string(), "--period-size", &PERIOD.to_string()])
-            .args(["--set", "filter_on=off", "--set", "delay_on=off", "--set", "reverb_on=off"])
-            .env("RUNNEL_TEST_ENGINE_STALL", format!("{STALL_AFTER_SECONDS}:{stall_seconds}"))
-            .env("HOME", &home)
-            .env("DISPLAY", display.name())
-            .env("JACK_DEFAULT_SERVER", jack.name())
-            .env_remove("WAYLAND_DISPLAY")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn the standalone"),
+    let stall = format!("{STALL_AFTER_SECONDS}:{stall_seconds}");
+    let standalone = standalone_on_alsa(
+        &home,
+        &display,
+        &jack,
+        PCM_NAME,
+        SAMPLE_RATE,
+        PERIOD,
+        &["--set", "filter_on=off", "--set", "delay_on=off", "--set", "reverb_on=off"],
+        &[("RUNNEL_TEST_ENGINE_STALL", &stall)],
     );
     let started = Instant::now();
-    // The PCM's capture client (`Runnel.C.<pid>.<n>`) takes the signal on `in_*`; its playback
-    // client (`Runnel.P.…`) returns the standalone's output on `out_*`.
-    let pid = standalone.id();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let ports = loop {
-        let find =
-            |side: &str, port: &str| find_port(&probe, &format!("^Runnel\\.{side}\\.{pid}\\.[^:]*:{port}$"));
-        let found = [find("C", "in_000"), find("C", "in_001"), find("P", "out_000"), find("P", "out_001")];
-        if found.iter().all(Option::is_some) {
-            break found.map(Option::unwrap);
-        }
-        assert!(Instant::now() < deadline, "the standalone's ALSA PCM never appeared in JACK");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let ports = standalone_pcm_ports(&probe, standalone.id());
     let recording =
         SelfNamingLoop::start("named", [&ports[0], &ports[1]], [&ports[2], &ports[3]], RECORD_FRAMES);
     assert!(
@@ -97,13 +76,11 @@ fn a_missed_deadline_on_the_alsa_path_is_silence_then_the_round_trip_is_restored
         stderr.lines().find(|l| l.starts_with("Runnel: ")).unwrap_or_else(|| panic!("no summary:\n{stderr}"));
 
     let runs = runs(&returned);
-    let first_audio = returned.iter().position(|r| *r != Returned::Silence).expect("the signal came back");
-    let silence = returned[first_audio..].iter().filter(|r| **r == Returned::Silence).count();
-    let blends = returned[first_audio..].iter().filter(|r| **r == Returned::Blend).count();
+    let AfterSignal { silence, blends } = after_signal(&returned);
     let report = format!(
         "{silence} frames of silence and {blends} blended after the signal began, {server_xruns} JACK xruns; \
          runs (at, first, len, lag): {:?}\n{summary}",
-        runs.iter().map(|r| (r.at, r.first, r.len, r.lag())).collect::<Vec<_>>()
+        run_table(&runs)
     );
     println!("standalone_alsa_deadline: {report}");
     assert!(output.status.success(), "Ctrl-C is a clean stop: {:?}\n{stderr}", output.status);

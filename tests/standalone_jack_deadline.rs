@@ -16,7 +16,9 @@ use bundle::standalone_on_jack;
 use std::process::Stdio;
 use std::time::Duration;
 
-use test_support::self_naming::{first_replay, longest_gap, runs, Returned, SelfNamingLoop};
+use test_support::self_naming::{
+    after_signal, first_replay, longest_gap, run_table, runs, AfterSignal, SelfNamingLoop,
+};
 use test_support::servers::{interrupt, PrivateDisplay, PrivateJack};
 
 /// The private server's rate.
@@ -61,13 +63,11 @@ fn a_missed_deadline_in_the_standalone_is_silence_never_stale_audio() {
         stderr.lines().find(|l| l.starts_with("Runnel: ")).unwrap_or_else(|| panic!("no summary:\n{stderr}"));
 
     let runs = runs(&returned);
-    let first_audio = returned.iter().position(|r| *r != Returned::Silence).expect("the signal came back");
-    let silence = returned[first_audio..].iter().filter(|r| **r == Returned::Silence).count();
-    let blends = returned[first_audio..].iter().filter(|r| **r == Returned::Blend).count();
+    let AfterSignal { silence, blends } = after_signal(&returned);
     let report = format!(
         "{silence} frames of silence and {blends} blended after the signal began, {server_xruns} xruns seen by \
          the loop's client; runs (at, first, len, lag): {:?}\n{summary}",
-        runs.iter().map(|r| (r.at, r.first, r.len, r.lag())).collect::<Vec<_>>()
+        run_table(&runs)
     );
     println!("standalone_jack_deadline: {report}");
     assert!(output.status.success(), "Ctrl-C is a clean stop: {:?}\n{stderr}", output.status);

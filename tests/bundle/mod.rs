@@ -57,3 +57,58 @@ pub fn standalone_on_jack(
     }
     standalone
 }
+
+/// The bundled standalone on its cpal ALSA path: `--backend alsa` on the PCM described `pcm`
+/// (input and output) at `sample_rate` Hz and `period` frames, with `home` as its home (whose
+/// `.asoundrc` defines the PCM, `test_support::servers::alsa_jack_home`), its editor on
+/// `display` and the PCM's JACK clients on `jack`; started with `args` and the extra environment
+/// `env`, its output piped. Returns at once: [`standalone_pcm_ports`] waits for the PCM.
+#[allow(clippy::too_many_arguments)]
+pub fn standalone_on_alsa(
+    home: &Path,
+    display: &PrivateDisplay,
+    jack: &PrivateJack,
+    pcm: &str,
+    sample_rate: u32,
+    period: usize,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> ChildGuard {
+    ChildGuard::new(
+        Command::new(standalone_binary())
+            .args(["--backend", "alsa", "--input-device", pcm, "--output-device", pcm])
+            .args(["--sample-rate", &sample_rate.to_string(), "--period-size", &period.to_string()])
+            .args(args)
+            .envs(env.iter().copied())
+            .env("HOME", home)
+            .env("DISPLAY", display.name())
+            .env("JACK_DEFAULT_SERVER", jack.name())
+            .env_remove("WAYLAND_DISPLAY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn the standalone"),
+    )
+}
+
+/// The JACK ports of the ALSA PCM the standalone with process id `pid` opened, seen through
+/// `probe` (the PCM's clients are named after the process, `Runnel.C.<pid>.<n>` for capture and
+/// `Runnel.P.…` for playback): its capture side's `in_000` and `in_001`, where a test plays in,
+/// then its playback side's `out_000` and `out_001`, where the output returns. Fails the test
+/// when they have not appeared within 20 s.
+pub fn standalone_pcm_ports(probe: &jack::Client, pid: u32) -> [String; 4] {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let find = |side: &str, port: &str| {
+            let pattern = format!("^Runnel\\.{side}\\.{pid}\\.[^:]*:{port}$");
+            probe.ports(Some(&pattern), None, jack::PortFlags::empty()).into_iter().next()
+        };
+        let found = [find("C", "in_000"), find("C", "in_001"), find("P", "out_000"), find("P", "out_001")];
+        if found.iter().all(Option::is_some) {
+            return found.map(Option::unwrap);
+        }
+        assert!(Instant::now() < deadline, "the standalone's ALSA PCM never appeared in JACK");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

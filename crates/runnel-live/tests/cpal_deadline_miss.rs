@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 use runnel_engine::params::values::ParamValues;
 use runnel_live::cpal_host::{CpalHost, CpalOptions};
 use runnel_live::fault::Stall;
-use test_support::self_naming::{first_replay, runs, Returned, SelfNamingLoop};
+use test_support::self_naming::{
+    after_signal, first_replay, run_table, runs, AfterSignal, Returned, SelfNamingLoop,
+};
 use test_support::servers::{alsa_jack_home, PrivateJack};
 
 /// The private server's rate.
@@ -111,16 +113,14 @@ fn a_missed_deadline_plays_silence_then_the_stream_carries_on() {
     let caught_up = counters.catch_up_frames.load(Ordering::Relaxed);
     drop(host);
 
-    let first_audio = returned.iter().position(|r| *r != Returned::Silence).expect("the signal came back");
     let runs = runs(&returned);
-    let silence_after_start = returned[first_audio..].iter().filter(|r| **r == Returned::Silence).count();
-    let blends = returned[first_audio..].iter().filter(|r| **r == Returned::Blend).count();
+    let AfterSignal { silence: silence_after_start, blends } = after_signal(&returned);
     let summary = format!(
         "round trip before {round_trip_before:.1}, after {round_trip_after:.1} frames; late callbacks \
          {late} ({late_before} before the stall), xruns {xruns}, underrun {underrun}, overflow {overflow}, \
          drift skipped {skipped} / repeated {repeated}, caught up {caught_up}; JACK xruns {server_xruns}; after the signal \
          began: {silence_after_start} frames of silence, {blends} blended; runs (at, first, len, lag): {:?}",
-        runs.iter().map(|r| (r.at, r.first, r.len, r.lag())).collect::<Vec<_>>()
+        run_table(&runs)
     );
     println!("cpal_deadline_miss: {summary}");
     assert!(!runs.is_empty(), "{summary}");

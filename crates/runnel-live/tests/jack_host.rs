@@ -13,7 +13,9 @@ use runnel_live::jack_host::JackHost;
 use runnel_live::jack_loop::JackLoop;
 use runnel_live::recorder::Recorder;
 use std::time::Duration;
-use test_support::self_naming::{first_replay, longest_gap, runs, Returned, SelfNamingLoop};
+use test_support::self_naming::{
+    after_signal, first_replay, longest_gap, run_table, runs, AfterSignal, SelfNamingLoop,
+};
 use test_support::servers::PrivateJack;
 
 const SAMPLE_RATE: u32 = 48_000;
@@ -222,13 +224,11 @@ fn a_missed_deadline_is_a_gap_never_stale_audio() {
     let xruns = host.stats().xruns.load(Ordering::Relaxed);
     host.stop().expect("stop");
     let runs = runs(&returned);
-    let first_audio = returned.iter().position(|r| *r != Returned::Silence).expect("the signal came back");
-    let silence = returned[first_audio..].iter().filter(|r| **r == Returned::Silence).count();
-    let blends = returned[first_audio..].iter().filter(|r| **r == Returned::Blend).count();
+    let AfterSignal { silence, blends } = after_signal(&returned);
     let summary = format!(
         "late callbacks {late}, xruns {xruns} (the loop's client saw {server_xruns}); {silence} frames of \
          silence, {blends} blended after the signal began; runs (at, first, len, lag): {:?}",
-        runs.iter().map(|r| (r.at, r.first, r.len, r.lag())).collect::<Vec<_>>()
+        run_table(&runs)
     );
     println!("jack_host: missed deadline: {summary}");
     // Never a stall: the stream carries on to the end.

@@ -60,6 +60,27 @@ pub fn decode(frame: [f32; 2]) -> Returned {
     }
 }
 
+/// What came back from the signal's first returned frame on, apart from the signal itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AfterSignal {
+    /// Frames of silence.
+    pub silence: usize,
+    /// Frames that are neither silence nor a frame of the signal (crossfades, half-processed).
+    pub blends: usize,
+}
+
+/// Counts [`AfterSignal`] in `returned`; fails the test when no frame of the signal came back.
+pub fn after_signal(returned: &[Returned]) -> AfterSignal {
+    let first = returned.iter().position(|r| *r != Returned::Silence).expect("the signal came back");
+    let count = |kind: Returned| returned[first..].iter().filter(|r| **r == kind).count();
+    AfterSignal { silence: count(Returned::Silence), blends: count(Returned::Blend) }
+}
+
+/// The runs as `(at, first, len, lag)`, for a test's report.
+pub fn run_table(runs: &[Run]) -> Vec<(usize, usize, usize, i64)> {
+    runs.iter().map(|r| (r.at, r.first, r.len, r.lag())).collect()
+}
+
 /// A run of returned frames that are consecutive frames of the signal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Run {
